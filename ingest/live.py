@@ -1,0 +1,246 @@
+"""Live state of one source, in memory: each batch is diffed against the last.
+
+apply() returns only what changed (new or changed rows, rows that left the report), so the
+database and the boards see a few hundred rows per batch, not thirty thousand. No Django here,
+so it is cheap to test and to benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.base import OVERFLOW, AgentRow, Batch, QueueRow
+
+QueueKey = tuple[str, str]  # (kind, number)
+
+# A time-in-state that moved by no more than this is the same stint (feeds round to seconds,
+# batches arrive with jitter); more means the agent left the state and came back in between.
+SINCE_TOLERANCE = 3.0
+TODAY_COUNTERS = ("offered", "answered", "abandoned")
+
+
+@dataclass(slots=True)
+class Changes:
+    at: float = 0.0  # epoch seconds of the batch that produced them
+    queues: dict[QueueKey, QueueRow] = field(default_factory=dict)
+    agents: dict[str, AgentRow] = field(default_factory=dict)
+    since: dict[str, float] = field(default_factory=dict)  # agent_id -> state_since epoch
+    today: dict[QueueKey, dict[str, Any]] = field(default_factory=dict)
+    gone_queues: set[QueueKey] = field(default_factory=set)
+    gone_agents: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.queues or self.agents or self.gone_queues or self.gone_agents)
+
+    def merge(self, later: Changes) -> None:
+        """Fold a later batch's changes into these (the later state wins)."""
+        self.at = later.at
+        for key, row in later.queues.items():
+            self.queues[key] = row
+            self.gone_queues.discard(key)
+        self.today.update(later.today)
+        for agent_id, agent in later.agents.items():
+            self.agents[agent_id] = agent
+            self.since[agent_id] = later.since[agent_id]
+            self.gone_agents.discard(agent_id)
+        for key in later.gone_queues:
+            self.queues.pop(key, None)
+            self.gone_queues.add(key)
+        for agent_id in later.gone_agents:
+            self.agents.pop(agent_id, None)
+            self.since.pop(agent_id, None)
+            self.gone_agents.add(agent_id)
+
+
+def _agent_facts(a: AgentRow) -> tuple[Any, ...]:
+    return (a.state, a.vendor_state, a.name, a.extension, a.reason_code, a.skills, a.extra)
+
+
+class TodayCounters:
+    """Today's offered/answered/abandoned of one queue, across the feed's interval resets.
+
+    Avaya CMS counters restart at each CMS interval: when a counter drops, the interval ended
+    and its last values are banked. At the site's day start the bank is emptied. Which comes
+    first, CMS's reset or our clock's new day, varies by a few seconds; a reset seen shortly
+    before the new day is taken as the new day's start, otherwise the new day counts from now.
+    """
+
+    __slots__ = ("base", "day", "last", "reset_at")
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        state = state or {}
+        self.day: str = state.get("day", "")
+        self.base: list[int] = list(state.get("base", [0, 0, 0]))
+        self.last: list[int | None] = list(state.get("last", [None, None, None]))
+        self.reset_at: float = float(state.get("reset_at", 0.0))
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "base": list(self.base),
+            "last": list(self.last),
+            "reset_at": self.reset_at,
+        }
+
+    def update(self, row: QueueRow, day: str, now: float) -> dict[str, Any]:
+        current = [_count(getattr(row, name)) for name in TODAY_COUNTERS]
+        if row.counters == "day":
+            self.day = day
+            self.last = current
+            return {name: current[i] for i, name in enumerate(TODAY_COUNTERS)}
+        reset = any(
+            c is not None and p is not None and c < p
+            for c, p in zip(current, self.last, strict=True)
+        )
+        if reset:
+            for i, previous in enumerate(self.last):
+                if previous is not None:
+                    self.base[i] += previous
+            self.reset_at = now
+        if day != self.day:
+            # The first sight of a queue counts what its current interval holds.
+            fresh_reset = reset or not self.day or now - self.reset_at < 120
+            self.base = [0, 0, 0] if fresh_reset else [-(c or 0) for c in current]
+            self.day = day
+        self.last = [c if c is not None else p for c, p in zip(current, self.last, strict=True)]
+        return {
+            name: (self.base[i] + self.last[i]) if self.last[i] is not None else None  # type: ignore[operator]
+            for i, name in enumerate(TODAY_COUNTERS)
+        }
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and value is not OVERFLOW else None
+
+
+class LiveState:
+    """Everything one source currently reports, and the diff of each new batch."""
+
+    def __init__(
+        self,
+        missing_before_gone: int = 1,
+        day_of: Callable[[float], str] | None = None,
+    ) -> None:
+        self.queues: dict[QueueKey, QueueRow] = {}
+        self.agents: dict[str, AgentRow] = {}
+        self.since: dict[str, float] = {}
+        self.today: dict[QueueKey, dict[str, Any]] = {}
+        self.counters: dict[QueueKey, TodayCounters] = {}
+        self.missing: dict[QueueKey | str, int] = {}
+        self.missing_before_gone = max(1, missing_before_gone)
+        self.day_of = day_of or (lambda now: "")
+
+    def restore(
+        self,
+        queues: Iterable[tuple[QueueRow, dict[str, Any], dict[str, Any]]],
+        agents: Iterable[tuple[AgentRow, float]],
+    ) -> None:
+        """Load what the database held (after a restart), so the first batch diffs properly
+        and today's totals go on from where they were."""
+        for row, today, counter_state in queues:
+            key = (row.kind, row.number)
+            self.queues[key] = row
+            self.today[key] = today
+            self.counters[key] = TodayCounters(counter_state)
+        for agent, since in agents:
+            self.agents[agent.agent_id] = agent
+            self.since[agent.agent_id] = since
+
+    def apply(self, batch: Batch, now: float) -> Changes:
+        changes = Changes(at=now)
+        day = self.day_of(now)
+        queues = self.queues
+        for row in batch.queues:
+            key = (row.kind, row.number)
+            old = queues.get(key)
+            if row.counters is not None:
+                counters = self.counters.get(key)
+                if counters is None:
+                    counters = self.counters[key] = TodayCounters()
+                today = counters.update(row, day, now)
+                if today != self.today.get(key):
+                    self.today[key] = changes.today[key] = today
+            if old is None or old != row:
+                queues[key] = changes.queues[key] = row
+                if key not in changes.today and key in self.today:
+                    changes.today[key] = self.today[key]
+        agents, since = self.agents, self.since
+        for agent in batch.agents:
+            agent_id = agent.agent_id
+            old_agent = agents.get(agent_id)
+            reported = None if agent.state_seconds is None else now - agent.state_seconds
+            if (
+                old_agent is None
+                or old_agent.state != agent.state
+                or old_agent.reason_code != agent.reason_code
+            ):
+                started = reported if reported is not None else now
+            else:
+                started = since[agent_id]
+                if (
+                    batch.snapshot
+                    and reported is not None
+                    and abs(reported - started) > SINCE_TOLERANCE
+                ):
+                    started = reported  # left the state and came back between two batches
+                elif _agent_facts(old_agent) == _agent_facts(agent):
+                    agents[agent_id] = agent
+                    continue
+            agents[agent_id] = changes.agents[agent_id] = agent
+            since[agent_id] = changes.since[agent_id] = started
+        if batch.snapshot:
+            self._mark_missing(batch, changes)
+        return changes
+
+    def _mark_missing(self, batch: Batch, changes: Changes) -> None:
+        seen_queues = {(q.kind, q.number) for q in batch.queues}
+        seen_agents = {a.agent_id for a in batch.agents}
+        missing = self.missing
+        # A report carries queues or agents; absence only counts for the kind it carries.
+        if batch.queues or not batch.agents:
+            kinds = {q.kind for q in batch.queues}
+            for key in [k for k in self.queues if k not in seen_queues]:
+                if kinds and key[0] not in kinds:
+                    continue
+                missing[key] = missing.get(key, 0) + 1
+                if missing[key] >= self.missing_before_gone:
+                    self._drop_queue(key, changes)
+        if batch.agents or not batch.queues:
+            for agent_id in [a for a in self.agents if a not in seen_agents]:
+                missing[agent_id] = missing.get(agent_id, 0) + 1
+                if missing[agent_id] >= self.missing_before_gone:
+                    self._drop_agent(agent_id, changes)
+        if missing:
+            for key in seen_queues:
+                missing.pop(key, None)
+            for agent_id in seen_agents:
+                missing.pop(agent_id, None)
+
+    def _drop_queue(self, key: QueueKey, changes: Changes) -> None:
+        del self.queues[key]
+        self.missing.pop(key, None)
+        changes.gone_queues.add(key)
+
+    def _drop_agent(self, agent_id: str, changes: Changes) -> None:
+        del self.agents[agent_id]
+        self.since.pop(agent_id, None)
+        self.missing.pop(agent_id, None)
+        changes.gone_agents.add(agent_id)
+
+    def retain(
+        self,
+        keep_queue: Callable[[QueueRow], bool],
+        keep_agent: Callable[[AgentRow], bool],
+        now: float,
+    ) -> Changes:
+        """Drop rows a narrowed range no longer admits (a supervisor edited the source)."""
+        changes = Changes(at=now)
+        for key, row in list(self.queues.items()):
+            if not keep_queue(row):
+                self._drop_queue(key, changes)
+        for agent_id, agent in list(self.agents.items()):
+            if not keep_agent(agent):
+                self._drop_agent(agent_id, changes)
+        return changes

@@ -1,0 +1,192 @@
+"""Publish to the wall displays: changed tiles only, one message per board per batch.
+
+Tile values are computed here once per batch per board and sent to the board's channel-layer
+group, never per connection: a thousand displays cost no more than one. Each board's latest
+values and sequence number are also stored (BoardState) so a display connecting in between
+gets a snapshot consistent with the updates that follow.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from channels.layers import get_channel_layer
+from django.db import close_old_connections, transaction
+
+from wallboard.tiles import BoardRuntime, load_boards
+
+from .live import Changes
+
+if TYPE_CHECKING:
+    from .runner import DbThread, IngestRunner
+    from .worker import SourceWorker
+
+log = logging.getLogger(__name__)
+
+
+def save_states(states: list[tuple[int, int, dict[str, Any]]]) -> None:
+    from wallboard.models import BoardState
+
+    close_old_connections()
+    with transaction.atomic():
+        for board_id, seq, tiles in states:
+            BoardState.objects.update_or_create(
+                board_id=board_id, defaults={"seq": seq, "tiles": tiles}
+            )
+
+
+def load_seqs() -> dict[int, int]:
+    from wallboard.models import BoardState
+
+    close_old_connections()
+    return dict(BoardState.objects.values_list("board_id", "seq"))
+
+
+def _load_boards() -> list[BoardRuntime]:
+    close_old_connections()
+    return load_boards()
+
+
+def _load_stale() -> set[int]:
+    from wallboard.models import SourceHealth
+
+    close_old_connections()
+    return set(SourceHealth.objects.filter(stale=True).values_list("source_id", flat=True))
+
+
+class BoardPublisher:
+    def __init__(self, db: DbThread | None = None) -> None:
+        from .runner import DbThread
+
+        self.db = db or DbThread()
+        self.runner: IngestRunner | None = None
+        self.boards: dict[int, BoardRuntime] = {}
+        self.layer = get_channel_layer()
+        self.stale_elsewhere: set[int] = set()  # sources this process does not run
+
+    def stale_sources(self) -> set[int]:
+        workers = self.runner.workers if self.runner else {}
+        stale = {s for s in self.stale_elsewhere if s not in workers}
+        stale.update(s for s, w in workers.items() if w.stale)
+        if self.runner:
+            stale.update(self.runner.failed)
+        return stale
+
+    async def refresh(self) -> None:
+        """Pick up board edits from the admin; rebuild and resend a board whose layout changed."""
+        boards = await self.db(_load_boards)
+        self.stale_elsewhere = await self.db(_load_stale)
+        seqs = await self.db(load_seqs) if not self.boards else {}
+        fresh = {b.board_id: b for b in boards}
+        for board_id in [b for b in self.boards if b not in fresh]:
+            del self.boards[board_id]
+        rebuilt = []
+        for board_id, board in fresh.items():
+            current = self.boards.get(board_id)
+            if current is not None and current.fingerprint == board.fingerprint:
+                continue
+            board.seq = current.seq if current else seqs.get(board_id, 0)
+            await self._fill(board)
+            board.recompute(self.stale_sources())
+            board.seq += 1
+            self.boards[board_id] = board
+            rebuilt.append(board)
+        if rebuilt:
+            await self.db(save_states, [self._state(b) for b in rebuilt])
+            for board in rebuilt:
+                await self._send(board.group(), {"type": "board.reload", "seq": board.seq})
+
+    async def _fill(self, board: BoardRuntime) -> None:
+        from . import store
+
+        workers = self.runner.workers if self.runner else {}
+        wanted = {t.source_id for t in board.tiles if t.kind not in ("clock", "ticker")}
+        if not wanted:
+            return
+        source_ids = set(workers)
+        if None in wanted:
+            source_ids |= set(await self.db(_all_source_ids))
+        else:
+            source_ids = {s for s in wanted if s is not None}
+        for source_id in source_ids:
+            worker = workers.get(source_id)
+            if worker is not None:
+                live = worker.live
+                queues = [(row, live.today.get(key, {})) for key, row in live.queues.items()]
+                agents = [(a, live.since.get(i)) for i, a in live.agents.items()]
+            else:
+                restored_queues, agents = await self.db(store.restore, source_id)
+                queues = [(row, today) for row, today, _ in restored_queues]
+            for tile in board.tiles:
+                tile.load(source_id, queues, agents)
+
+    def _state(self, board: BoardRuntime) -> tuple[int, int, dict[str, Any]]:
+        return (
+            board.board_id,
+            board.seq,
+            {"fingerprint": board.fingerprint, "values": board.values()},
+        )
+
+    async def changed(self, worker: SourceWorker, changes: Changes) -> None:
+        source_id = worker.config.id
+        stale = self.stale_sources()
+        updates: list[tuple[BoardRuntime, dict[str, Any]]] = []
+        for board in self.boards.values():
+            touched = [t for t in board.tiles if t.apply(source_id, changes)]
+            if touched:
+                changed = board.recompute(stale, touched)
+                if changed:
+                    board.seq += 1
+                    updates.append((board, changed))
+        await self._publish(updates)
+
+    async def status(self, worker: SourceWorker) -> None:
+        source_id = worker.config.id
+        stale = self.stale_sources()
+        updates = []
+        for board in self.boards.values():
+            involved = [t for t in board.tiles if source_id in t.sources()]
+            if not involved:
+                continue
+            await self._send(
+                board.group(),
+                {
+                    "type": "board.status",
+                    "source": str(source_id),
+                    "name": worker.name,
+                    "stale": worker.stale,
+                    "last_data_at": int(worker.last_data_at * 1000)
+                    if worker.last_data_at
+                    else None,
+                },
+            )
+            changed = board.recompute(stale, involved)
+            if changed:
+                board.seq += 1
+                updates.append((board, changed))
+        await self._publish(updates)
+
+    async def _publish(self, updates: list[tuple[BoardRuntime, dict[str, Any]]]) -> None:
+        if not updates:
+            return
+        await self.db(save_states, [self._state(board) for board, _ in updates])
+        for board, changed in updates:
+            await self._send(
+                board.group(), {"type": "board.update", "seq": board.seq, "tiles": changed}
+            )
+
+    async def _send(self, group: str, message: dict[str, Any]) -> None:
+        if self.layer is None:
+            return
+        try:
+            await self.layer.group_send(group, message)
+        except Exception as exc:  # a channel layer outage must not stop ingest
+            log.error("cannot publish to %s: %s", group, exc)
+
+
+def _all_source_ids() -> list[int]:
+    from wallboard.models import Source
+
+    close_old_connections()
+    return list(Source.objects.values_list("id", flat=True))

@@ -1,0 +1,265 @@
+"""Everything ingest reads from or writes to the database, as plain sync functions.
+
+The async side calls these through one dedicated thread (see runner.DbThread), so each unit of
+work gets a healthy connection (close_old_connections) and SQLite sees a single writer.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
+from wallboard.models import Agent, Queue, Source, SourceHealth
+
+from .live import Changes
+
+CHUNK = 1000
+QUEUE_UPDATE_FIELDS = [
+    "name",
+    *QUEUE_FIGURES,
+    "overflow",
+    "today",
+    "counter_state",
+    "extra",
+    "updated_at",
+    "gone",
+]
+AGENT_UPDATE_FIELDS = [
+    "name",
+    "extension",
+    "state",
+    "vendor_state",
+    "reason_code",
+    "state_since",
+    "skills",
+    "extra",
+    "updated_at",
+    "gone",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetConfig:
+    id: int
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """What a worker needs to know of a Source; compared to see what an admin edit changed."""
+
+    id: int
+    name: str
+    vendor: str
+    layout: str
+    listen: str
+    connect: str
+    allowed_peers: str
+    refresh_seconds: int
+    queue_range: str
+    agent_range: str
+    options_json: str
+    compat_file: str
+    targets: tuple[TargetConfig, ...]
+
+    def restart_key(self) -> tuple[Any, ...]:
+        """Fields whose change needs a new connection (the rest apply on the fly)."""
+        return (self.vendor, self.layout, self.listen, self.connect, self.options_json)
+
+
+def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
+    import json
+
+    close_old_connections()
+    qs = Source.objects.filter(enabled=True).prefetch_related("targets")
+    if names:
+        qs = qs.filter(name__in=names)
+    configs = []
+    for source in qs:
+        configs.append(
+            SourceConfig(
+                id=source.pk,
+                name=source.name,
+                vendor=source.vendor,
+                layout=source.effective_layout,
+                listen=source.listen,
+                connect=source.connect,
+                allowed_peers=source.allowed_peers,
+                refresh_seconds=source.refresh_seconds,
+                queue_range=source.queue_range,
+                agent_range=source.agent_range,
+                options_json=json.dumps(source.effective_options(), sort_keys=True),
+                compat_file=source.compat_file,
+                targets=tuple(
+                    TargetConfig(t.pk, t.host, t.port) for t in source.targets.all() if t.enabled
+                ),
+            )
+        )
+    return configs
+
+
+def day_of(now: float) -> str:
+    """The reporting day (site time zone, DAY_START_HOUR) an epoch instant belongs to."""
+    tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    local = datetime.fromtimestamp(now, tz) - timedelta(hours=settings.DAY_START_HOUR)
+    return local.date().isoformat()
+
+
+def _dt(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def restore(source_id: int) -> tuple[list[Any], list[Any]]:
+    """The rows a source had before a restart, as LiveState.restore() takes them."""
+    close_old_connections()
+    queues = []
+    for q in Queue.objects.filter(source_id=source_id, gone=False):
+        row = QueueRow(kind=q.kind, number=q.number, name=q.name, extra=q.extra)
+        for figure in QUEUE_FIGURES:
+            setattr(row, figure, OVERFLOW if figure in q.overflow else getattr(q, figure))
+        row.counters = q.counter_state.get("counters")
+        queues.append((row, q.today, q.counter_state))
+    agents = []
+    for a in Agent.objects.filter(source_id=source_id, gone=False):
+        row = AgentRow(
+            agent_id=a.agent_id,
+            state=a.state,
+            vendor_state=a.vendor_state,
+            name=a.name,
+            extension=a.extension,
+            reason_code=a.reason_code,
+            skills=tuple(a.skills),
+            extra=a.extra,
+        )
+        since = a.state_since.timestamp() if a.state_since else a.updated_at.timestamp()
+        agents.append((row, since))
+    return queues, agents
+
+
+def queue_model(
+    source_id: int,
+    row: QueueRow,
+    today: dict[str, Any] | None,
+    counter_state: dict[str, Any],
+    at: datetime,
+) -> Queue:
+    obj = Queue(
+        source_id=source_id,
+        kind=row.kind,
+        number=row.number,
+        name=row.name,
+        today=today or {},
+        counter_state=counter_state,
+        extra=row.extra,
+        updated_at=at,
+        gone=False,
+    )
+    overflow = []
+    for figure in QUEUE_FIGURES:
+        value = getattr(row, figure)
+        if value == OVERFLOW:
+            overflow.append(figure)
+            value = None
+        setattr(obj, figure, value)
+    obj.overflow = overflow
+    return obj
+
+
+def write_changes(
+    source_id: int, changes: Changes, counter_states: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """Upsert changed rows in bulk and mark departed ones gone, in one transaction."""
+    close_old_connections()
+    at = _dt(changes.at)
+    queues = [
+        queue_model(
+            source_id,
+            row,
+            changes.today.get(key),
+            {**counter_states.get(key, {}), "counters": row.counters},
+            at,
+        )
+        for key, row in changes.queues.items()
+    ]
+    # A queue whose today's totals moved but whose row did not (rare) still gets them written.
+    today_only = [key for key in changes.today if key not in changes.queues]
+    agents = [
+        Agent(
+            source_id=source_id,
+            agent_id=a.agent_id,
+            name=a.name,
+            extension=a.extension,
+            state=a.state,
+            vendor_state=a.vendor_state,
+            reason_code=a.reason_code,
+            state_since=_dt(changes.since[a.agent_id]),
+            skills=list(a.skills),
+            extra=a.extra,
+            updated_at=at,
+            gone=False,
+        )
+        for a in changes.agents.values()
+    ]
+    with transaction.atomic():
+        if queues:
+            Queue.objects.bulk_create(
+                queues,
+                batch_size=CHUNK,
+                update_conflicts=True,
+                unique_fields=["source", "kind", "number"],
+                update_fields=QUEUE_UPDATE_FIELDS,
+            )
+        for kind, number in today_only:
+            Queue.objects.filter(source_id=source_id, kind=kind, number=number).update(
+                today=changes.today[(kind, number)],
+                counter_state=counter_states.get((kind, number), {}),
+            )
+        if agents:
+            Agent.objects.bulk_create(
+                agents,
+                batch_size=CHUNK,
+                update_conflicts=True,
+                unique_fields=["source", "agent_id"],
+                update_fields=AGENT_UPDATE_FIELDS,
+            )
+        by_kind: dict[str, list[str]] = {}
+        for kind, number in changes.gone_queues:
+            by_kind.setdefault(kind, []).append(number)
+        for kind, numbers in by_kind.items():
+            for i in range(0, len(numbers), CHUNK):
+                Queue.objects.filter(
+                    source_id=source_id, kind=kind, number__in=numbers[i : i + CHUNK]
+                ).update(gone=True, updated_at=at)
+        gone_agents = list(changes.gone_agents)
+        for i in range(0, len(gone_agents), CHUNK):
+            Agent.objects.filter(
+                source_id=source_id, agent_id__in=gone_agents[i : i + CHUNK]
+            ).update(gone=True, updated_at=at)
+
+
+def write_health(reports: list[dict[str, Any]]) -> None:
+    """Each worker's feed health; one row per source."""
+    close_old_connections()
+    now = datetime.now(UTC)
+    with transaction.atomic():
+        for report in reports:
+            source_id = report.pop("source_id")
+            if not Source.objects.filter(pk=source_id).exists():
+                continue
+            SourceHealth.objects.update_or_create(
+                source_id=source_id, defaults={**report, "heartbeat_at": now}
+            )
+
+
+def mark_disconnected(source_ids: list[int]) -> None:
+    close_old_connections()
+    SourceHealth.objects.filter(source_id__in=source_ids).update(
+        connected=False, peer="", stale=True
+    )

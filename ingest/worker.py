@@ -1,0 +1,394 @@
+"""One source's life in runingest: transport, pass-through, decoding, ranges, diff, persistence.
+
+Reading never waits for the database: each batch is diffed in memory at once, and what changed
+is folded into a pending set that a separate task writes (and publishes) as fast as the database
+allows. A lost database is retried with backoff while the live state keeps going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from django.db import DatabaseError, InterfaceError
+
+from integrations import integration
+from integrations.base import Batch, Decoder, excerpt
+
+from . import store
+from .addresses import parse_address, parse_peers, peer_allowed
+from .live import Changes, LiveState
+from .passthrough import PassThroughTarget
+from .ranges import IdRange
+from .store import SourceConfig
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 256 * 1024
+ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
+
+
+class Publisher(Protocol):
+    async def changed(self, worker: SourceWorker, changes: Changes) -> None: ...
+
+    async def status(self, worker: SourceWorker) -> None: ...
+
+    async def refresh(self) -> None: ...
+
+
+DbCall = Callable[..., Awaitable[Any]]
+
+
+class SourceWorker:
+    def __init__(
+        self,
+        config: SourceConfig,
+        db: DbCall,
+        publisher: Publisher | None = None,
+        pass_through_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.publisher = publisher
+        self.pass_through_bytes = pass_through_bytes
+        self.module = integration(config.vendor)
+        info = self.module.VENDOR
+        self.live = LiveState(info.missing_batches_before_gone, store.day_of)
+        self.options: dict[str, Any] = json.loads(config.options_json)
+        self.targets: dict[int, PassThroughTarget] = {}
+        self._spawned: set[asyncio.Future[Any]] = set()
+        self._apply_settings(config)
+        # feed health
+        self.connected = False
+        self.peer = ""
+        self.last_data_at: float | None = None  # epoch of the last complete batch
+        self.batches = 0
+        self.records = 0
+        self.parse_errors = 0
+        self.last_error = ""
+        self.stale = True
+        self.recent_errors: deque[str] = deque(maxlen=20)
+        self.recent_frames: deque[str] = deque(maxlen=5)
+        self._errors_logged = 0
+        self._errors_window = 0.0
+        # work
+        self.pending = Changes()
+        self._pending_event = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._connection: asyncio.Task[Any] | None = None
+        self._server: asyncio.Server | None = None
+        self.restored = False
+
+    # -- configuration -----------------------------------------------------------------
+    def _apply_settings(self, config: SourceConfig) -> None:
+        self.queue_range = IdRange(config.queue_range)
+        self.agent_range = IdRange(config.agent_range)
+        self.peers = parse_peers(config.allowed_peers)
+        wanted = {t.id: t for t in config.targets}
+        for target_id in list(self.targets):
+            old = self.targets[target_id]
+            if target_id not in wanted or (old.host, old.port) != (
+                wanted[target_id].host,
+                wanted[target_id].port,
+            ):
+                self._background(self.targets.pop(target_id).stop())
+        for target_id, t in wanted.items():
+            if target_id not in self.targets:
+                self.targets[target_id] = PassThroughTarget(
+                    t.id, t.host, t.port, self.pass_through_bytes, config.name
+                )
+
+    def reconfigure(self, config: SourceConfig) -> None:
+        """Apply an admin edit that needs no new connection: ranges, targets, peers, refresh."""
+        ranges_changed = (config.queue_range, config.agent_range) != (
+            self.config.queue_range,
+            self.config.agent_range,
+        )
+        self.config = config
+        self._apply_settings(config)
+        for target in self.targets.values():
+            target.start()
+        if ranges_changed:
+            dropped = self.live.retain(
+                lambda q: q.number in self.queue_range,
+                lambda a: a.agent_id in self.agent_range,
+                time.time(),
+            )
+            if dropped:
+                self._queue_changes(dropped)
+        log.info("source %s: settings updated", config.name)
+
+    # -- life cycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        if not self.restored:
+            queues, agents = await self.db(store.restore, self.config.id)
+            self.live.restore(queues, agents)
+            self.restored = True
+        for target in self.targets.values():
+            target.start()
+        self._tasks.append(asyncio.create_task(self._persist_loop(), name=f"persist {self.name}"))
+        self._tasks.append(asyncio.create_task(self._tick_loop(), name=f"tick {self.name}"))
+        if self.config.listen:
+            host, port = parse_address(self.config.listen)
+            self._server = await asyncio.start_server(self._accept, host, port)
+            log.info("source %s: listening on %s", self.name, self.config.listen)
+        else:
+            self._tasks.append(
+                asyncio.create_task(self._connect_loop(), name=f"connect {self.name}")
+            )
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._connection is not None:
+            self._connection.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in [*self._tasks, *([self._connection] if self._connection else [])]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        self._connection = None
+        for target in self.targets.values():
+            await target.stop()
+        # What was diffed but not yet written still goes to the database.
+        if self.pending:
+            with contextlib.suppress(DatabaseError, InterfaceError):
+                await self._write(self._take_pending())
+        self.connected = False
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def listening_port(self) -> int | None:
+        if self._server is None or not self._server.sockets:
+            return None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    # -- transport ---------------------------------------------------------------------
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername") or ("?", 0)
+        peer_ip = str(peername[0])
+        if not peer_allowed(peer_ip, self.peers):
+            log.warning("source %s: refused a connection from %s (not allowed)", self.name, peer_ip)
+            self.last_error = f"refused connection from {peer_ip}"
+            writer.close()
+            return
+        if self._connection is not None and not self._connection.done():
+            log.info("source %s: new connection from %s replaces %s", self.name, peer_ip, self.peer)
+            self._connection.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connection
+        self._connection = asyncio.current_task()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._read(reader, writer, f"{peer_ip}:{peername[1]}")
+
+    async def _connect_loop(self) -> None:
+        host, port = parse_address(self.config.connect)
+        delay, failures = 1.0, 0
+        while True:
+            try:
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
+            except (OSError, TimeoutError) as exc:
+                failures += 1
+                if failures == 1:
+                    log.warning(
+                        "source %s: cannot connect to %s (%s); retrying with backoff",
+                        self.name,
+                        self.config.connect,
+                        exc or "timed out",
+                    )
+                self.last_error = f"cannot connect to {self.config.connect}: {exc or 'timed out'}"
+                await asyncio.sleep(delay * random.uniform(0.7, 1.3))
+                delay = min(delay * 2, 30.0)
+                continue
+            if failures:
+                log.info("source %s: connected after %d failed attempts", self.name, failures)
+            delay, failures = 1.0, 0
+            await self._read(reader, writer, self.config.connect)
+            await asyncio.sleep(random.uniform(0.5, 1.5))
+
+    async def _read(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str
+    ) -> None:
+        decoder: Decoder = self.module.make_decoder(self.config.layout, self.options)
+        self._decoder = decoder
+        self.connected, self.peer = True, peer
+        log.info("source %s: connected to %s", self.name, peer)
+        try:
+            while True:
+                data = await reader.read(READ_SIZE)
+                if not data:
+                    break
+                self.receive(decoder, data)
+        except (ConnectionError, OSError) as exc:
+            self.last_error = f"connection lost: {exc}"
+        finally:
+            log.info("source %s: %s disconnected", self.name, peer)
+            if self._decoder is decoder:
+                self.connected, self.peer = False, ""
+            writer.close()  # this side never writes; closing is all
+
+    # -- the hot path ------------------------------------------------------------------
+    def receive(self, decoder: Decoder, data: bytes) -> None:
+        for target in self.targets.values():
+            target.send(data)
+        self.recent_frames.append(excerpt(data[:160], 160))
+        batches = decoder.feed(data)
+        if decoder.errors:
+            self._count_errors(decoder)
+        for batch in batches:
+            self.process(batch)
+
+    def process(self, batch: Batch, now: float | None = None) -> Changes:
+        now = time.time() if now is None else now
+        self.batches += 1
+        self.records += batch.records or len(batch.queues) + len(batch.agents)
+        self.last_data_at = now
+        if not self.queue_range.everything:
+            queue_range = self.queue_range
+            batch.queues = [q for q in batch.queues if q.number in queue_range]
+        if not self.agent_range.everything:
+            agent_range = self.agent_range
+            batch.agents = [a for a in batch.agents if a.agent_id in agent_range]
+        changes = self.live.apply(batch, now)
+        if self.stale:
+            self.stale = False
+            self._status_changed()
+        if changes:
+            self._queue_changes(changes)
+        return changes
+
+    def _queue_changes(self, changes: Changes) -> None:
+        self.pending.merge(changes)
+        self._pending_event.set()
+
+    def _count_errors(self, decoder: Decoder) -> None:
+        now = time.monotonic()
+        if now - self._errors_window > 60:
+            if self._errors_logged > ERROR_LOG_BURST:
+                log.warning(
+                    "source %s: %d more bad records in the last minute (not logged one by one)",
+                    self.name,
+                    self._errors_logged - ERROR_LOG_BURST,
+                )
+            self._errors_window, self._errors_logged = now, 0
+        for error in decoder.errors:
+            self.parse_errors += 1
+            self._errors_logged += 1
+            text = f"{error.reason}: {error.excerpt}"
+            self.recent_errors.append(text)
+            self.last_error = text
+            if self._errors_logged <= ERROR_LOG_BURST:
+                log.warning("source %s: skipped bad input, %s", self.name, text)
+        decoder.errors.clear()
+
+    # -- background --------------------------------------------------------------------
+    def _take_pending(self) -> Changes:
+        changes, self.pending = self.pending, Changes()
+        self._pending_event.clear()
+        return changes
+
+    async def _write(self, changes: Changes) -> None:
+        counters = {
+            key: self.live.counters[key].state()
+            for key in (*changes.queues, *changes.today)
+            if key in self.live.counters
+        }
+        await self.db(store.write_changes, self.config.id, changes, counters)
+
+    async def _persist_loop(self) -> None:
+        delay = 1.0
+        while True:
+            await self._pending_event.wait()
+            changes = self._take_pending()
+            try:
+                await self._write(changes)
+            except (DatabaseError, InterfaceError) as exc:
+                log.error(
+                    "source %s: database write failed (%s); retrying in %.0f s",
+                    self.name,
+                    exc,
+                    delay,
+                )
+                self.last_error = f"database: {exc}"
+                changes.merge(self.pending)  # keep everything, newest wins
+                self.pending = changes
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                self._pending_event.set()
+                continue
+            delay = 1.0
+            if self.publisher is not None:
+                try:
+                    await self.publisher.changed(self, changes)
+                except Exception:
+                    log.exception("source %s: publishing failed", self.name)
+            hook = getattr(self.module, "export_live", None)
+            if hook is not None and self.config.compat_file:
+                try:
+                    hook(self.config.compat_file, self.live, self.last_data_at or time.time())
+                except OSError as exc:
+                    self.last_error = f"compat file: {exc}"
+
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            decoder = getattr(self, "_decoder", None)
+            if decoder is not None:
+                for batch in decoder.flush(time.monotonic()):
+                    self.process(batch)
+                if decoder.errors:
+                    self._count_errors(decoder)
+            window = 3 * max(1, self.config.refresh_seconds)
+            stale = self.last_data_at is None or time.time() - self.last_data_at > window
+            if stale != self.stale:
+                self.stale = stale
+                if stale:
+                    log.warning("source %s: stale, no data for %d s", self.name, window)
+                else:
+                    log.info("source %s: recovered", self.name)
+                self._status_changed()
+
+    def _status_changed(self) -> None:
+        if self.publisher is not None:
+            self._background(self.publisher.status(self))
+
+    def _background(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._spawned.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._spawned.discard)
+
+    def health(self) -> dict[str, Any]:
+        from datetime import UTC, datetime
+
+        return {
+            "source_id": self.config.id,
+            "connected": self.connected,
+            "peer": self.peer,
+            "last_data_at": datetime.fromtimestamp(self.last_data_at, UTC)
+            if self.last_data_at
+            else None,
+            "batches": self.batches,
+            "records": self.records,
+            "parse_errors": self.parse_errors,
+            "last_error": self.last_error[:500],
+            "stale": self.stale,
+            "targets": {str(t.id): t.status() for t in self.targets.values()},
+            "diagnostics": {
+                "recent_errors": list(self.recent_errors),
+                "recent_frames": list(self.recent_frames),
+                "live_queues": len(self.live.queues),
+                "live_agents": len(self.live.agents),
+            },
+        }

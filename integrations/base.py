@@ -1,0 +1,177 @@
+"""The vendor-neutral vocabulary every integration speaks (DESIGN.md).
+
+An integration turns a vendor's bytes into these records; ingest (which knows no vendor) filters,
+diffs, stores and publishes them. Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, Protocol
+
+# A wire value too wide for its field (Avaya's `*****`): at least the field's maximum, not a number.
+OVERFLOW: Final = "overflow"
+
+# A figure as a feed sends it: a count or seconds, None when the feed left it blank
+# ("not applicable"), or OVERFLOW.
+Figure = int | float | str | None
+
+AVAILABLE: Final = "available"
+RINGING: Final = "ringing"
+ON_CALL: Final = "on_call"
+WRAP_UP: Final = "wrap_up"
+NOT_READY: Final = "not_ready"
+OTHER: Final = "other"
+LOGGED_OUT: Final = "logged_out"
+UNKNOWN: Final = "unknown"
+AGENT_STATES: Final = (
+    AVAILABLE,
+    RINGING,
+    ON_CALL,
+    WRAP_UP,
+    NOT_READY,
+    OTHER,
+    LOGGED_OUT,
+    UNKNOWN,
+)
+
+QUEUE_KINDS: Final = ("skill", "vdn", "group", "path", "queue")
+
+# The neutral live figures of a queue, in the order the API lists them.
+QUEUE_FIGURES: Final = (
+    "calls_waiting",
+    "oldest_wait_seconds",
+    "agents_staffed",
+    "agents_available",
+    "agents_ringing",
+    "agents_on_call",
+    "agents_wrap_up",
+    "agents_not_ready",
+    "agents_other",
+    "offered",
+    "answered",
+    "abandoned",
+    "asa_seconds",
+    "service_level_pct",
+)
+
+
+@dataclass(slots=True)
+class QueueRow:
+    """One queue's live figures as of one batch. Unset figures stay None (the feed gives none)."""
+
+    kind: str  # one of QUEUE_KINDS
+    number: str  # the vendor's split/skill, VDN, group, path or queue number/code, as text
+    name: str = ""
+    calls_waiting: Figure = None
+    oldest_wait_seconds: Figure = None
+    agents_staffed: Figure = None
+    agents_available: Figure = None
+    agents_ringing: Figure = None
+    agents_on_call: Figure = None
+    agents_wrap_up: Figure = None
+    agents_not_ready: Figure = None
+    agents_other: Figure = None
+    offered: Figure = None
+    answered: Figure = None
+    abandoned: Figure = None
+    asa_seconds: Figure = None
+    service_level_pct: Figure = None
+    # How offered/answered/abandoned count: "interval" restarts at each vendor interval
+    # (Avaya CMS), "day" is cumulative for the day (Optimus), None when the feed sends none.
+    counters: Literal["interval", "day"] | None = None
+    # The feed's other fields, JSON-serialisable, named in snake_case, wire meaning kept.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class AgentRow:
+    """One agent as of one batch or event."""
+
+    agent_id: str
+    state: str  # one of AGENT_STATES
+    vendor_state: str = ""  # the state as the vendor sent it (word, code or function letter)
+    name: str = ""
+    extension: str = ""
+    reason_code: str = ""  # e.g. Avaya AUX reason, Mitel make-busy reason; "" when none
+    # Seconds the agent has been in this state when the batch/event was produced; None if the
+    # feed does not say. An event that *is* the state change gives 0.
+    state_seconds: int | None = None
+    skills: tuple[str, ...] = ()  # queue numbers the agent serves (all of them, merged)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Batch:
+    """What an integration hands ingest when a unit of data is complete.
+
+    snapshot=True: the whole report; a queue or agent absent from it has left the report.
+    snapshot=False: updates (events, per-record statistics); absent rows are untouched.
+    A Batch with no rows is still a sign of life (a Mitel refresh record).
+    """
+
+    queues: list[QueueRow] = field(default_factory=list)
+    agents: list[AgentRow] = field(default_factory=list)
+    snapshot: bool = False
+    records: int = 0  # wire records this batch was made of (for feed health)
+
+
+@dataclass(slots=True, frozen=True)
+class ParseError:
+    reason: str
+    excerpt: str  # at most ~80 characters of the offending input, repr-safe
+
+
+def excerpt(data: bytes | str, limit: int = 80) -> str:
+    """A short, printable excerpt of bad input for logs and diagnostics."""
+    if isinstance(data, bytes):
+        data = data.decode("latin-1")
+    text = data[:limit].encode("unicode_escape").decode("ascii")
+    return text + ("…" if len(data) > limit else "")
+
+
+class Decoder:
+    """A stateful, per-connection bytes-to-batches decoder. One per TCP connection.
+
+    feed() takes whatever one read returned (half a record, several batches) and returns the
+    batches it completed. flush(now) is called about once a second with time.monotonic(), so a
+    feed without an end-of-batch marker can close a batch by time. Bad input never raises: it
+    is appended to `errors` (ingest drains, counts and logs them) and skipped.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ParseError] = []
+
+    def feed(self, data: bytes) -> list[Batch]:
+        raise NotImplementedError
+
+    def flush(self, now: float) -> list[Batch]:
+        return []
+
+    def error(self, reason: str, data: bytes | str) -> None:
+        if len(self.errors) < 1000:  # a firehose of garbage must not grow memory
+            self.errors.append(ParseError(reason, excerpt(data)))
+
+
+@dataclass(frozen=True, slots=True)
+class VendorInfo:
+    key: str  # "avaya_cms", "mitel", "optimus"
+    label: str
+    transport: Literal["listen", "connect", "either"]
+    default_port: int
+    layouts: tuple[str, ...]  # report layouts a source can pick; first is the default
+    # Snapshots a row may be missing from before it is marked gone (Avaya: 1, Optimus: 3).
+    missing_batches_before_gone: int = 1
+    default_refresh_seconds: int = 15
+
+
+class Integration(Protocol):
+    """What `integrations.<vendor>` (its __init__) exposes."""
+
+    VENDOR: VendorInfo
+
+    def default_options(self, layout: str) -> dict[str, Any]: ...
+
+    def validate_options(self, layout: str, options: dict[str, Any]) -> list[str]: ...
+
+    def make_decoder(self, layout: str, options: dict[str, Any]) -> Decoder: ...

@@ -1,0 +1,188 @@
+"""Read-only JSON API (/api/v1/...): a staff session or `Authorization: Bearer <token>`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from integrations.base import QUEUE_FIGURES
+from wallboard.models import Agent, ApiToken, Board, Queue, Source, SourceHealth
+
+View = Callable[..., HttpResponse]
+
+
+def api_access(view: View) -> View:
+    """Staff sessions and enabled API tokens only; a board display key opens nothing here."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            token = ApiToken.lookup(header[7:].strip())
+            if token is None:
+                return JsonResponse({"error": "invalid or revoked token"}, status=401)
+            now = timezone.now()
+            if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        elif not (request.user.is_authenticated and request.user.is_staff):
+            response = JsonResponse(
+                {"error": "log in as staff or send Authorization: Bearer <token>"}, status=401
+            )
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _stale_sources() -> dict[int, bool]:
+    return dict(SourceHealth.objects.values_list("source_id", "stale"))
+
+
+def _filtered(request: HttpRequest, qs: Any) -> Any:
+    source = request.GET.get("source")
+    if source:
+        qs = qs.filter(source__name=source)
+    if request.GET.get("include_gone") not in ("1", "true", "yes"):
+        qs = qs.filter(gone=False)
+    return qs
+
+
+def queue_json(queue: Queue, source_name: str, stale: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "source": source_name,
+        "kind": queue.kind,
+        "number": queue.number,
+        "name": queue.name,
+    }
+    for figure in QUEUE_FIGURES:
+        data[figure] = queue.figure(figure)
+    data["today"] = queue.today
+    data["extra"] = queue.extra
+    data["updated_at"] = _iso(queue.updated_at)
+    data["stale"] = stale
+    data["gone"] = queue.gone
+    return data
+
+
+def agent_json(agent: Agent, source_name: str, stale: bool) -> dict[str, Any]:
+    return {
+        "source": source_name,
+        "agent_id": agent.agent_id,
+        "name": agent.name,
+        "extension": agent.extension,
+        "state": agent.state,
+        "vendor_state": agent.vendor_state,
+        "reason_code": agent.reason_code,
+        "state_since": _iso(agent.state_since),
+        "skills": agent.skills,
+        "updated_at": _iso(agent.updated_at),
+        "stale": stale,
+        "gone": agent.gone,
+    }
+
+
+@require_GET
+@api_access
+def queues(request: HttpRequest) -> HttpResponse:
+    stale = _stale_sources()
+    names = dict(Source.objects.values_list("id", "name"))
+    qs = _filtered(request, Queue.objects.all())
+    if request.GET.get("kind"):
+        qs = qs.filter(kind=request.GET["kind"])
+    rows = [queue_json(q, names[q.source_id], stale.get(q.source_id, True)) for q in qs]
+    return JsonResponse(rows, safe=False)
+
+
+@require_GET
+@api_access
+def agents(request: HttpRequest) -> HttpResponse:
+    stale = _stale_sources()
+    names = dict(Source.objects.values_list("id", "name"))
+    qs = _filtered(request, Agent.objects.all())
+    if request.GET.get("state"):
+        qs = qs.filter(state=request.GET["state"])
+    rows = [agent_json(a, names[a.source_id], stale.get(a.source_id, True)) for a in qs]
+    return JsonResponse(rows, safe=False)
+
+
+def source_json(source: Source) -> dict[str, Any]:
+    health = getattr(source, "health", None)
+    targets = []
+    for target in source.targets.all():
+        status = (health.targets if health else {}).get(str(target.pk), {})
+        targets.append(
+            {
+                "host": target.host,
+                "port": target.port,
+                "enabled": target.enabled,
+                "connected": bool(status.get("connected", False)),
+                "bytes_sent": int(status.get("bytes_sent", 0)),
+                "bytes_dropped": int(status.get("bytes_dropped", 0)),
+                "last_error": status.get("last_error", ""),
+            }
+        )
+    return {
+        "name": source.name,
+        "vendor": source.vendor,
+        "layout": source.effective_layout,
+        "enabled": source.enabled,
+        "connected": bool(health and health.connected),
+        "peer": health.peer if health else "",
+        "last_data_at": _iso(health.last_data_at) if health else None,
+        "batches": health.batches if health else 0,
+        "records": health.records if health else 0,
+        "parse_errors": health.parse_errors if health else 0,
+        "last_error": health.last_error if health else "",
+        "stale": health.stale if health else True,
+        "heartbeat_at": _iso(health.heartbeat_at) if health else None,
+        "pass_through": targets,
+    }
+
+
+@require_GET
+@api_access
+def sources(request: HttpRequest) -> HttpResponse:
+    qs = Source.objects.select_related("health").prefetch_related("targets")
+    return JsonResponse([source_json(s) for s in qs], safe=False)
+
+
+@require_GET
+@api_access
+def board_snapshot(request: HttpRequest, slug: str) -> HttpResponse:
+    from wallboard.tiles import board_snapshot as snapshot
+
+    board = get_object_or_404(Board, slug=slug)
+    return JsonResponse(snapshot(board))
+
+
+@require_GET
+@api_access
+def mitel_compat(request: HttpRequest, name: str) -> HttpResponse:
+    """The old Mitel ACD listener's JSON document, so its consumers switch over unchanged."""
+    from integrations.mitel.compat import compat_document
+
+    source = get_object_or_404(Source, name=name)
+    if source.vendor != "mitel":
+        raise Http404("not a Mitel source")
+    queues = Queue.objects.filter(source=source, gone=False, kind__in=("group", "path"))
+    agents = Agent.objects.filter(source=source, gone=False)
+    health = SourceHealth.objects.filter(source=source).first()
+    last = health.last_data_at.timestamp() if health and health.last_data_at else 0.0
+    document = compat_document(
+        ((q.kind, q.number, q.extra) for q in queues),
+        ((a.agent_id, a.state, a.extra) for a in agents),
+        last,
+    )
+    return JsonResponse(document)

@@ -1,0 +1,107 @@
+"""/ws/boards/<slug>/: a display's live feed of one board.
+
+On connect: access check (a staff session, the board's display key, or the key of a rotation
+that plays the board), join the board's group, send a `snapshot`. Then forward the publisher's
+`update` and `status` messages as they come; a client that sees a gap in `seq` sends
+{"type": "resync"} and gets a fresh snapshot.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from wallboard.models import Board, Rotation
+from wallboard.tiles import board_snapshot
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def _opens(board: Board, user: Any, query: dict[str, list[str]]) -> str | None:
+    """The key that opened the board ("" for a staff session), or None: no access."""
+    if user is not None and user.is_authenticated and user.is_staff:
+        return ""
+    key = (query.get("key") or [""])[0]
+    if not key:
+        return None
+    if secrets.compare_digest(key, board.display_key):
+        return key
+    rotation_slug = (query.get("rotation") or [""])[0]
+    if rotation_slug:
+        rotation = Rotation.objects.filter(slug=rotation_slug).first()
+        if (
+            rotation is not None
+            and secrets.compare_digest(key, rotation.display_key)
+            and rotation.entries.filter(board=board).exists()
+        ):
+            return key
+    return None
+
+
+@database_sync_to_async
+def _authorise(
+    slug: str, user: Any, query: dict[str, list[str]]
+) -> tuple[Board | None, str | None]:
+    board = Board.objects.filter(slug=slug).first()
+    if board is None:
+        return None, None
+    return board, _opens(board, user, query)
+
+
+@database_sync_to_async
+def _snapshot(board: Board) -> dict[str, Any]:
+    return board_snapshot(board)
+
+
+class BoardConsumer(AsyncJsonWebsocketConsumer):
+    board: Board
+    key: str
+    group: str
+
+    async def connect(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        board, key = await _authorise(slug, self.scope.get("user"), query)
+        if board is None or key is None:
+            await self.close(code=CLOSE_NOT_FOUND if board is None else CLOSE_FORBIDDEN)
+            return
+        self.board, self.key = board, key
+        self.group = f"board.{board.pk}"
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(await _snapshot(board))
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "resync":
+            await self.send_json(await _snapshot(self.board))
+
+    # -- events from the publisher and the admin ----------------------------------------
+    async def board_update(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "update", "seq": event["seq"], "tiles": event["tiles"]})
+
+    async def board_status(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "status",
+                "source": event["source"],
+                "name": event["name"],
+                "stale": event["stale"],
+                "last_data_at": event["last_data_at"],
+            }
+        )
+
+    async def board_reload(self, event: dict[str, Any]) -> None:
+        await self.send_json(await _snapshot(self.board))
+
+    async def key_revoked(self, event: dict[str, Any]) -> None:
+        if self.key and secrets.compare_digest(self.key, event["key"]):
+            await self.close(code=CLOSE_FORBIDDEN)

@@ -1,0 +1,227 @@
+"""The demo's configuration: simulated sources of every vendor and boards that show them.
+
+Idempotent: running the demo again updates these objects by name and leaves anything else a
+user added alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from wallboard.models import Board, Rotation, RotationEntry, Source, Threshold, TickerMessage, Tile
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "wallboard-demo"
+
+
+@dataclass(frozen=True)
+class DemoFeed:
+    source: str
+    vendor: str
+    layout: str
+    port: int
+    sim_options: dict[str, Any]
+
+
+def feeds(base_port: int) -> list[DemoFeed]:
+    return [
+        DemoFeed("cms-skills", "avaya_cms", "tvi1", base_port + 1, {"skills": 12, "agents": 60}),
+        DemoFeed(
+            "cms-agents", "avaya_cms", "agent_tv", base_port + 2, {"skills": 12, "agents": 60}
+        ),
+        DemoFeed("cms-vdns", "avaya_cms", "cvdn", base_port + 3, {"vdns": 6, "agents": 60}),
+        DemoFeed("pbx-1", "mitel", "rte", base_port + 4, {"agents": 24, "stats_every": 5}),
+        DemoFeed("optimus-1", "optimus", "toolbar", base_port + 5, {"queues": 6, "agents": 20}),
+    ]
+
+
+def sim_options(feed: DemoFeed) -> dict[str, Any]:
+    interval = {"avaya_cms": 3.0, "mitel": 1.0, "optimus": 5.0}[feed.vendor]
+    return {"layout": feed.layout, "seed": feed.port, "interval": interval, **feed.sim_options}
+
+
+def _tile(board: Board, order: int, kind: str, **fields: Any) -> Tile:
+    thresholds = fields.pop("thresholds", {})
+    tile, _ = Tile.objects.update_or_create(
+        board=board, order=order, defaults={"kind": kind, **fields}
+    )
+    for kpi, (direction, warning, alarm) in thresholds.items():
+        Threshold.objects.update_or_create(
+            tile=tile,
+            kpi=kpi,
+            defaults={"direction": direction, "warning": warning, "alarm": alarm},
+        )
+    return tile
+
+
+@transaction.atomic
+def set_up(base_port: int) -> dict[str, Source]:
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=DEMO_USER)
+    user.is_staff = user.is_superuser = True
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+
+    sources = {}
+    for feed in feeds(base_port):
+        address = f"127.0.0.1:{feed.port}"
+        listen = feed.vendor == "avaya_cms"
+        refresh = {"avaya_cms": 3, "mitel": 15, "optimus": 5}[feed.vendor]
+        source, _ = Source.objects.update_or_create(
+            name=feed.source,
+            defaults={
+                "vendor": feed.vendor,
+                "layout": feed.layout,
+                "listen": address if listen else "",
+                "connect": "" if listen else address,
+                "allowed_peers": "127.0.0.1" if listen else "",
+                "refresh_seconds": refresh,
+                "enabled": True,
+            },
+        )
+        sources[feed.source] = source
+
+    service, _ = Board.objects.update_or_create(
+        slug="service", defaults={"title": "Customer service", "columns": 4, "theme": "dark"}
+    )
+    skills = sources["cms-skills"]
+    _tile(
+        service,
+        1,
+        Tile.BIG_NUMBER,
+        title="Calls waiting",
+        source=skills,
+        queue_range="1-6",
+        kpis="calls_waiting",
+        thresholds={"calls_waiting": ("above", 5, 10)},
+    )
+    _tile(
+        service,
+        2,
+        Tile.BIG_NUMBER,
+        title="Longest wait",
+        source=skills,
+        queue_range="1-6",
+        kpis="oldest_wait_seconds",
+        thresholds={"oldest_wait_seconds": ("above", 60, 120)},
+    )
+    _tile(
+        service,
+        3,
+        Tile.BIG_NUMBER,
+        title="Service level",
+        source=skills,
+        queue_range="1-6",
+        kpis="service_level_pct",
+        thresholds={"service_level_pct": ("below", 80, 70)},
+    )
+    _tile(service, 4, Tile.CLOCK, title="Time")
+    _tile(
+        service,
+        5,
+        Tile.QUEUE_TABLE,
+        title="Skills",
+        source=skills,
+        width=2,
+        height=2,
+        kpis="calls_waiting, oldest_wait_seconds, service_level_pct, agents_available, "
+        "agents_on_call, answered_today",
+        thresholds={"calls_waiting": ("above", 5, 10), "service_level_pct": ("below", 80, 70)},
+    )
+    _tile(
+        service,
+        6,
+        Tile.AGENT_GRID,
+        title="Agents",
+        source=sources["cms-agents"],
+        width=2,
+        height=2,
+        thresholds={
+            "time_in_not_ready": ("above", 300, 600),
+            "time_in_wrap_up": ("above", 120, 300),
+        },
+    )
+    _tile(service, 7, Tile.TICKER, title="Messages", width=4)
+    TickerMessage.objects.get_or_create(
+        board=service,
+        text="Welcome to the wallboard demo: every number here comes from a "
+        "simulated Avaya CMS, Mitel or Optimus feed over TCP.",
+    )
+
+    mitel, _ = Board.objects.update_or_create(
+        slug="mitel", defaults={"title": "Mitel ACD groups", "columns": 3, "theme": "dark"}
+    )
+    pbx = sources["pbx-1"]
+    _tile(
+        mitel,
+        1,
+        Tile.QUEUE_KPI,
+        title="All groups",
+        source=pbx,
+        queue_kind="group",
+        kpis="calls_waiting, oldest_wait_seconds, agents_staffed",
+        thresholds={"calls_waiting": ("above", 3, 6)},
+    )
+    _tile(
+        mitel,
+        2,
+        Tile.QUEUE_TABLE,
+        title="Groups and paths",
+        source=pbx,
+        width=2,
+        kpis="calls_waiting, oldest_wait_seconds, agents_staffed",
+    )
+    _tile(
+        mitel,
+        3,
+        Tile.AGENT_GRID,
+        title="Agents",
+        source=pbx,
+        width=3,
+        height=2,
+        thresholds={"time_in_not_ready": ("above", 120, 300)},
+    )
+
+    optimus, _ = Board.objects.update_or_create(
+        slug="optimus", defaults={"title": "Optimus queues", "columns": 3, "theme": "light"}
+    )
+    opt = sources["optimus-1"]
+    _tile(
+        optimus,
+        1,
+        Tile.BIG_NUMBER,
+        title="Calls waiting",
+        source=opt,
+        kpis="calls_waiting",
+        thresholds={"calls_waiting": ("above", 8, 15)},
+    )
+    _tile(
+        optimus,
+        2,
+        Tile.QUEUE_KPI,
+        title="Today",
+        source=opt,
+        kpis="offered_today, answered_today, abandoned_today, abandon_pct",
+    )
+    _tile(optimus, 3, Tile.CLOCK, title="Time")
+    _tile(
+        optimus,
+        4,
+        Tile.QUEUE_TABLE,
+        title="Queues",
+        source=opt,
+        width=3,
+        height=2,
+        kpis="calls_waiting, oldest_wait_seconds, offered, answered, abandoned",
+    )
+
+    rotation, _ = Rotation.objects.get_or_create(slug="floor", defaults={"name": "Floor rotation"})
+    for order, (board, seconds) in enumerate([(service, 30), (mitel, 20), (optimus, 20)]):
+        RotationEntry.objects.update_or_create(
+            rotation=rotation, order=order, defaults={"board": board, "seconds": seconds}
+        )
+    return sources

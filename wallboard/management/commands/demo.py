@@ -1,0 +1,81 @@
+"""manage.py demo: the whole product in one process, fed by simulators of every vendor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from integrations import simulator
+from integrations.simnet import send_as_client
+from integrations.simnet import serve as serve_feed
+from wallboard import demo
+from wallboard.oneprocess import serve
+
+log = logging.getLogger("wallboard")
+
+
+class Command(BaseCommand):
+    help = "Run the demo: web server, ingest and simulated feeds of every vendor, in one process."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="web server address")
+        parser.add_argument("--port", type=int, default=8000, help="web server port")
+        parser.add_argument(
+            "--feed-port-base", type=int, default=17000, help="simulated feeds use base+1..base+5"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        logging.getLogger("ingest").setLevel(logging.WARNING)
+        call_command("migrate", interactive=False, verbosity=0)
+        base = options["feed_port_base"]
+        demo.set_up(base)
+        host, port = options["host"], options["port"]
+        url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+
+        def ready() -> None:
+            self.stdout.write(
+                self.style.SUCCESS("\nThe wallboard demo is running.\n")
+                + f"  Boards:  {url}/   (the floor rotation: {url}/rotations/floor/)\n"
+                + f"  Admin:   {url}/admin/\n"
+                + f"  Login:   {demo.DEMO_USER} / {demo.DEMO_PASSWORD}\n"
+                + "  Feeds:   simulated Avaya CMS, Mitel and Optimus on "
+                + f"127.0.0.1:{base + 1}-{base + 5}\n"
+                + "Press Ctrl-C to stop.\n"
+            )
+            sys.stdout.flush()
+
+        serve(host, port, [run_ingest, *simulators(base)], ready)
+        self.stdout.write("Stopped.")
+
+
+async def run_ingest(stop: asyncio.Event) -> None:
+    from ingest.runner import run_until
+
+    await run_until(stop)
+
+
+def simulators(base: int) -> list[Any]:
+    jobs = []
+    for feed in demo.feeds(base):
+        producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
+        if feed.vendor == "avaya_cms":
+
+            async def job(
+                stop: asyncio.Event, producer: Any = producer, port: int = feed.port
+            ) -> None:
+                await send_as_client("127.0.0.1", port, producer, stop=stop)
+
+        else:
+
+            async def job(
+                stop: asyncio.Event, producer: Any = producer, port: int = feed.port
+            ) -> None:
+                await serve_feed("127.0.0.1", port, producer, stop=stop)
+
+        jobs.append(job)
+    return jobs

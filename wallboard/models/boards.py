@@ -1,0 +1,249 @@
+"""Boards (screen layouts), their tiles and thresholds, tickers and rotations."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ingest.ranges import validate_range
+
+from .sources import Source
+
+# KPI key -> (label, unit). "seconds" values show as m:ss; "pct" with a % sign.
+KPIS: dict[str, tuple[str, str]] = {
+    "calls_waiting": ("Calls waiting", "count"),
+    "oldest_wait_seconds": ("Longest wait", "seconds"),
+    "service_level_pct": ("Service level", "pct"),
+    "asa_seconds": ("ASA", "seconds"),
+    "abandoned": ("Abandoned", "count"),
+    "abandon_pct": ("Abandon %", "pct"),
+    "offered": ("Offered", "count"),
+    "answered": ("Answered", "count"),
+    "offered_today": ("Offered today", "count"),
+    "answered_today": ("Answered today", "count"),
+    "abandoned_today": ("Abandoned today", "count"),
+    "agents_staffed": ("Agents staffed", "count"),
+    "agents_available": ("Available", "count"),
+    "agents_ringing": ("Ringing", "count"),
+    "agents_on_call": ("On call", "count"),
+    "agents_wrap_up": ("Wrap-up", "count"),
+    "agents_not_ready": ("Not ready", "count"),
+    "agents_other": ("Other", "count"),
+}
+KPI_CHOICES = [(k, label) for k, (label, _) in KPIS.items()]
+
+
+def new_display_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _check_range(value: str) -> None:
+    problem = validate_range(value)
+    if problem:
+        raise ValidationError(f"Not a valid ID range: {problem}")
+
+
+def _check_kpis(value: str) -> None:
+    unknown = [k for k in split_kpis(value) if k not in KPIS]
+    if unknown:
+        raise ValidationError(f"Unknown KPI {', '.join(unknown)}. Choose from: {', '.join(KPIS)}")
+
+
+def split_kpis(value: str) -> list[str]:
+    return [k.strip() for k in value.replace(" ", ",").split(",") if k.strip()]
+
+
+class Board(models.Model):
+    title = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=64, unique=True)
+    theme = models.CharField(
+        max_length=8, choices=[("dark", "Dark"), ("light", "Light")], default="dark"
+    )
+    columns = models.PositiveSmallIntegerField(
+        default=3, help_text="Grid columns; tiles span one or more."
+    )
+    display_key = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_display_key,
+        help_text="Opens this board (and nothing else) without a login. Regenerate to revoke.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def display_path(self) -> str:
+        return f"/boards/{self.slug}/?key={self.display_key}"
+
+    def clean(self) -> None:
+        if self.columns is not None and not 1 <= self.columns <= 12:
+            raise ValidationError({"columns": "From 1 to 12 columns."})
+
+
+class Tile(models.Model):
+    QUEUE_KPI = "queue_kpi"
+    BIG_NUMBER = "big_number"
+    QUEUE_TABLE = "queue_table"
+    AGENT_GRID = "agent_grid"
+    CLOCK = "clock"
+    TICKER = "ticker"
+    KINDS = [
+        (QUEUE_KPI, "Queue KPIs (one queue or several aggregated)"),
+        (BIG_NUMBER, "Big number (one KPI)"),
+        (QUEUE_TABLE, "Queue table"),
+        (AGENT_GRID, "Agent grid"),
+        (CLOCK, "Clock"),
+        (TICKER, "Message ticker"),
+    ]
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="tiles")
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    title = models.CharField(max_length=100, blank=True)
+    width = models.PositiveSmallIntegerField(default=1, help_text="Grid columns it spans.")
+    height = models.PositiveSmallIntegerField(default=1, help_text="Grid rows it spans.")
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        help_text="Only this source's queues and agents; blank = every source.",
+    )
+    queue_kind = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[("", "any")] + [(k, k) for k in ("skill", "vdn", "group", "path", "queue")],
+    )
+    queue_range = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[_check_range],
+        help_text="Queues shown or aggregated, e.g. 3, 12 or 1-99. Blank = all.",
+    )
+    agent_range = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[_check_range],
+        help_text="Agent grid: agent IDs, e.g. 5000-5099. Blank = all (of the chosen queues).",
+    )
+    kpis = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[_check_kpis],
+        help_text="KPIs, comma separated (big number: the first). E.g. calls_waiting, "
+        "oldest_wait_seconds, service_level_pct.",
+    )
+    compact = models.BooleanField(
+        default=False, help_text="Agent grid: small cells, for 60 agents or more."
+    )
+
+    class Meta:
+        ordering = ["board", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+    def kpi_list(self) -> list[str]:
+        return split_kpis(self.kpis)
+
+    def clean(self) -> None:
+        if self.kind == self.BIG_NUMBER and len(self.kpi_list()) != 1:
+            raise ValidationError({"kpis": "A big number shows exactly one KPI."})
+
+
+class Threshold(models.Model):
+    ABOVE = "above"
+    BELOW = "below"
+    tile = models.ForeignKey(Tile, on_delete=models.CASCADE, related_name="thresholds")
+    kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    direction = models.CharField(
+        max_length=8,
+        choices=[(ABOVE, "alarm when above"), (BELOW, "alarm when below")],
+        default=ABOVE,
+    )
+    warning = models.FloatField(null=True, blank=True)
+    alarm = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tile", "kpi"], name="one_threshold_per_kpi"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} {self.direction} {self.warning}/{self.alarm}"
+
+    def clean(self) -> None:
+        if self.warning is None and self.alarm is None:
+            raise ValidationError("Give a warning level, an alarm level or both.")
+        if self.warning is not None and self.alarm is not None:
+            wrong = (
+                self.alarm < self.warning
+                if self.direction == self.ABOVE
+                else (self.alarm > self.warning)
+            )
+            if wrong:
+                raise ValidationError(
+                    "The alarm level must be beyond the warning level "
+                    f"({'higher' if self.direction == self.ABOVE else 'lower'})."
+                )
+
+
+class TickerMessage(models.Model):
+    board = models.ForeignKey(
+        Board,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text="Blank shows it on every board with a ticker tile.",
+    )
+    text = models.CharField(max_length=500)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Rotation(models.Model):
+    """A playlist of boards, opened as one display URL."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=64, unique=True)
+    display_key = models.CharField(max_length=64, unique=True, default=new_display_key)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def display_path(self) -> str:
+        return f"/rotations/{self.slug}/?key={self.display_key}"
+
+
+class RotationEntry(models.Model):
+    rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="entries")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE)
+    seconds = models.PositiveIntegerField(default=30)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["rotation", "order", "id"]
+        verbose_name_plural = "rotation entries"
+
+
+class BoardState(models.Model):
+    """The latest tile values of a board and their sequence number, written by ingest's
+    publisher; a display connecting gets these as its snapshot."""
+
+    board = models.OneToOneField(Board, on_delete=models.CASCADE, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    tiles = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,230 @@
+"""Sources (one configured feed each), their pass-through targets, and their live health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ingest.addresses import AddressError, parse_address, parse_peers
+from ingest.ranges import validate_range
+from integrations import VENDOR_LABELS, VENDORS, integration
+
+
+def _check_range(value: str) -> None:
+    problem = validate_range(value)
+    if problem:
+        raise ValidationError(f"Not a valid ID range: {problem}. Example: 1-99, 200-299, 310")
+
+
+def _check_peers(value: str) -> None:
+    try:
+        parse_peers(value)
+    except AddressError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _check_address(value: str) -> None:
+    if value:
+        try:
+            parse_address(value)
+        except AddressError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Source(models.Model):
+    """One feed: an Avaya CMS RTS session, a Mitel PBX, an Optimus server connection."""
+
+    name = models.SlugField(
+        max_length=64, unique=True, help_text="A short unique name, e.g. cms-skills or pbx-1."
+    )
+    enabled = models.BooleanField(default=True)
+    vendor = models.CharField(max_length=32, choices=list(VENDOR_LABELS.items()))
+    layout = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The report layout: Avaya tvi1 (skills), agent_tv (agents) or cvdn (VDNs). "
+        "Blank takes the vendor's default.",
+    )
+    listen = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[_check_address],
+        help_text="Address to listen on when the phone system connects to us, e.g. 0.0.0.0:7001.",
+    )
+    connect = models.CharField(
+        max_length=255,
+        blank=True,
+        validators=[_check_address],
+        help_text="Address to connect to when we connect to the phone system, e.g. 10.0.0.7:15373.",
+    )
+    allowed_peers = models.CharField(
+        max_length=1000,
+        blank=True,
+        validators=[_check_peers],
+        help_text="For listening sources: IP addresses or networks allowed to connect, comma "
+        "separated. Blank allows anyone; a connection from anyone else is refused and logged.",
+    )
+    refresh_seconds = models.PositiveIntegerField(
+        default=15,
+        help_text="How often the feed sends data. The source counts as stale when no complete "
+        "batch arrives within three times this.",
+    )
+    queue_range = models.CharField(
+        max_length=1000,
+        blank=True,
+        validators=[_check_range],
+        help_text="Skill/split, VDN, group, path or queue numbers to keep, e.g. 1-99, 200-299, "
+        "310. Blank keeps everything.",
+    )
+    agent_range = models.CharField(
+        max_length=1000,
+        blank=True,
+        validators=[_check_range],
+        help_text="Agent IDs to keep, e.g. 5000-5999. Blank keeps everything.",
+    )
+    options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Vendor options. Avaya agent_tv: 'columns' (the report's column order) and "
+        "'state_map' (state word or work mode -> available, ringing, on_call, wrap_up, "
+        "not_ready, other, logged_out, unknown). Blank takes the defaults.",
+    )
+    compat_file = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Mitel only: keep the old ACD listener's JSON document written to this path "
+        "(replaced atomically), for boards and scripts built on it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def effective_layout(self) -> str:
+        return self.layout or integration(self.vendor).VENDOR.layouts[0]
+
+    def effective_options(self) -> dict[str, Any]:
+        merged = dict(integration(self.vendor).default_options(self.effective_layout))
+        merged.update(self.options or {})
+        return merged
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.vendor not in VENDORS:
+            raise ValidationError({"vendor": "Unknown vendor."})
+        info = integration(self.vendor).VENDOR
+        if self.layout and self.layout not in info.layouts:
+            errors.setdefault("layout", []).append(
+                f"{info.label} reports one of: {', '.join(info.layouts)}."
+            )
+        if self.listen and self.connect:
+            errors.setdefault("connect", []).append("Give either listen or connect, not both.")
+        elif not self.listen and not self.connect:
+            field = "connect" if info.transport == "connect" else "listen"
+            errors.setdefault(field, []).append(
+                "Give the address to listen on."
+                if field == "listen"
+                else f"Give the phone system's address, e.g. 10.0.0.7:{info.default_port}."
+            )
+        elif self.listen and info.transport == "connect":
+            errors.setdefault("listen", []).append(
+                f"{info.label} is a server: the wallboard connects to it. Use connect."
+            )
+        elif self.connect and info.transport == "listen":
+            errors.setdefault("connect", []).append(
+                f"{info.label} connects to the wallboard. Use listen."
+            )
+        if self.compat_file and self.vendor != "mitel":
+            errors.setdefault("compat_file", []).append("Only Mitel sources write this file.")
+        if self.refresh_seconds is not None and self.refresh_seconds < 1:
+            errors.setdefault("refresh_seconds", []).append("At least 1 second.")
+        if not errors.get("layout"):
+            options = self.options if isinstance(self.options, dict) else None
+            if options is None:
+                errors.setdefault("options", []).append("Options must be a JSON object.")
+            else:
+                problems = integration(self.vendor).validate_options(
+                    self.effective_layout, self.effective_options()
+                )
+                if problems:
+                    errors.setdefault("options", []).extend(problems)
+        if self.listen and not errors.get("listen"):
+            clash = self.listen_clash()
+            if clash:
+                errors.setdefault("listen", []).append(clash)
+        if errors:
+            raise ValidationError(errors)
+
+    def listen_clash(self) -> str | None:
+        """Another enabled source listening on the same port (and overlapping address)."""
+        if not self.listen or not self.enabled:
+            return None
+        host, port = parse_address(self.listen)
+        wildcard = {"0.0.0.0", "::", ""}
+        for other in Source.objects.filter(enabled=True).exclude(listen="").exclude(pk=self.pk):
+            try:
+                other_host, other_port = parse_address(other.listen)
+            except AddressError:
+                continue
+            if other_port == port and (
+                host == other_host or host in wildcard or other_host in wildcard
+            ):
+                return f"Port {port} is already taken by source '{other.name}'."
+        return None
+
+
+class PassThroughTarget(models.Model):
+    """A host:port that receives the source's raw bytes, unchanged and in order."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="targets")
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField()
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["source", "host", "port"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "host", "port"], name="unique_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def clean(self) -> None:
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise ValidationError({"port": "A port is 1 to 65535."})
+
+
+class SourceHealth(models.Model):
+    """Written by runingest every few seconds; read by the admin, the API and the boards.
+
+    Kept apart from Source so an admin saving a source never overwrites live figures.
+    """
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="health")
+    connected = models.BooleanField(default=False)
+    peer = models.CharField(max_length=100, blank=True)
+    last_data_at = models.DateTimeField(null=True, blank=True)
+    batches = models.PositiveBigIntegerField(default=0)
+    records = models.PositiveBigIntegerField(default=0)
+    parse_errors = models.PositiveBigIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    stale = models.BooleanField(default=True)
+    # {"<target id>": {"connected", "bytes_sent", "bytes_dropped", "last_error"}}
+    targets = models.JSONField(default=dict, blank=True)
+    # The worker's own diagnostics: last frames, last errors (for the admin).
+    diagnostics = models.JSONField(default=dict, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "source health"
+
+    def __str__(self) -> str:
+        return f"health of {self.source_id}"

@@ -1,0 +1,57 @@
+"""Web server and ingest in one process, on one event loop (the demo and small sites).
+
+Daphne runs no ASGI lifespan hooks, so rather than hoping the server starts our background
+work, we start daphne's Server ourselves with the asyncio reactor and run ingest (and, for the
+demo, the feed simulators) as tasks on that same loop. Ctrl-C or SIGTERM stops them cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger("wallboard")
+
+Background = Callable[[asyncio.Event], Awaitable[None]]
+
+
+def serve(host: str, port: int, background: list[Background], on_ready: Callable[[], None]) -> None:
+    from daphne.server import Server, twisted_loop  # installs the asyncio reactor first
+    from twisted.internet import reactor
+
+    from wallboard.asgi import application
+
+    interface = host.replace(":", r"\:")
+    server = Server(
+        application,
+        endpoints=[f"tcp:port={port}:interface={interface}"],
+        signal_handlers=False,
+        verbosity=0,
+    )
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            twisted_loop.add_signal_handler(sig, stop.set)
+        tasks = [asyncio.ensure_future(job(stop)) for job in background]
+        await asyncio.sleep(0.5)
+        if not server.listening_addresses:
+            log.error("the web server could not listen on %s:%s (in use?)", host, port)
+            stop.set()
+        else:
+            on_ready()
+        done_early = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION))
+        await asyncio.wait(
+            [done_early, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in tasks:
+            if task.done() and task.exception():
+                log.error("background task failed: %r", task.exception())
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        reactor.stop()
+
+    reactor.callWhenRunning(lambda: twisted_loop.create_task(main()))
+    server.run()

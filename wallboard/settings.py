@@ -1,0 +1,151 @@
+"""Settings, all from the environment (django-environ; an optional .env beside manage.py).
+
+Defaults run the demo with nothing installed: SQLite in the project folder and the in-memory
+channel layer. Production sets DATABASE_URL (PostgreSQL) and CHANNELS_URL (Redis); see
+.env.example. A bad value stops start-up with a message that names the setting.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _setting(name: str, parse, default):  # type: ignore[no-untyped-def]
+    try:
+        return parse(name, default=default)
+    except (ValueError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"Setting {name} has a bad value: {exc}") from exc
+
+
+DEBUG: bool = _setting("DEBUG", env.bool, False)
+
+SECRET_KEY: str = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment or .env (see .env.example); "
+            "only DEBUG=true (development) may run without one."
+        )
+    SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"
+
+ALLOWED_HOSTS: list[str] = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "wallboard.apps.WallboardConfig",
+    "ingest.apps.IngestConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "wallboard.urls"
+ASGI_APPLICATION = "wallboard.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": _setting("DATABASE_URL", env.db_url, f"sqlite:///{BASE_DIR / 'wallboard.sqlite3'}")
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    _db.setdefault("OPTIONS", {}).setdefault("application_name", "wallboard")
+    _db.setdefault("CONN_HEALTH_CHECKS", True)
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web side read while ingest writes; a short busy wait instead of "locked".
+    _db.setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+
+CHANNEL_LAYERS = {
+    "default": _setting("CHANNELS_URL", env.channels_url, "inmemory://"),
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE: str = env.str("TIME_ZONE", default="UTC")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+    raise ImproperlyConfigured(f"Setting TIME_ZONE has a bad value: {TIME_ZONE!r}") from exc
+USE_I18N = False
+USE_TZ = True
+
+# The hour (0-23, site time) the reporting day starts: "today" figures restart then.
+DAY_START_HOUR: int = _setting("DAY_START_HOUR", env.int, 0)
+if not 0 <= DAY_START_HOUR <= 23:
+    raise ImproperlyConfigured(f"Setting DAY_START_HOUR must be 0-23, not {DAY_START_HOUR}")
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+LOGIN_URL = "/admin/login/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _setting("SECURE_COOKIES", env.bool, not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "ingest": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "wallboard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "integrations": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}
+
+# Ingest tuning (see README). How often a running runingest looks for configuration edits, and
+# how many bytes each pass-through target may queue before it drops the oldest.
+INGEST_RELOAD_SECONDS: float = _setting("INGEST_RELOAD_SECONDS", env.float, 3.0)
+PASS_THROUGH_BUFFER_BYTES: int = _setting("PASS_THROUGH_BUFFER_BYTES", env.int, 4 * 1024 * 1024)

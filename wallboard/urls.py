@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import path, re_path
+
+from wallboard import api, views
+
+admin.site.site_header = "Wallboard administration"
+admin.site.site_title = "Wallboard"
+admin.site.index_title = "Sources, boards and access"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("boards/<slug:slug>/", views.board_display, name="board"),
+    path("rotations/<slug:slug>/", views.rotation_display, name="rotation"),
+    path("api/v1/queues/", api.queues, name="api-queues"),
+    path("api/v1/agents/", api.agents, name="api-agents"),
+    path("api/v1/sources/", api.sources, name="api-sources"),
+    path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
+    path("api/v1/compat/mitel/<slug:name>.json", api.mitel_compat, name="api-mitel-compat"),
+    # Small sites run without a reverse proxy: serve static files here (a proxy may take over
+    # /static/ from `collectstatic` on large ones).
+    re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
+]
