@@ -1,0 +1,54 @@
+"""Mitel 3300 ICP / MiVoice Business ACD Real Time Events (the PBX listens on 15373)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from integrations.base import VendorInfo
+from integrations.mitel.compat import compat_document, write_atomically
+from integrations.mitel.decoder import RteDecoder
+
+VENDOR = VendorInfo(
+    key="mitel",
+    label="Mitel 3300 ACD Real Time Events",
+    transport="connect",
+    default_port=15373,
+    layouts=("rte",),
+    missing_batches_before_gone=1,
+    default_refresh_seconds=15,
+)
+
+
+def default_options(layout: str) -> dict[str, Any]:
+    # Nothing to configure yet: the stream has one record layout, and the one unknown (the
+    # width of the button/reason tail) is kept raw rather than guessed.
+    return {}
+
+
+def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
+    problems = []
+    if layout not in VENDOR.layouts:
+        problems.append(f"Unknown layout {layout!r}; Mitel has only {', '.join(VENDOR.layouts)}.")
+    if not isinstance(options, dict):
+        problems.append("Options must be a JSON object.")
+    else:
+        problems.extend(f"Unknown option {key!r}." for key in sorted(options))
+    return problems
+
+
+def make_decoder(layout: str, options: dict[str, Any]) -> RteDecoder:
+    problems = validate_options(layout, options)
+    if problems:
+        raise ValueError(" ".join(problems))
+    return RteDecoder()
+
+
+def export_live(
+    path: str,
+    queues: Iterable[tuple[str, str, dict[str, Any]]],
+    agents: Iterable[tuple[str, str, dict[str, Any]]],
+    last_update: float,
+) -> None:
+    """Keep the old ACD listener's JSON file written (replaced atomically) for its consumers."""
+    write_atomically(path, compat_document(queues, agents, last_update))
