@@ -336,8 +336,14 @@ class SourceWorker:
                     log.exception("source %s: publishing failed", self.name)
             hook = getattr(self.module, "export_live", None)
             if hook is not None and self.config.compat_file:
+                live = self.live
                 try:
-                    hook(self.config.compat_file, self.live, self.last_data_at or time.time())
+                    hook(
+                        self.config.compat_file,
+                        [(q.kind, q.number, q.extra) for q in live.queues.values()],
+                        [(a.agent_id, a.state, a.extra) for a in live.agents.values()],
+                        self.last_data_at or time.time(),
+                    )
                 except OSError as exc:
                     self.last_error = f"compat file: {exc}"
 

@@ -176,10 +176,10 @@ def mitel_compat(request: HttpRequest, name: str) -> HttpResponse:
     source = get_object_or_404(Source, name=name)
     if source.vendor != "mitel":
         raise Http404("not a Mitel source")
-    queues = Queue.objects.filter(source=source, gone=False, kind__in=("group", "path"))
-    agents = Agent.objects.filter(source=source, gone=False)
-    health = SourceHealth.objects.filter(source=source).first()
-    last = health.last_data_at.timestamp() if health and health.last_data_at else 0.0
+    queues = list(Queue.objects.filter(source=source, gone=False, kind__in=("group", "path")))
+    agents = list(Agent.objects.filter(source=source, gone=False))
+    stamps = [q.updated_at for q in queues] + [a.updated_at for a in agents]
+    last = max(stamps).timestamp() if stamps else 0.0
     document = compat_document(
         ((q.kind, q.number, q.extra) for q in queues),
         ((a.agent_id, a.state, a.extra) for a in agents),

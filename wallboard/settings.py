@@ -96,6 +96,9 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # Tests use a file too: ingest writes from its own thread, and an in-memory shared-cache
+    # database locks whole tables instead of waiting.
+    _db.setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / "test-wallboard.sqlite3"))
 
 CHANNEL_LAYERS = {
     "default": _setting("CHANNELS_URL", env.channels_url, "inmemory://"),

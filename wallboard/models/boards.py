@@ -33,6 +33,13 @@ KPIS: dict[str, tuple[str, str]] = {
     "agents_other": ("Other", "count"),
 }
 KPI_CHOICES = [(k, label) for k, (label, _) in KPIS.items()]
+# Agent-grid thresholds: seconds an agent has been in a state.
+AGENT_TIME_CHOICES = [
+    ("time_in_not_ready", "Agent time in not ready"),
+    ("time_in_wrap_up", "Agent time in wrap-up"),
+    ("time_in_ringing", "Agent time ringing"),
+    ("time_in_on_call", "Agent time on call"),
+]
 
 
 def new_display_key() -> str:
@@ -161,7 +168,7 @@ class Threshold(models.Model):
     ABOVE = "above"
     BELOW = "below"
     tile = models.ForeignKey(Tile, on_delete=models.CASCADE, related_name="thresholds")
-    kpi = models.CharField(max_length=32, choices=KPI_CHOICES)
+    kpi = models.CharField(max_length=32, choices=KPI_CHOICES + AGENT_TIME_CHOICES)
     direction = models.CharField(
         max_length=8,
         choices=[(ABOVE, "alarm when above"), (BELOW, "alarm when below")],

@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from wallboard.dbcheck import ensure_migrated
+
 log = logging.getLogger("ingest")
 
 
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        ensure_migrated()
         for db in settings.DATABASES.values():
             if db["ENGINE"].endswith("postgresql"):
                 db.setdefault("OPTIONS", {})["application_name"] = "runingest"

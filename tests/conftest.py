@@ -1,0 +1,116 @@
+"""Shared fixtures. The suite runs on the defaults (SQLite, in-memory channel layer) and, when
+DATABASE_URL / CHANNELS_URL are set, on PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+
+def pytest_sessionstart(session: Any) -> None:
+    """A killed run can leave the SQLite test database's WAL files behind; they would not
+    match the fresh database and SQLite reports a disk I/O error."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(name) + suffix).unlink(missing_ok=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+async def wait_for(
+    predicate: Callable[[], Any] | Callable[[], Awaitable[Any]],
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    what: str = "condition",
+) -> Any:
+    """Poll until predicate() is truthy (sync or async); fail the test with `what` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+@pytest.fixture
+def make_source(db: Any) -> Callable[..., Any]:
+    from wallboard.models import PassThroughTarget, Source
+
+    def make(name: str = "cms-skills", targets: list[tuple[str, int]] = (), **fields: Any) -> Source:  # type: ignore[assignment]
+        defaults: dict[str, Any] = {
+            "vendor": "avaya_cms",
+            "layout": "tvi1",
+            "refresh_seconds": 3,
+        }
+        defaults.update(fields)
+        if not defaults.get("listen") and not defaults.get("connect"):
+            defaults["listen"] = f"127.0.0.1:{free_port()}"
+        source = Source(name=name, **defaults)
+        source.full_clean()
+        source.save()
+        for host, target_port in targets:
+            PassThroughTarget.objects.create(source=source, host=host, port=target_port)
+        return source
+
+    return make
+
+
+@pytest.fixture
+async def runner() -> AsyncIterator[Any]:
+    """A running IngestRunner (with the board publisher), stopped cleanly after the test.
+
+    Reloads the configuration every 0.2 s so admin edits show up quickly in tests."""
+    from ingest.publish import BoardPublisher
+    from ingest.runner import IngestRunner
+
+    publisher = BoardPublisher()
+    ingest = IngestRunner(publisher=publisher, reload_seconds=0.2, db=publisher.db)
+    publisher.runner = ingest
+    stop = asyncio.Event()
+    task = asyncio.create_task(ingest.run(stop))
+    await wait_for(ingest.started.is_set, what="ingest to start")
+    yield ingest
+    stop.set()
+    await asyncio.wait_for(task, 20)
+    ingest.db.close()
+
+
+async def send_bytes(port: int, *chunks: bytes, pause: float = 0.0) -> None:
+    """Connect to a listening source as the phone system would, send, and close."""
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    for chunk in chunks:
+        writer.write(chunk)
+        await writer.drain()
+        if pause:
+            await asyncio.sleep(pause)
+    writer.close()
+    await writer.wait_closed()
+
+
+@pytest.fixture
+def staff_client(client: Any, django_user_model: Any) -> Any:
+    user = django_user_model.objects.create_user("supervisor", password="pw", is_staff=True)
+    client.force_login(user)
+    return client

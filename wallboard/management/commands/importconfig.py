@@ -1,0 +1,38 @@
+"""manage.py importconfig FILE: read configuration JSON (idempotent; all or nothing)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wallboard.configio import ConfigError, import_config
+from wallboard.dbcheck import ensure_migrated
+
+
+class Command(BaseCommand):
+    help = "Create or update sources, targets, boards and tiles from JSON ('-' reads stdin)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ensure_migrated()
+        try:
+            if options["file"] == "-":
+                data = json.load(sys.stdin)
+            else:
+                with open(options["file"], encoding="utf-8") as f:
+                    data = json.load(f)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CommandError(f"Cannot read {options['file']}: {exc}") from exc
+        try:
+            counts = import_config(data)
+        except ConfigError as exc:
+            raise CommandError(f"Nothing imported: {exc}") from exc
+        self.stdout.write(
+            f"Imported {counts['sources']} sources, {counts['boards']} boards, "
+            f"{counts['rotations']} rotations."
+        )
