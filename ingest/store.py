@@ -18,6 +18,7 @@ from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
 from wallboard.models import Agent, Queue, Source, SourceHealth
 
 from .live import Changes
+from .upsert import bulk_upsert, db_datetime, json_text
 
 CHUNK = 1000
 QUEUE_UPDATE_FIELDS = [
@@ -143,33 +144,38 @@ def restore(source_id: int) -> tuple[list[Any], list[Any]]:
     return queues, agents
 
 
-def queue_model(
+QUEUE_FIELDS = ["source", "kind", "number", *QUEUE_UPDATE_FIELDS]
+AGENT_FIELDS = ["source", "agent_id", *AGENT_UPDATE_FIELDS]
+
+
+def queue_tuple(
     source_id: int,
     row: QueueRow,
     today: dict[str, Any] | None,
     counter_state: dict[str, Any],
-    at: datetime,
-) -> Queue:
-    obj = Queue(
-        source_id=source_id,
-        kind=row.kind,
-        number=row.number,
-        name=row.name,
-        today=today or {},
-        counter_state=counter_state,
-        extra=row.extra,
-        updated_at=at,
-        gone=False,
-    )
-    overflow = []
+    at: Any,
+) -> tuple[Any, ...]:
+    """A Queue row in QUEUE_FIELDS order; an overflowed figure is null and listed in overflow."""
+    figures, overflow = [], []
     for figure in QUEUE_FIGURES:
         value = getattr(row, figure)
         if value == OVERFLOW:
             overflow.append(figure)
             value = None
-        setattr(obj, figure, value)
-    obj.overflow = overflow
-    return obj
+        figures.append(value)
+    return (
+        source_id,
+        row.kind,
+        row.number,
+        row.name,
+        *figures,
+        json_text(overflow),
+        json_text(today or {}),
+        json_text(counter_state),
+        json_text(row.extra),
+        at,
+        False,
+    )
 
 
 def write_changes(
@@ -177,9 +183,10 @@ def write_changes(
 ) -> None:
     """Upsert changed rows in bulk and mark departed ones gone, in one transaction."""
     close_old_connections()
-    at = _dt(changes.at)
+    at_dt = _dt(changes.at)
+    at = db_datetime(at_dt)
     queues = [
-        queue_model(
+        queue_tuple(
             source_id,
             row,
             changes.today.get(key),
@@ -190,45 +197,32 @@ def write_changes(
     ]
     # A queue whose today's totals moved but whose row did not (rare) still gets them written.
     today_only = [key for key in changes.today if key not in changes.queues]
+    since = changes.since
     agents = [
-        Agent(
-            source_id=source_id,
-            agent_id=a.agent_id,
-            name=a.name,
-            extension=a.extension,
-            state=a.state,
-            vendor_state=a.vendor_state,
-            reason_code=a.reason_code,
-            state_since=_dt(changes.since[a.agent_id]),
-            skills=list(a.skills),
-            extra=a.extra,
-            updated_at=at,
-            gone=False,
+        (
+            source_id,
+            a.agent_id,
+            a.name,
+            a.extension,
+            a.state,
+            a.vendor_state,
+            a.reason_code,
+            db_datetime(_dt(since[a.agent_id])),
+            json_text(list(a.skills)),
+            json_text(a.extra),
+            at,
+            False,
         )
         for a in changes.agents.values()
     ]
     with transaction.atomic():
-        if queues:
-            Queue.objects.bulk_create(
-                queues,
-                batch_size=CHUNK,
-                update_conflicts=True,
-                unique_fields=["source", "kind", "number"],
-                update_fields=QUEUE_UPDATE_FIELDS,
-            )
+        bulk_upsert(Queue, QUEUE_FIELDS, ["source", "kind", "number"], queues)
         for kind, number in today_only:
             Queue.objects.filter(source_id=source_id, kind=kind, number=number).update(
                 today=changes.today[(kind, number)],
                 counter_state=counter_states.get((kind, number), {}),
             )
-        if agents:
-            Agent.objects.bulk_create(
-                agents,
-                batch_size=CHUNK,
-                update_conflicts=True,
-                unique_fields=["source", "agent_id"],
-                update_fields=AGENT_UPDATE_FIELDS,
-            )
+        bulk_upsert(Agent, AGENT_FIELDS, ["source", "agent_id"], agents)
         by_kind: dict[str, list[str]] = {}
         for kind, number in changes.gone_queues:
             by_kind.setdefault(kind, []).append(number)
@@ -236,12 +230,12 @@ def write_changes(
             for i in range(0, len(numbers), CHUNK):
                 Queue.objects.filter(
                     source_id=source_id, kind=kind, number__in=numbers[i : i + CHUNK]
-                ).update(gone=True, updated_at=at)
+                ).update(gone=True, updated_at=at_dt)
         gone_agents = list(changes.gone_agents)
         for i in range(0, len(gone_agents), CHUNK):
             Agent.objects.filter(
                 source_id=source_id, agent_id__in=gone_agents[i : i + CHUNK]
-            ).update(gone=True, updated_at=at)
+            ).update(gone=True, updated_at=at_dt)
 
 
 def write_health(reports: list[dict[str, Any]]) -> None:

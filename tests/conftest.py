@@ -24,6 +24,12 @@ def pytest_sessionstart(session: Any) -> None:
             Path(str(name) + suffix).unlink(missing_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def local_hosts(settings: Any) -> None:
+    """Browsers and websocket clients in the tests come from localhost."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

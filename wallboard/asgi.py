@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through the board consumers."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -14,10 +15,21 @@ from django.urls import path  # noqa: E402
 
 from wallboard.consumers import BoardConsumer  # noqa: E402
 
+
+
+def origin_checked(app: Any) -> Any:
+    """AllowedHostsOriginValidator, reading ALLOWED_HOSTS per connection (not once at import)."""
+
+    async def check(scope: Any, receive: Any, send: Any) -> Any:
+        return await AllowedHostsOriginValidator(app)(scope, receive, send)
+
+    return check
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": origin_checked(
             AuthMiddlewareStack(
                 URLRouter([path("ws/boards/<slug:slug>/", BoardConsumer.as_asgi())])
             )

@@ -1,0 +1,144 @@
+"""Benchmarks that print figures (never assertions): `manage.py benchmark ingest|mitel|push`."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from integrations import integration, simulator
+from integrations.base import Batch
+
+from .live import LiveState
+
+
+def _batches(vendor: str, layout: str, options: dict[str, Any], count: int) -> list[bytes]:
+    producer = simulator(vendor).make_producer({"layout": layout, "seed": 1, **options})
+    return [producer.next_chunk() for _ in range(count)]
+
+
+def decode_and_diff(
+    vendor: str, layout: str, chunks: list[bytes], read_size: int = 256 * 1024
+) -> tuple[int, float, int]:
+    """(rows, seconds, changed rows) to frame, parse and diff `chunks`, read as TCP would."""
+    module = integration(vendor)
+    decoder = module.make_decoder(layout, module.default_options(layout))
+    live = LiveState(module.VENDOR.missing_batches_before_gone)
+    rows = changed = 0
+    now = time.time()
+    gc.collect()
+    start = time.perf_counter()
+    for chunk in chunks:
+        for i in range(0, len(chunk), read_size):
+            for batch in decoder.feed(chunk[i : i + read_size]):
+                rows += len(batch.queues) + len(batch.agents)
+                changes = live.apply(batch, now)
+                changed += len(changes.queues) + len(changes.agents)
+        now += 3
+    return rows, time.perf_counter() - start, changed
+
+
+def ingest_figures(skills: int, agents: int, rounds: int, out: Callable[[str], None]) -> None:
+    out(f"Avaya CMS: {skills} skills (tvi1) and {agents} agents (agent_tv), {rounds} batches each")
+    skill_chunks = _batches("avaya_cms", "tvi1", {"skills": skills, "agents": agents}, rounds)
+    agent_chunks = _batches("avaya_cms", "agent_tv", {"skills": skills, "agents": agents}, rounds)
+    total_rows = total_time = 0.0
+    for layout, chunks in (("tvi1", skill_chunks), ("agent_tv", agent_chunks)):
+        rows, seconds, changed = decode_and_diff("avaya_cms", layout, chunks)
+        total_rows += rows
+        total_time += seconds
+        out(
+            f"  {layout:9} {rows:>8} rows in {seconds * 1000:7.1f} ms"
+            f" = {rows / seconds:>9,.0f} rows/s"
+            f" ({changed / rows:.0%} changed after the first batch's full load)"
+        )
+    out(
+        f"  framing + parsing + diff, one core: {total_rows / total_time:,.0f} rows/s"
+        " (target 300,000)"
+    )
+
+
+def persist_figures(
+    agents: int, changed_share: float, repeats: int, out: Callable[[str], None]
+) -> None:
+    """Time write_changes() for a batch in which `changed_share` of the agents changed."""
+    from django.db import connection
+
+    from wallboard.models import Source
+
+    from . import store
+
+    vendor_db = connection.vendor
+    source = Source.objects.create(
+        name=f"benchmark-{int(time.time())}",
+        vendor="avaya_cms",
+        layout="agent_tv",
+        listen="127.0.0.1:1",
+    )
+    try:
+        chunks = _batches(
+            "avaya_cms", "agent_tv", {"agents": agents, "skills": max(1, agents // 10)}, 1
+        )
+        module = integration("avaya_cms")
+        decoder = module.make_decoder("agent_tv", module.default_options("agent_tv"))
+        batch: Batch = decoder.feed(chunks[0])[0]
+        live = LiveState()
+        now = time.time()
+        first = live.apply(batch, now)
+        start = time.perf_counter()
+        store.write_changes(source.pk, first, {})
+        out(
+            f"Persist on {vendor_db}: first load of {len(first.agents)} agents "
+            f"{(time.perf_counter() - start) * 1000:.0f} ms"
+        )
+        timings = []
+        states = ["available", "on_call", "wrap_up", "not_ready"]
+        for r in range(repeats):
+            step = max(1, int(1 / changed_share))
+            for i, agent in enumerate(batch.agents):
+                if agent.state_seconds is not None:
+                    agent.state_seconds += 3  # CMS's time in state grows between batches
+                if i % step == r % step:
+                    agent.state = (
+                        states[(states.index(agent.state) + 1) % 4]
+                        if agent.state in states
+                        else "available"
+                    )
+                    agent.state_seconds = 0
+            now += 3
+            changes = live.apply(Batch(agents=batch.agents, snapshot=True), now)
+            start = time.perf_counter()
+            store.write_changes(source.pk, changes, {})
+            timings.append(time.perf_counter() - start)
+        out(
+            f"  a batch with {len(changes.agents)} of {len(batch.agents)} agents changed: "
+            f"median {statistics.median(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms"
+            " (target 250 ms on PostgreSQL)"
+        )
+    finally:
+        source.delete()
+
+
+def mitel_figures(events: int, agents: int, out: Callable[[str], None]) -> None:
+    from integrations.mitel.bench import build_stream
+
+    stream = build_stream(events=events, agents=agents, seed=1)
+    module = integration("mitel")
+    best = 0.0
+    for _ in range(3):
+        decoder = module.make_decoder("rte", {})
+        live = LiveState()
+        gc.collect()
+        start = time.perf_counter()
+        records = 0
+        now = time.time()
+        for i in range(0, len(stream), 64 * 1024):
+            for batch in decoder.feed(stream[i : i + 64 * 1024]):
+                records += batch.records
+                live.apply(batch, now)
+        seconds = time.perf_counter() - start
+        best = max(best, records / seconds)
+    out(f"Mitel RTE: {events} events from {agents} agents, framing + parsing + state, one core:")
+    out(f"  {best:,.0f} events/s (target 300,000)")

@@ -1,0 +1,64 @@
+"""Bulk upsert of plain row tuples: the write half of ingest's hot path.
+
+The ORM's bulk_create(update_conflicts=True) builds a model instance per row and compiles large
+statements; at thousands of changed agents per batch that costs more than the database does.
+Here rows go straight to the driver: COPY into a session temp table and one
+INSERT ... SELECT ... ON CONFLICT on PostgreSQL, executemany(INSERT ... ON CONFLICT) on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def json_text(value: Any) -> str:
+    return _encode(value)
+
+
+def db_datetime(value: datetime | None) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def bulk_upsert(
+    model: type[Model], fields: list[str], unique: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert rows (tuples in `fields` order), updating the other fields where `unique` clash."""
+    if not rows:
+        return
+    meta = model._meta
+    qn = connection.ops.quote_name
+    columns = [meta.get_field(f).column for f in fields]
+    keys = [meta.get_field(f).column for f in unique]
+    column_sql = ", ".join(qn(c) for c in columns)
+    conflict_sql = ", ".join(qn(c) for c in keys)
+    set_sql = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in columns if c not in keys)
+    table = qn(meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            temp = qn(f"upsert_{meta.db_table}")
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {temp} AS "
+                f"SELECT {column_sql} FROM {table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {temp}")
+            with cursor.copy(f"COPY {temp} ({column_sql}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({column_sql}) SELECT {column_sql} FROM {temp} "
+                f"ON CONFLICT ({conflict_sql}) DO UPDATE SET {set_sql}"
+            )
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders}) "
+                f"ON CONFLICT ({conflict_sql}) DO UPDATE SET {set_sql}",
+                rows,
+            )

@@ -1,0 +1,181 @@
+"""/ws/boards/<slug>/: snapshot on connect, changed tiles as updates, access rules."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from tests.conftest import send_bytes, wait_for
+from wallboard.asgi import application
+from wallboard.models import Board, Source, Threshold, Tile
+from wallboard.models.boards import new_display_key
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TVI1 = (Path(__file__).parent / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
+
+
+def make_board(source: Source, slug: str = "service") -> Board:
+    board = Board.objects.create(title="Service", slug=slug)
+    tile = Tile.objects.create(
+        board=board,
+        order=1,
+        kind=Tile.BIG_NUMBER,
+        source=source,
+        queue_range="3",
+        kpis="calls_waiting",
+    )
+    Threshold.objects.create(tile=tile, kpi="calls_waiting", direction="above", warning=3, alarm=10)
+    Tile.objects.create(
+        board=board,
+        order=2,
+        kind=Tile.QUEUE_TABLE,
+        source=source,
+        kpis="calls_waiting, service_level_pct",
+    )
+    return board
+
+
+def socket(
+    board: Board, key: str | None = None, origin: bytes = b"http://localhost"
+) -> WebsocketCommunicator:
+    path = f"/ws/boards/{board.slug}/" + (f"?key={key}" if key is not None else "")
+    return WebsocketCommunicator(
+        application, path, headers=[(b"origin", origin), (b"host", b"localhost")]
+    )
+
+
+async def setup(make_source: Any) -> tuple[Source, Board]:
+    source = await sync_to_async(make_source)(refresh_seconds=1)
+    board = await sync_to_async(make_board)(source)
+    return source, board
+
+
+def port_of(source: Source) -> int:
+    return int(source.listen.rsplit(":", 1)[1])
+
+
+async def test_a_display_key_opens_its_board_and_gets_a_snapshot_first(make_source: Any) -> None:
+    _, board = await setup(make_source)
+    ws = socket(board, board.display_key)
+    connected, _ = await ws.connect()
+    assert connected
+    snapshot = await ws.receive_json_from(timeout=5)
+    assert snapshot["type"] == "snapshot" and snapshot["board"]["slug"] == "service"
+    kinds = [t["kind"] for t in snapshot["board"]["tiles"]]
+    assert kinds == ["big_number", "queue_table"]
+    assert snapshot["board"]["tiles"][0]["thresholds"]["calls_waiting"]["alarm"] == 10
+    await ws.disconnect()
+
+
+async def test_no_key_a_wrong_key_or_another_boards_key_is_refused(make_source: Any) -> None:
+    source, board = await setup(make_source)
+    other = await sync_to_async(make_board)(source, slug="other")
+    for key in (None, "", "nonsense", other.display_key):
+        ws = socket(board, key)
+        connected, code = await ws.connect()
+        assert not connected and code == 4403, key
+        await ws.disconnect()
+
+
+async def test_a_foreign_origin_is_refused(make_source: Any, settings: Any) -> None:
+    settings.ALLOWED_HOSTS = ["localhost"]
+    _, board = await setup(make_source)
+    ws = socket(board, board.display_key, origin=b"http://evil.example")
+    connected, _ = await ws.connect()
+    assert not connected
+    await ws.disconnect()
+
+
+async def test_a_batch_reaches_the_display_as_an_update_of_only_the_changed_tiles(
+    make_source: Any, runner: Any
+) -> None:
+    source, board = await setup(make_source)
+    await wait_for(
+        lambda: board.pk in runner.publisher.boards, what="the publisher to load the board"
+    )
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    snapshot = await ws.receive_json_from(timeout=5)
+    await send_bytes(port_of(source), TVI1)
+    big_number = str(snapshot["board"]["tiles"][0]["id"])
+    while True:  # the source turning live may come first, as its own update
+        update = await _next(ws, "update")
+        assert update["seq"] > snapshot["seq"]
+        tile = update["tiles"].get(big_number)
+        if tile and tile["kpis"]["calls_waiting"]["v"] is not None:
+            break
+    kpi = tile["kpis"]["calls_waiting"]
+    assert kpi == {"v": 4, "d": False, "l": "warning"}  # skill 3: 4 waiting, warning at 3
+    seq = update["seq"]
+    await send_bytes(port_of(source), TVI1.replace(b"F1| 12|   0|", b"F1| 12|   9|"))
+    update = await _next(ws, "update")
+    assert update["seq"] == seq + 1
+    assert big_number not in update["tiles"]  # skill 3 did not change: its tile is not resent
+    table = update["tiles"][str(snapshot["board"]["tiles"][1]["id"])]
+    assert {r["number"]: r["kpis"]["calls_waiting"]["v"] for r in table["rows"]}["12"] == 9
+    await ws.disconnect()
+
+
+async def _next(ws: WebsocketCommunicator, kind: str) -> dict[str, Any]:
+    while True:
+        message = await ws.receive_json_from(timeout=10)
+        if message["type"] == kind:
+            return message
+
+
+async def test_a_display_that_saw_a_gap_asks_and_gets_a_fresh_snapshot(
+    make_source: Any, runner: Any
+) -> None:
+    source, board = await setup(make_source)
+    await wait_for(lambda: board.pk in runner.publisher.boards, what="the board")
+    await send_bytes(port_of(source), TVI1)
+    await wait_for(lambda: runner.publisher.boards[board.pk].seq > 1, what="an update")
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    first = await ws.receive_json_from(timeout=5)
+    await ws.send_json_to({"type": "resync"})
+    again = await _next(ws, "snapshot")
+    assert again["seq"] >= first["seq"] and again["values"] == first["values"]
+    big_number = str(first["board"]["tiles"][0]["id"])
+    assert again["values"][big_number]["kpis"]["calls_waiting"]["v"] == 4
+    await ws.disconnect()
+
+
+async def test_regenerating_the_display_key_closes_displays_that_used_the_old_one(
+    make_source: Any,
+) -> None:
+    _, board = await setup(make_source)
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    await ws.receive_json_from(timeout=5)
+    board.display_key = new_display_key()
+    await sync_to_async(board.save)()
+    closed = await ws.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4403}
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    await ws.disconnect()
+
+
+async def test_a_source_that_goes_quiet_is_reported_stale_and_then_recovered(
+    make_source: Any, runner: Any
+) -> None:
+    source, board = await setup(make_source)
+    await wait_for(lambda: board.pk in runner.publisher.boards, what="the board")
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    await ws.receive_json_from(timeout=5)
+    await send_bytes(port_of(source), TVI1)
+    recovered = await _next(ws, "status")
+    assert recovered["stale"] is False and recovered["name"] == source.name
+    stale = await asyncio.wait_for(_next(ws, "status"), 10)  # refresh 1 s: stale after 3 s
+    assert stale["stale"] is True and stale["last_data_at"]
+    await send_bytes(port_of(source), TVI1)
+    assert (await _next(ws, "status"))["stale"] is False
+    await ws.disconnect()
