@@ -1,0 +1,115 @@
+"""Framing of one RTS session: LF-ended `|`-separated records, `F3` closes a report run.
+
+CMS writes the whole report each run, so a batch is a snapshot, committed when its F3 arrives.
+One read may hold half a line or several runs; only the unfinished tail is carried over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from integrations.base import Batch, Decoder
+
+MAX_LINE = 4096  # longer lines are counted as errors and skipped, so memory stays bounded
+# 30,000 agents in a few splits each stay far below this; a stream that never sends F3 doesn't.
+MAX_BATCH_ROWS = 500_000
+
+ParseRows = Callable[[list[str], Callable[[str, str], None]], Batch]
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Per line, so one stray byte doesn't change how the rest of the read is decoded.
+        lines = []
+        for raw in data.split(b"\n"):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                lines.append(raw.decode("latin-1"))
+        return "\n".join(lines)
+
+
+class RtsDecoder(Decoder):
+    def __init__(self, parse_rows: ParseRows) -> None:
+        super().__init__()
+        self._parse_rows = parse_rows
+        self._tail = b""
+        self._skipping = False  # inside an overlong line: drop bytes until its LF
+        self._rows: list[str] = []
+        self._overfull = False
+
+    def feed(self, data: bytes) -> list[Batch]:
+        if self._skipping:
+            nl = data.find(b"\n")
+            if nl < 0:
+                return []
+            data = data[nl + 1 :]
+            self._skipping = False
+        buf = self._tail + data if self._tail else data
+        end = buf.rfind(b"\n")
+        tail = buf[end + 1 :]
+        if len(tail) > MAX_LINE:
+            self.error(f"line longer than {MAX_LINE} bytes", tail)
+            tail, self._skipping = b"", True
+        self._tail = tail
+        if end < 0:
+            return []
+        batches: list[Batch] = []
+        text = _decode(buf[:end])
+        lines = text.split("\n")
+        # The usual read: data rows only, perhaps ending with the run's F3. Checked in bulk.
+        last = lines[-1]
+        closes = last[:2] == "F3" and (len(last) == 2 or last[2] in "|\r")
+        body = lines[:-1] if closes else lines
+        if text.count("\nF1|") + (text[:3] == "F1|") == len(body) and (
+            not body or max(map(len, body)) <= MAX_LINE
+        ):
+            self._rows += body
+            if closes:
+                self._close(batches)
+        else:
+            self._lines(lines, batches)
+        if len(self._rows) > MAX_BATCH_ROWS:
+            self._overfull = True
+            self._rows.clear()
+        return batches
+
+    def _lines(self, lines: list[str], batches: list[Batch]) -> None:
+        rows = self._rows
+        for line in lines:
+            if line[:3] == "F1|":
+                if len(line) <= MAX_LINE:
+                    rows.append(line)
+                else:
+                    self.error(f"line longer than {MAX_LINE} bytes", line)
+            elif line[:2] == "F3" and (len(line) == 2 or line[2] in "|\r"):
+                self._close(batches)
+                rows = self._rows
+            else:
+                tag = line.split("|", 1)[0].strip()
+                if tag == "F1":  # a padded tag
+                    if len(line) <= MAX_LINE:
+                        rows.append(line)
+                    else:
+                        self.error(f"line longer than {MAX_LINE} bytes", line)
+                elif tag == "F3":
+                    self._close(batches)
+                    rows = self._rows
+                elif not tag:
+                    if line.strip():
+                        self.error("record without a tag", line)
+                elif not (tag[0] == "F" and tag[1:].isdigit()):
+                    self.error("not an RTS record", line)
+                # else: F0 header or another tag this decoder has no use for
+
+    def _close(self, batches: list[Batch]) -> None:
+        rows, self._rows = self._rows, []
+        if self._overfull or len(rows) > MAX_BATCH_ROWS:
+            self._overfull = False
+            self.error(f"report run over {MAX_BATCH_ROWS} rows dropped", "F3|END_OF_RECORDS")
+            return
+        batch = self._parse_rows(rows, self.error)
+        batch.snapshot = True
+        batches.append(batch)
