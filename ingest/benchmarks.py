@@ -28,7 +28,6 @@ def decode_and_diff(
     live = LiveState(module.VENDOR.missing_batches_before_gone)
     rows = changed = 0
     now = time.time()
-    gc.collect()
     start = time.perf_counter()
     for chunk in chunks:
         for i in range(0, len(chunk), read_size):
@@ -41,6 +40,9 @@ def decode_and_diff(
 
 
 def ingest_figures(skills: int, agents: int, rounds: int, out: Callable[[str], None]) -> None:
+    from .runner import tune_gc
+
+    tune_gc()  # as runingest runs
     out(f"Avaya CMS: {skills} skills (tvi1) and {agents} agents (agent_tv), {rounds} batches each")
     skill_chunks = _batches("avaya_cms", "tvi1", {"skills": skills, "agents": agents}, rounds)
     agent_chunks = _batches("avaya_cms", "agent_tv", {"skills": skills, "agents": agents}, rounds)

@@ -8,6 +8,7 @@ gets a snapshot consistent with the updates that follow.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,8 @@ class BoardPublisher:
         self.boards: dict[int, BoardRuntime] = {}
         self.layer = get_channel_layer()
         self.stale_elsewhere: set[int] = set()  # sources this process does not run
+        # Compute, store and send one board change at a time, so displays see seq in order.
+        self._lock = asyncio.Lock()
 
     def stale_sources(self) -> set[int]:
         workers = self.runner.workers if self.runner else {}
@@ -75,6 +78,10 @@ class BoardPublisher:
 
     async def refresh(self) -> None:
         """Pick up board edits from the admin; rebuild and resend a board whose layout changed."""
+        async with self._lock:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         boards = await self.db(_load_boards)
         self.stale_elsewhere = await self.db(_load_stale)
         seqs = await self.db(load_seqs) if not self.boards else {}
@@ -129,6 +136,10 @@ class BoardPublisher:
         )
 
     async def changed(self, worker: SourceWorker, changes: Changes) -> None:
+        async with self._lock:
+            await self._changed(worker, changes)
+
+    async def _changed(self, worker: SourceWorker, changes: Changes) -> None:
         source_id = worker.config.id
         stale = self.stale_sources()
         updates: list[tuple[BoardRuntime, dict[str, Any]]] = []
@@ -142,6 +153,10 @@ class BoardPublisher:
         await self._publish(updates)
 
     async def status(self, worker: SourceWorker) -> None:
+        async with self._lock:
+            await self._status(worker)
+
+    async def _status(self, worker: SourceWorker) -> None:
         source_id = worker.config.id
         stale = self.stale_sources()
         updates = []

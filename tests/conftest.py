@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from pathlib import Path
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.product import chromium, product  # noqa: F401  (browser fixtures)
 
 
 def pytest_sessionstart(session: Any) -> None:
@@ -64,7 +66,9 @@ async def wait_for(
 def make_source(db: Any) -> Callable[..., Any]:
     from wallboard.models import PassThroughTarget, Source
 
-    def make(name: str = "cms-skills", targets: list[tuple[str, int]] = (), **fields: Any) -> Source:  # type: ignore[assignment]
+    def make(
+        name: str = "cms-skills", targets: list[tuple[str, int]] = (), **fields: Any
+    ) -> Source:  # type: ignore[assignment]
         defaults: dict[str, Any] = {
             "vendor": "avaya_cms",
             "layout": "tvi1",

@@ -16,7 +16,6 @@ from django.urls import path  # noqa: E402
 from wallboard.consumers import BoardConsumer  # noqa: E402
 
 
-
 def origin_checked(app: Any) -> Any:
     """AllowedHostsOriginValidator, reading ALLOWED_HOSTS per connection (not once at import)."""
 

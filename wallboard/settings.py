@@ -7,6 +7,7 @@ channel layer. Production sets DATABASE_URL (PostgreSQL) and CHANNELS_URL (Redis
 
 from __future__ import annotations
 
+import os
 import zoneinfo
 from pathlib import Path
 
@@ -98,7 +99,10 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Tests use a file too: ingest writes from its own thread, and an in-memory shared-cache
     # database locks whole tables instead of waiting.
-    _db.setdefault("TEST", {}).setdefault("NAME", str(BASE_DIR / "test-wallboard.sqlite3"))
+    # One file per test run, so two runs side by side never share (and delete) a database.
+    _db.setdefault("TEST", {}).setdefault(
+        "NAME", str(BASE_DIR / f"test-wallboard-{os.getpid()}.sqlite3")
+    )
 
 CHANNEL_LAYERS = {
     "default": _setting("CHANNELS_URL", env.channels_url, "inmemory://"),

@@ -445,6 +445,10 @@ def board_snapshot(board: Any) -> dict[str, Any]:
     runtime = build_board(board)
     state = BoardState.objects.filter(board_id=board.pk).first()
     status = sources_status()
+    if state:  # ingest's own view of its sources is fresher than the health table
+        for source_id, live in state.tiles.get("sources", {}).items():
+            if source_id in status:
+                status[source_id].update(live)
     if state and state.tiles.get("fingerprint") == runtime.fingerprint:
         values, seq = state.tiles.get("values", {}), state.seq
     else:

@@ -1,0 +1,189 @@
+"""Wall displays in a real browser (Debian's Chromium via Playwright) against the running product.
+
+Screenshots are saved under artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.product import Product, free_port, screenshot, send
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TVI1 = (Path(__file__).parent / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
+
+
+def avaya_config(feed_port: int) -> dict[str, Any]:
+    return {
+        "sources": [
+            {
+                "name": "cms-skills",
+                "vendor": "avaya_cms",
+                "layout": "tvi1",
+                "listen": f"127.0.0.1:{feed_port}",
+                "refresh_seconds": 1,
+            }
+        ],
+        "boards": [
+            {
+                "title": "Service desk",
+                "slug": "desk",
+                "columns": 3,
+                "tiles": [
+                    {
+                        "kind": "big_number",
+                        "title": "Waiting in skill 3",
+                        "source": "cms-skills",
+                        "queue_range": "3",
+                        "kpis": "calls_waiting",
+                        "thresholds": [
+                            {
+                                "kpi": "calls_waiting",
+                                "direction": "above",
+                                "warning": 3,
+                                "alarm": 10,
+                            }
+                        ],
+                    },
+                    {
+                        "kind": "queue_table",
+                        "title": "Skills",
+                        "source": "cms-skills",
+                        "width": 2,
+                        "kpis": "calls_waiting, oldest_wait_seconds, service_level_pct",
+                    },
+                    {"kind": "clock", "title": "Time"},
+                ],
+            }
+        ],
+    }
+
+
+def test_a_display_shows_live_figures_thresholds_staleness_and_recovery(
+    product: Product, chromium: Any
+) -> None:
+    feed_port = free_port()
+    product.configure(avaya_config(feed_port))
+    product.start()
+    key = product.display_key("desk")
+    tile = f'[data-tile-id="{product.tile_id("desk", "Waiting in skill 3")}"]'
+    page = chromium.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(f"{product.url}/boards/desk/?key={key}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+
+    send(feed_port, TVI1)
+    page.wait_for_function(
+        f"document.querySelector('{tile} [data-kpi=calls_waiting]')?.textContent === '4'",
+        timeout=15000,
+    )
+    assert page.get_attribute(tile, "data-level") == "warning"
+    assert "WARNING" in page.inner_text(tile).upper()  # not colour alone
+    assert page.inner_text('[data-row-key="skill 7"] [data-kpi="oldest_wait_seconds"]') == "OVER"
+    screenshot(page, "display-warning")
+
+    send(feed_port, TVI1.replace(b"F1|  3|   4|", b"F1|  3|  12|"))
+    page.wait_for_function(
+        f"document.querySelector('{tile} [data-kpi=calls_waiting]')?.textContent === '12'",
+        timeout=15000,
+    )
+    assert page.get_attribute(tile, "data-level") == "alarm"
+    screenshot(page, "display-alarm")
+
+    # The feed stops: refresh 1 s, so stale after 3 s. Nothing may look live.
+    page.wait_for_selector(f'{tile}[data-stale="true"]', timeout=15000)
+    page.wait_for_function(
+        f"document.querySelector('{tile}').innerText.toLowerCase().includes('no data since')",
+        timeout=5000,
+    )
+    assert "cms-skills" in page.inner_text("#wb-banner")
+    screenshot(page, "display-stale")
+
+    send(feed_port, TVI1)
+    page.wait_for_selector(f'{tile}[data-stale="false"]', timeout=15000)
+    page.wait_for_function(
+        f"document.querySelector('{tile} [data-kpi=calls_waiting]')?.textContent === '4'",
+        timeout=15000,
+    )
+    assert not page.is_visible("#wb-banner") or "cms-skills" not in page.inner_text("#wb-banner")
+    screenshot(page, "display-recovered")
+    page.close()
+
+
+def k_record(seq: int, group: str, waiting: int, agents: int, longest: str) -> bytes:
+    clock = time.strftime("%H%M%S")
+    return f"\x02{seq:02d}K{clock}{group}{waiting:03d}{agents:03d}{longest}0000\r\n".encode()
+
+
+def test_a_mitel_group_on_a_board_changes_when_the_pbx_changes_it(
+    product: Product, chromium: Any
+) -> None:
+    import socket
+    import threading
+
+    pbx = socket.create_server(("127.0.0.1", 0))
+    pbx_port = pbx.getsockname()[1]
+    connections: list[socket.socket] = []
+    threading.Thread(target=lambda: connections.append(pbx.accept()[0]), daemon=True).start()
+    product.configure(
+        {
+            "sources": [{"name": "pbx-1", "vendor": "mitel", "connect": f"127.0.0.1:{pbx_port}"}],
+            "boards": [
+                {
+                    "title": "Mitel",
+                    "slug": "mitel",
+                    "tiles": [
+                        {
+                            "kind": "queue_kpi",
+                            "title": "Group 610",
+                            "source": "pbx-1",
+                            "queue_kind": "group",
+                            "queue_range": "610",
+                            "kpis": "calls_waiting, oldest_wait_seconds, agents_staffed",
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    product.start()
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{product.url}/boards/mitel/?key={product.display_key('mitel')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    deadline = time.monotonic() + 20
+    while not connections and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert connections, "runingest never connected to the PBX"
+    tile = f'[data-tile-id="{product.tile_id("mitel", "Group 610")}"]'
+    connections[0].sendall(k_record(1, "610", 5, 7, "0115"))
+    page.wait_for_function(
+        f"document.querySelector('{tile} [data-kpi=calls_waiting]')?.textContent === '5'",
+        timeout=15000,
+    )
+    assert page.inner_text(f"{tile} [data-kpi=oldest_wait_seconds]") == "1:15"
+    assert page.inner_text(f"{tile} [data-kpi=agents_staffed]") == "7"
+    connections[0].sendall(k_record(2, "610", 9, 6, "0203"))
+    page.wait_for_function(
+        f"document.querySelector('{tile} [data-kpi=calls_waiting]')?.textContent === '9'",
+        timeout=15000,
+    )
+    assert page.inner_text(f"{tile} [data-kpi=oldest_wait_seconds]") == "2:03"
+    screenshot(page, "display-mitel-group")
+    page.close()
+    connections[0].close()
+    pbx.close()
+
+
+def test_a_wrong_display_key_opens_nothing(product: Product, chromium: Any) -> None:
+    product.configure(avaya_config(free_port()))
+    product.start()
+    page = chromium.new_page()
+    response = page.goto(f"{product.url}/boards/desk/?key=not-the-key")
+    assert response is not None and response.status == 403
+    response = page.goto(f"{product.url}/api/v1/queues/?key={product.display_key('desk')}")
+    assert response is not None and response.status == 401
+    page.close()
