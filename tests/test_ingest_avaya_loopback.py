@@ -48,13 +48,19 @@ def health(source: Source) -> SourceHealth | None:
     return SourceHealth.objects.filter(source=source).first()
 
 
-async def test_a_split_report_sent_over_tcp_lands_in_the_database(make_source: Any, runner: Any) -> None:
+async def test_a_split_report_sent_over_tcp_lands_in_the_database(
+    make_source: Any, runner: Any
+) -> None:
     source = await sync_to_async(make_source)()
     await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
     await send_bytes(port_of(source), TVI1)
     rows = await wait_for(lambda: _three(queues(source)), what="three skills stored")
     skill3 = rows["3"]
-    assert (skill3.calls_waiting, skill3.agents_available, skill3.oldest_wait_seconds) == (4, 2, 102)
+    assert (skill3.calls_waiting, skill3.agents_available, skill3.oldest_wait_seconds) == (
+        4,
+        2,
+        102,
+    )
     assert (skill3.asa_seconds, skill3.service_level_pct, skill3.offered) == (18, 86, 66)
     assert rows["7"].oldest_wait_seconds is None and rows["7"].overflow == ["oldest_wait_seconds"]
     assert rows["7"].asa_seconds is None  # blank average = not applicable, never 0
@@ -91,7 +97,9 @@ async def test_a_peer_outside_the_allow_list_is_refused(make_source: Any, runner
     assert await queues(source) == {}
 
 
-async def test_a_new_connection_replaces_the_old_one_mid_stream(make_source: Any, runner: Any) -> None:
+async def test_a_new_connection_replaces_the_old_one_mid_stream(
+    make_source: Any, runner: Any
+) -> None:
     source = await sync_to_async(make_source)()
     await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
     old_reader, old_writer = await asyncio.open_connection("127.0.0.1", port_of(source))
@@ -116,7 +124,9 @@ async def test_a_skill_that_leaves_the_report_is_marked_gone(make_source: Any, r
     assert set(await queues(source)) == {"3", "7"}
 
 
-async def test_agents_listed_once_per_split_belong_to_every_split(make_source: Any, runner: Any) -> None:
+async def test_agents_listed_once_per_split_belong_to_every_split(
+    make_source: Any, runner: Any
+) -> None:
     source = await sync_to_async(make_source)("cms-agents", layout="agent_tv")
     await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
     await send_bytes(port_of(source), AGENT_TV)

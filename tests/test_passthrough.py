@@ -66,7 +66,9 @@ def port_of(source: Any) -> int:
 @pytest.mark.django_db(transaction=True)
 async def test_every_target_receives_the_feed_byte_for_byte(make_source: Any, runner: Any) -> None:
     a, b = await Sink(free_port()).start(), await Sink(free_port()).start()
-    source = await sync_to_async(make_source)(targets=[("127.0.0.1", a.port), ("127.0.0.1", b.port)])
+    source = await sync_to_async(make_source)(
+        targets=[("127.0.0.1", a.port), ("127.0.0.1", b.port)]
+    )
     await wait_for(lambda: runner.workers.get(source.pk), what="the source")
     noise = b"F0|header the parser ignores\r\nF1|not a number|x\r\n"
     sent = noise + TVI1 + TVI1.replace(b"\n", b"\r\n")
