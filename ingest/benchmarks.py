@@ -144,3 +144,39 @@ def mitel_figures(events: int, agents: int, out: Callable[[str], None]) -> None:
         best = max(best, records / seconds)
     out(f"Mitel RTE: {events} events from {agents} agents, framing + parsing + state, one core:")
     out(f"  {best:,.0f} events/s (target 300,000)")
+
+
+def interval_figures(agents: int, rounds: int, out: Callable[[str], None]) -> None:
+    """The cost of interval accounting per batch at `agents` agents (10% changing per batch)."""
+    from .intervals import IntervalAccounting
+
+    module = integration("avaya_cms")
+    producer = simulator("avaya_cms").make_producer(
+        {"layout": "agent_tv", "agents": agents, "skills": max(1, agents // 10), "seed": 1}
+    )
+    decoder = module.make_decoder("agent_tv", module.default_options("agent_tv"))
+    batches = [decoder.feed(producer.next_chunk())[0] for _ in range(rounds + 1)]
+    now = time.time()
+    live, accounting = LiveState(), IntervalAccounting(now)
+    accounting.observe(live.apply(batches[0], now), now)
+    timings, changed = [], []
+    for batch in batches[1:]:
+        now += 3
+        changes = live.apply(batch, now)
+        start = time.perf_counter()
+        accounting.observe(changes, now)
+        accounting.take_dirty()
+        timings.append(time.perf_counter() - start)
+        changed.append(len(changes.agents))
+    start = time.perf_counter()
+    accounting.tick(now + 900)
+    queues, rows = accounting.take_dirty()
+    boundary = time.perf_counter() - start
+    out(f"Interval accounting at {len(live.agents)} agents:")
+    out(
+        f"  per batch ({statistics.median(changed):.0f} agents changed): "
+        f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms"
+    )
+    out(
+        f"  at a 15-minute boundary (every open stint booked): {boundary * 1000:.0f} ms, {len(rows)} rows"
+    )

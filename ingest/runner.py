@@ -113,6 +113,7 @@ class IngestRunner:
         worker = SourceWorker(config, self.db, self.publisher, self.pass_through_bytes)
         if previous is not None and previous.config.vendor == config.vendor:
             worker.live, worker.restored = previous.live, True
+            worker.intervals = previous.intervals
         try:
             await worker.start()
         except OSError as exc:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 
 from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
-from wallboard.models import Agent, Queue, Source, SourceHealth
+from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
 
 from .live import Changes
 from .upsert import bulk_upsert, db_datetime, json_text
@@ -236,6 +236,111 @@ def write_changes(
             Agent.objects.filter(
                 source_id=source_id, agent_id__in=gone_agents[i : i + CHUNK]
             ).update(gone=True, updated_at=at_dt)
+
+
+QUEUE_INTERVAL_FIELDS = [
+    "source",
+    "kind",
+    "number",
+    "start",
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_in_sl",
+    "answer_wait_sum",
+    "talk_sum",
+    "updated_at",
+]
+AGENT_INTERVAL_FIELDS = [
+    "source",
+    "agent_id",
+    "start",
+    "logged_in_seconds",
+    "available_seconds",
+    "ringing_seconds",
+    "on_call_seconds",
+    "wrap_up_seconds",
+    "not_ready_seconds",
+    "other_seconds",
+    "not_ready_by_reason",
+    "answered",
+    "updated_at",
+]
+AGENT_SECONDS = AGENT_INTERVAL_FIELDS[3:10]
+
+
+def write_intervals(
+    source_id: int,
+    queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
+    agents: list[tuple[str, int, dict[str, Any]]],
+) -> None:
+    """Upsert interval rows with their whole values so far."""
+    close_old_connections()
+    at = db_datetime(datetime.now(UTC))
+    queue_rows = [
+        (
+            source_id,
+            kind,
+            number,
+            db_datetime(_dt(start)),
+            b["offered"],
+            b["answered"],
+            b["abandoned"],
+            b["answered_in_sl"],
+            b["answer_wait_sum"],
+            b["talk_sum"],
+            at,
+        )
+        for (kind, number), start, b in queues
+    ]
+    agent_rows = [
+        (
+            source_id,
+            agent_id,
+            db_datetime(_dt(start)),
+            *(b[name] for name in AGENT_SECONDS),
+            json_text(b["not_ready_by_reason"]),
+            b["answered"],
+            at,
+        )
+        for agent_id, start, b in agents
+    ]
+    with transaction.atomic():
+        bulk_upsert(
+            QueueInterval, QUEUE_INTERVAL_FIELDS, ["source", "kind", "number", "start"], queue_rows
+        )
+        bulk_upsert(
+            AgentInterval, AGENT_INTERVAL_FIELDS, ["source", "agent_id", "start"], agent_rows
+        )
+
+
+def restore_intervals(
+    source_id: int, start: float
+) -> tuple[
+    dict[tuple[tuple[str, str], int], dict[str, Any]], dict[tuple[str, int], dict[str, Any]]
+]:
+    """The stored rows of the open interval, as IntervalAccounting buckets."""
+    close_old_connections()
+    when = _dt(start)
+    key_start = int(start)
+    queues = {
+        ((q.kind, q.number), key_start): {
+            "offered": q.offered,
+            "answered": q.answered,
+            "abandoned": q.abandoned,
+            "answered_in_sl": q.answered_in_sl,
+            "answer_wait_sum": q.answer_wait_sum,
+            "talk_sum": q.talk_sum,
+        }
+        for q in QueueInterval.objects.filter(source_id=source_id, start=when)
+    }
+    agents = {}
+    for a in AgentInterval.objects.filter(source_id=source_id, start=when):
+        bucket = {name: getattr(a, name) for name in AGENT_SECONDS}
+        bucket["not_ready_by_reason"] = dict(a.not_ready_by_reason)
+        bucket["answered"] = a.answered
+        agents[(a.agent_id, key_start)] = bucket
+    return queues, agents
 
 
 def write_health(reports: list[dict[str, Any]]) -> None:

@@ -24,6 +24,7 @@ from integrations.base import Batch, Decoder, excerpt
 
 from . import store
 from .addresses import parse_address, parse_peers, peer_allowed
+from .intervals import IntervalAccounting
 from .live import Changes, LiveState
 from .passthrough import PassThroughTarget
 from .ranges import IdRange
@@ -32,6 +33,7 @@ from .store import SourceConfig
 log = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
+INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at each boundary)
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
 
 
@@ -61,6 +63,8 @@ class SourceWorker:
         self.module = integration(config.vendor)
         info = self.module.VENDOR
         self.live = LiveState(info.missing_batches_before_gone, store.day_of)
+        self.intervals = IntervalAccounting(time.time())
+        self._intervals_written = time.monotonic()
         self.options: dict[str, Any] = json.loads(config.options_json)
         self.targets: dict[int, PassThroughTarget] = {}
         self._spawned: set[asyncio.Future[Any]] = set()
@@ -122,6 +126,7 @@ class SourceWorker:
                 time.time(),
             )
             if dropped:
+                self.intervals.observe(dropped, dropped.at)
                 self._queue_changes(dropped)
         log.info("source %s: settings updated", config.name)
 
@@ -130,6 +135,10 @@ class SourceWorker:
         if not self.restored:
             queues, agents = await self.db(store.restore, self.config.id)
             self.live.restore(queues, agents)
+            open_queues, open_agents = await self.db(
+                store.restore_intervals, self.config.id, self.intervals.current
+            )
+            self.intervals.restore([row for row, _, _ in queues], open_queues, open_agents)
             self.restored = True
         for target in self.targets.values():
             target.start()
@@ -160,9 +169,11 @@ class SourceWorker:
         for target in self.targets.values():
             await target.stop()
         # What was diffed but not yet written still goes to the database.
-        if self.pending:
-            with contextlib.suppress(DatabaseError, InterfaceError):
+        with contextlib.suppress(DatabaseError, InterfaceError):
+            if self.pending:
                 await self._write(self._take_pending())
+            self.intervals.close_all(time.time())
+            await self._write_intervals()
         self.connected = False
 
     @property
@@ -262,6 +273,7 @@ class SourceWorker:
             agent_range = self.agent_range
             batch.agents = [a for a in batch.agents if a.agent_id in agent_range]
         changes = self.live.apply(batch, now)
+        self.intervals.observe(changes, now)
         if self.stale:
             self.stale = False
             self._status_changed()
@@ -306,6 +318,16 @@ class SourceWorker:
             if key in self.live.counters
         }
         await self.db(store.write_changes, self.config.id, changes, counters)
+
+    async def _write_intervals(self) -> None:
+        self._intervals_written = time.monotonic()
+        queues, agents = self.intervals.take_dirty()
+        if queues or agents:
+            try:
+                await self.db(store.write_intervals, self.config.id, queues, agents)
+            except (DatabaseError, InterfaceError):
+                self.intervals.requeue(queues, agents)
+                raise
 
     async def _persist_loop(self) -> None:
         delay = 1.0
@@ -356,6 +378,12 @@ class SourceWorker:
                     self.process(batch)
                 if decoder.errors:
                     self._count_errors(decoder)
+            boundary = self.intervals.tick(time.time())
+            if boundary or time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
+                try:
+                    await self._write_intervals()
+                except (DatabaseError, InterfaceError) as exc:
+                    self.last_error = f"database: {exc}"  # kept in memory; retried next time
             window = 3 * max(1, self.config.refresh_seconds)
             stale = self.last_data_at is None or time.time() - self.last_data_at > window
             if stale != self.stale:

@@ -9,17 +9,21 @@ from .boards import (
     TickerMessage,
     Tile,
 )
+from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .sources import PassThroughTarget, Source, SourceHealth
 
 __all__ = [
     "KPIS",
+    "INTERVAL_SECONDS",
     "Agent",
+    "AgentInterval",
     "ApiToken",
     "Board",
     "BoardState",
     "PassThroughTarget",
     "Queue",
+    "QueueInterval",
     "Rotation",
     "RotationEntry",
     "Source",

@@ -166,7 +166,10 @@ class Source(models.Model):
         """Another enabled source listening on the same port (and overlapping address)."""
         if not self.listen or not self.enabled:
             return None
-        host, port = parse_address(self.listen)
+        try:
+            host, port = parse_address(self.listen)
+        except AddressError:
+            return None  # the field's own validator reports a malformed address
         wildcard = {"0.0.0.0", "::", ""}
         for other in Source.objects.filter(enabled=True).exclude(listen="").exclude(pk=self.pk):
             try:

@@ -1,4 +1,4 @@
-"""manage.py benchmark ingest|mitel|push: print speed figures (see README, "Figures")."""
+"""manage.py benchmark ingest|mitel|push|intervals: print speed figures (see README, "Figures")."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = "Print speed figures: ingest (parse+diff, persist), mitel (events/s), push (latency)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("what", choices=["ingest", "mitel", "push"])
+        parser.add_argument("what", choices=["ingest", "mitel", "push", "intervals"])
         parser.add_argument("--skills", type=int, default=3000)
         parser.add_argument("--agents", type=int, default=30000)
         parser.add_argument("--rounds", type=int, default=5)
@@ -28,6 +28,8 @@ class Command(BaseCommand):
             benchmarks.ingest_figures(options["skills"], options["agents"], options["rounds"], out)
             ensure_migrated()
             benchmarks.persist_figures(options["agents"], 0.10, options["rounds"], out)
+        elif options["what"] == "intervals":
+            benchmarks.interval_figures(options["agents"], options["rounds"], out)
         elif options["what"] == "mitel":
             benchmarks.mitel_figures(options["events"], options["agents"], out)
         else:

@@ -1,0 +1,72 @@
+"""15-minute interval statistics per queue and per agent: the reporting figures BI tools expect.
+
+Written by ingest (ingest/intervals.py) from what each feed sends; a figure a feed cannot give
+stays null, never 0. Only intervals with activity get rows. `start` is the interval's first
+instant (UTC, aligned to 15 minutes, so aligned in the site's time zone too).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from .sources import Source
+
+INTERVAL_SECONDS = 15 * 60
+
+
+class QueueInterval(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="queue_intervals")
+    kind = models.CharField(max_length=16)
+    number = models.CharField(max_length=64)
+    start = models.DateTimeField()
+    offered = models.IntegerField(null=True, blank=True)
+    answered = models.IntegerField(null=True, blank=True)
+    abandoned = models.IntegerField(null=True, blank=True)
+    answered_in_sl = models.IntegerField(
+        null=True, blank=True, help_text="Answered within the service-level threshold."
+    )
+    answer_wait_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
+    answer_wait_max = models.IntegerField(null=True, blank=True, help_text="Seconds.")
+    talk_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "kind", "number", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "number", "start"], name="unique_queue_interval"
+            ),
+        ]
+        indexes = [models.Index(fields=["start"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.number} @ {self.start:%Y-%m-%d %H:%M}"
+
+
+class AgentInterval(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="agent_intervals")
+    agent_id = models.CharField(max_length=64)
+    start = models.DateTimeField()
+    logged_in_seconds = models.IntegerField(default=0)
+    available_seconds = models.IntegerField(default=0)
+    ringing_seconds = models.IntegerField(default=0)
+    on_call_seconds = models.IntegerField(default=0)
+    wrap_up_seconds = models.IntegerField(default=0)
+    not_ready_seconds = models.IntegerField(default=0)
+    other_seconds = models.IntegerField(default=0)
+    # {"<reason code>": seconds}; "" for not ready without a code.
+    not_ready_by_reason = models.JSONField(default=dict, blank=True)
+    answered = models.IntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["source", "agent_id", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "agent_id", "start"], name="unique_agent_interval"
+            ),
+        ]
+        indexes = [models.Index(fields=["start"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} @ {self.start:%Y-%m-%d %H:%M}"
