@@ -14,7 +14,7 @@ def parse_address(text: str, *, default_host: str = "0.0.0.0") -> tuple[str, int
     text = text.strip()
     if not text:
         raise AddressError("the address is empty")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         host, port_text = default_host, text
     elif text.startswith("["):
         host, sep, port_text = text[1:].partition("]:")
@@ -27,7 +27,7 @@ def parse_address(text: str, *, default_host: str = "0.0.0.0") -> tuple[str, int
         host = host or default_host
         if ":" in host:
             raise AddressError(f"'{text}': write an IPv6 address as [addr]:port")
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
         raise AddressError(f"'{text}': the port must be a number from 1 to 65535")
     return host, int(port_text)
 

@@ -14,6 +14,11 @@ class RangeError(ValueError):
     pass
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 class IdRange:
     __slots__ = ("_cache", "_ends", "_literals", "_starts", "everything", "text")
 
@@ -27,14 +32,14 @@ class IdRange:
                 continue
             lo, sep, hi = part.partition("-")
             lo, hi = lo.strip(), hi.strip()
-            if sep and lo.isdigit() and hi.isdigit():
+            if sep and _digits(lo) and _digits(hi):
                 a, b = int(lo), int(hi)
                 if a > b:
                     raise RangeError(f"'{part}': the range runs backwards (write {b}-{a})")
                 spans.append((a, b))
             elif sep:
                 raise RangeError(f"'{part}': a range needs a number on each side of '-'")
-            elif part.isdigit():
+            elif _digits(part):
                 spans.append((int(part), int(part)))
             elif all(c.isalnum() or c in "_.*#" for c in part):
                 self._literals.add(part)
@@ -65,7 +70,7 @@ class IdRange:
         if self.everything or key in self._literals:
             return True
         digits = key.strip()
-        if not digits.isdigit():
+        if not _digits(digits):
             return False
         n = int(digits)
         i = bisect_right(self._starts, n) - 1

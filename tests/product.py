@@ -128,8 +128,10 @@ def product(tmp_path: Path) -> Iterator[Product]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API holds an event loop on the main thread while it runs,
+    which later asyncio tests must not inherit."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("WALLBOARD_REQUIRE_BROWSER"):
             pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")

@@ -126,14 +126,10 @@ async def test_a_target_that_stops_reading_never_delays_ingest_or_other_targets(
     await healthy.close()
 
 
-def test_a_full_buffer_drops_the_oldest_bytes_and_counts_them() -> None:
-    async def scenario() -> PassThroughTarget:
-        target = PassThroughTarget(1, "127.0.0.1", 9, max_bytes=1024, source="s")
-        for i in range(10):
-            target.send(bytes([65 + i]) * 300)
-        return target
-
-    target = asyncio.run(scenario())
+async def test_a_full_buffer_drops_the_oldest_bytes_and_counts_them() -> None:
+    target = PassThroughTarget(1, "127.0.0.1", 9, max_bytes=1024, source="s")
+    for i in range(10):
+        target.send(bytes([65 + i]) * 300)
     assert target.buffered == 1024
     assert target.bytes_dropped == 3000 - 1024
     kept = b"".join(target.buffer)
