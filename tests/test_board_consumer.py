@@ -179,3 +179,22 @@ async def test_a_source_that_goes_quiet_is_reported_stale_and_then_recovered(
     await send_bytes(port_of(source), TVI1)
     assert (await _next(ws, "status"))["stale"] is False
     await ws.disconnect()
+
+
+async def test_a_rotation_key_opens_the_boards_it_plays_and_no_other(make_source: Any) -> None:
+    from wallboard.models import Rotation, RotationEntry
+
+    source, board = await setup(make_source)
+    other = await sync_to_async(make_board)(source, slug="other")
+    rotation = await sync_to_async(Rotation.objects.create)(name="Floor", slug="floor")
+    await sync_to_async(RotationEntry.objects.create)(rotation=rotation, board=board, seconds=30)
+    path = f"/ws/boards/{{}}/?key={rotation.display_key}&rotation=floor"
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    ws = WebsocketCommunicator(application, path.format("service"), headers=headers)
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
+    await ws.disconnect()
+    ws = WebsocketCommunicator(application, path.format(other.slug), headers=headers)
+    connected, code = await ws.connect()
+    assert not connected and code == 4403
+    await ws.disconnect()

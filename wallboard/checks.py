@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
 
 @register("wallboard")
-def check_sources(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     from wallboard.models import Source
 
     try:
         sources = list(Source.objects.filter(enabled=True))
     except DatabaseError:  # not migrated yet: nothing configured to check
         return []
-    errors: list[Error] = []
+    errors: list[CheckMessage] = []
     for source in sources:
         try:
             source.full_clean()
@@ -31,4 +32,33 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                         id="wallboard.E001",
                     )
                 )
+            continue
+        problem = unbindable(source.listen) if source.listen else None
+        if problem:
+            errors.append(
+                Warning(
+                    f"Source '{source.name}': cannot listen on {source.listen}: {problem}",
+                    hint="Use 0.0.0.0 or an address of the server that runs runingest.",
+                    obj=source,
+                    id="wallboard.W002",
+                )
+            )
     return errors
+
+
+def unbindable(listen: str) -> str | None:
+    """Why this machine cannot listen on the address's host (port 0: no clash with runingest
+    itself holding the real port), or None."""
+    from ingest.addresses import AddressError, parse_address
+
+    try:
+        host, _ = parse_address(listen)
+    except AddressError as exc:
+        return str(exc)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None

@@ -1,0 +1,25 @@
+"""Configuration mistakes surface at start-up as system checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.checks import run_checks
+
+from wallboard.models import Source
+
+
+@pytest.mark.django_db
+def test_a_listen_address_this_server_does_not_have_is_a_start_up_warning() -> None:
+    Source.objects.create(
+        name="cms", vendor="avaya_cms", layout="tvi1", listen="192.0.2.77:7001"
+    )  # TEST-NET-1: never a local address
+    messages = [m for m in run_checks() if m.id == "wallboard.W002"]
+    assert len(messages) == 1 and "192.0.2.77:7001" in messages[0].msg
+
+
+@pytest.mark.django_db
+def test_a_local_listen_address_passes(make_source: Any) -> None:
+    make_source(listen="127.0.0.1:7001")
+    assert not [m for m in run_checks() if m.id.startswith("wallboard.")]
