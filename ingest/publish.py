@@ -13,7 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from channels.layers import get_channel_layer
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from wallboard.tiles import BoardRuntime, load_boards
 
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 def save_states(states: list[tuple[int, int, dict[str, Any]]]) -> None:
     from wallboard.models import BoardState
 
-    close_old_connections()
     with transaction.atomic():
         for board_id, seq, tiles in states:
             BoardState.objects.update_or_create(
@@ -40,19 +39,16 @@ def save_states(states: list[tuple[int, int, dict[str, Any]]]) -> None:
 def load_seqs() -> dict[int, int]:
     from wallboard.models import BoardState
 
-    close_old_connections()
     return dict(BoardState.objects.values_list("board_id", "seq"))
 
 
 def _load_boards() -> list[BoardRuntime]:
-    close_old_connections()
     return load_boards()
 
 
 def _load_stale() -> set[int]:
     from wallboard.models import SourceHealth
 
-    close_old_connections()
     return set(SourceHealth.objects.filter(stale=True).values_list("source_id", flat=True))
 
 
@@ -203,5 +199,4 @@ class BoardPublisher:
 def _all_source_ids() -> list[int]:
     from wallboard.models import Source
 
-    close_old_connections()
     return list(Source.objects.values_list("id", flat=True))

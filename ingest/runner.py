@@ -14,13 +14,19 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import DatabaseError, InterfaceError
+from django.db import DatabaseError, InterfaceError, close_old_connections
 
 from . import store
 from .store import SourceConfig
 from .worker import Publisher, SourceWorker
 
 log = logging.getLogger(__name__)
+
+
+def _unit(fn: Any, args: tuple[Any, ...]) -> Any:
+    """One unit of database work: drop a connection that died or aged out first."""
+    close_old_connections()
+    return fn(*args)
 
 
 class DbThread:
@@ -31,7 +37,7 @@ class DbThread:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-db")
 
     async def __call__(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, _unit, fn, args)
 
     def close(self) -> None:
         from django.db import connections

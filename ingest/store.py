@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
@@ -78,7 +78,6 @@ class SourceConfig:
 def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
     import json
 
-    close_old_connections()
     qs = Source.objects.filter(enabled=True).prefetch_related("targets")
     if names:
         qs = qs.filter(name__in=names)
@@ -119,7 +118,6 @@ def _dt(epoch: float) -> datetime:
 
 def restore(source_id: int) -> tuple[list[Any], list[Any]]:
     """The rows a source had before a restart, as LiveState.restore() takes them."""
-    close_old_connections()
     queues = []
     for q in Queue.objects.filter(source_id=source_id, gone=False):
         row = QueueRow(kind=q.kind, number=q.number, name=q.name, extra=q.extra)
@@ -182,7 +180,6 @@ def write_changes(
     source_id: int, changes: Changes, counter_states: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     """Upsert changed rows in bulk and mark departed ones gone, in one transaction."""
-    close_old_connections()
     at_dt = _dt(changes.at)
     at = db_datetime(at_dt)
     queues = [
@@ -275,7 +272,6 @@ def write_intervals(
     agents: list[tuple[str, int, dict[str, Any]]],
 ) -> None:
     """Upsert interval rows with their whole values so far."""
-    close_old_connections()
     at = db_datetime(datetime.now(UTC))
     queue_rows = [
         (
@@ -320,7 +316,6 @@ def restore_intervals(
     dict[tuple[tuple[str, str], int], dict[str, Any]], dict[tuple[str, int], dict[str, Any]]
 ]:
     """The stored rows of the open interval, as IntervalAccounting buckets."""
-    close_old_connections()
     when = _dt(start)
     key_start = int(start)
     queues = {
@@ -345,7 +340,6 @@ def restore_intervals(
 
 def write_health(reports: list[dict[str, Any]]) -> None:
     """Each worker's feed health; one row per source."""
-    close_old_connections()
     now = datetime.now(UTC)
     with transaction.atomic():
         for report in reports:
@@ -358,7 +352,6 @@ def write_health(reports: list[dict[str, Any]]) -> None:
 
 
 def mark_disconnected(source_ids: list[int]) -> None:
-    close_old_connections()
     SourceHealth.objects.filter(source_id__in=source_ids).update(
         connected=False, peer="", stale=True
     )

@@ -178,7 +178,7 @@ def import_config(data: Any) -> dict[str, int]:
         source.compat_file = item.get("compat_file", "")
         if "refresh_seconds" in item:
             source.refresh_seconds = item["refresh_seconds"]
-        elif source.pk is None and source.vendor in _vendor_refresh():
+        elif source.vendor in _vendor_refresh():  # missing optional keys take defaults
             source.refresh_seconds = _vendor_refresh()[source.vendor]
         _clean(source, where)
         source.save()
