@@ -23,6 +23,15 @@ def key_opens(request: HttpRequest, display_key: str) -> bool:
     return bool(key) and secrets.compare_digest(key, display_key)
 
 
+def refusal(request: HttpRequest, display_key: str) -> HttpResponse | None:
+    """None when the request may open the display; else a 403 (bad key) or the login page."""
+    if key_opens(request, display_key):
+        return None
+    if request.GET.get("key"):
+        return HttpResponse("This display key is not valid (revoked?).", status=403)
+    return login_required(lambda r: HttpResponse(status=403))(request)
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if not (request.user.is_authenticated and request.user.is_staff):
@@ -36,10 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def board_display(request: HttpRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(Board, slug=slug)
-    if not key_opens(request, board.display_key):
-        if request.GET.get("key"):
-            return HttpResponse("This display key is not valid (revoked?).", status=403)
-        return login_required(lambda r: HttpResponse(status=403))(request)
+    refused = refusal(request, board.display_key)
+    if refused is not None:
+        return refused
     return render(
         request,
         "wallboard/board.html",
@@ -51,10 +59,9 @@ def board_display(request: HttpRequest, slug: str) -> HttpResponse:
 @never_cache
 def rotation_display(request: HttpRequest, slug: str) -> HttpResponse:
     rotation = get_object_or_404(Rotation, slug=slug)
-    if not key_opens(request, rotation.display_key):
-        if request.GET.get("key"):
-            return HttpResponse("This display key is not valid (revoked?).", status=403)
-        return login_required(lambda r: HttpResponse(status=403))(request)
+    refused = refusal(request, rotation.display_key)
+    if refused is not None:
+        return refused
     entries = list(rotation.entries.select_related("board"))
     if not entries:
         return HttpResponse("This rotation has no boards yet.", status=404)
