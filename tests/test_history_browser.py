@@ -40,18 +40,36 @@ def fill(product: Product) -> dict[str, Any]:
         offered = 6 + (n % 7) * 3
         abandoned = None if n == 20 else n % 3  # 11:00 local: the feed gave no abandoned
         queue_rows.append(
-            (DAY_START + timedelta(minutes=15 * n), offered, offered - (abandoned or 0),
-             abandoned, offered - 2, 25 * offered, 20 + n, 180 * offered)
-        )  # fmt: skip
+            (
+                DAY_START + timedelta(minutes=15 * n),
+                offered,
+                offered - (abandoned or 0),
+                abandoned,
+                offered - 2,
+                25 * offered,
+                20 + n,
+                180 * offered,
+            )
+        )
     queue_rows.append((DAY_START + timedelta(days=1, hours=3), 11, 10, 1, 9, 200, 45, 1900))
     queue_rows.append((DAY_START + timedelta(days=1, hours=4), 5, 5, 0, 5, 60, 20, 800))
     agent_rows = []
     for n in range(4 * 4, 4 * 12):
         not_ready = 120 if n % 5 == 0 else 0
         agent_rows.append(
-            (DAY_START + timedelta(minutes=15 * n), 900, 300 - not_ready, 30, 420, 150,
-             not_ready, 0, json.dumps({"12": not_ready} if not_ready else {}), 4)
-        )  # fmt: skip
+            (
+                DAY_START + timedelta(minutes=15 * n),
+                900,
+                300 - not_ready,
+                30,
+                420,
+                150,
+                not_ready,
+                0,
+                json.dumps({"12": not_ready} if not_ready else {}),
+                4,
+            )
+        )
     with sqlite3.connect(product.db) as db:
         (source_id,) = db.execute(
             "SELECT id FROM wallboard_source WHERE name = 'cms-skills'"

@@ -94,8 +94,9 @@ def test_the_history_index_lists_each_sources_queues_and_agents(
     now = timezone.now()
     Queue.objects.create(source=source, kind="skill", number="3", name="Sales", updated_at=now)
     Queue.objects.create(source=source, kind="vdn", number="7001", updated_at=now)
-    Agent.objects.create(source=source, agent_id="5001", name="Ann", state="available",
-                         updated_at=now)  # fmt: skip
+    Agent.objects.create(
+        source=source, agent_id="5001", name="Ann", state="available", updated_at=now
+    )
     html = staff_client.get("/history/").content.decode()
     assert "cms-skills" in html and "pbx-1" in html
     assert 'href="/history/queues/cms-skills/skill/3/"' in html
@@ -111,8 +112,7 @@ def test_the_index_finds_an_agent_among_many(
     source = make_source()
     now = timezone.now()
     for n in range(10):
-        Agent.objects.create(source=source, agent_id=f"50{n:02}", state="available",
-                             updated_at=now)  # fmt: skip
+        Agent.objects.create(source=source, agent_id=f"50{n:02}", state="available", updated_at=now)
     html = staff_client.get("/history/").content.decode()
     assert html.count('href="/history/agents/') == 3
     assert "Showing the first 3" in html
@@ -139,10 +139,28 @@ def test_nulls_show_as_a_dash_and_totals_add_known_figures_and_take_the_longest_
     staff_client: Any, make_source: Any, new_york: None
 ) -> None:
     source = make_source()
-    queue_row(source, utc(2026, 1, 15, 12, 0), offered=5, answered=4, abandoned=None,
-              answered_in_sl=3, answer_wait_sum=40, answer_wait_max=25, talk_sum=600)  # fmt: skip
-    queue_row(source, utc(2026, 1, 15, 12, 15), offered=0, answered=None, abandoned=None,
-              answered_in_sl=None, answer_wait_sum=10, answer_wait_max=31, talk_sum=None)  # fmt: skip
+    queue_row(
+        source,
+        utc(2026, 1, 15, 12, 0),
+        offered=5,
+        answered=4,
+        abandoned=None,
+        answered_in_sl=3,
+        answer_wait_sum=40,
+        answer_wait_max=25,
+        talk_sum=600,
+    )
+    queue_row(
+        source,
+        utc(2026, 1, 15, 12, 15),
+        offered=0,
+        answered=None,
+        abandoned=None,
+        answered_in_sl=None,
+        answer_wait_sum=10,
+        answer_wait_max=31,
+        talk_sum=None,
+    )
     html = staff_client.get(QUEUE_URL + "?date=2026-01-15").content.decode()
     rows = table_rows(html)
     assert rows == [
@@ -226,8 +244,7 @@ def test_unknown_sources_queues_and_agents_are_not_found(
 
 
 def test_a_queue_with_no_intervals_that_day_says_so(staff_client: Any, make_source: Any) -> None:
-    Queue.objects.create(source=make_source(), kind="skill", number="3",
-                         updated_at=timezone.now())  # fmt: skip
+    Queue.objects.create(source=make_source(), kind="skill", number="3", updated_at=timezone.now())
     html = staff_client.get(QUEUE_URL + "?date=2026-02-01").content.decode()
     assert "No intervals on 2026-02-01" in html
     assert "<tbody>" not in html
@@ -237,23 +254,58 @@ def test_an_agent_day_shows_seconds_per_state_reasons_and_totals(
     staff_client: Any, make_source: Any, new_york: None
 ) -> None:
     source = make_source()
-    Agent.objects.create(source=source, agent_id="5001", name="Ann Lee", state="available",
-                         updated_at=timezone.now())  # fmt: skip
-    agent_row(source, utc(2026, 1, 15, 14, 0), logged_in_seconds=900, available_seconds=300,
-              on_call_seconds=400, not_ready_seconds=200,
-              not_ready_by_reason={"12": 150, "": 50}, answered=None)  # fmt: skip
-    agent_row(source, utc(2026, 1, 15, 14, 15), logged_in_seconds=600, available_seconds=100,
-              wrap_up_seconds=200, not_ready_seconds=300, not_ready_by_reason={"12": 300},
-              answered=2)  # fmt: skip
+    Agent.objects.create(
+        source=source, agent_id="5001", name="Ann Lee", state="available", updated_at=timezone.now()
+    )
+    agent_row(
+        source,
+        utc(2026, 1, 15, 14, 0),
+        logged_in_seconds=900,
+        available_seconds=300,
+        on_call_seconds=400,
+        not_ready_seconds=200,
+        not_ready_by_reason={"12": 150, "": 50},
+        answered=None,
+    )
+    agent_row(
+        source,
+        utc(2026, 1, 15, 14, 15),
+        logged_in_seconds=600,
+        available_seconds=100,
+        wrap_up_seconds=200,
+        not_ready_seconds=300,
+        not_ready_by_reason={"12": 300},
+        answered=2,
+    )
     html = staff_client.get(AGENT_URL + "?date=2026-01-15").content.decode()
     assert "Agent 5001 · Ann Lee" in html
     rows = table_rows(html)
     # start, logged in, available, ringing, on call, wrap-up, not ready, other, reasons, answered
-    assert rows[0] == ["09:00", "900", "300", "0", "400", "0", "200", "0", "(no code) 50 · 12 150",
-                       "–"]  # fmt: skip
+    assert rows[0] == [
+        "09:00",
+        "900",
+        "300",
+        "0",
+        "400",
+        "0",
+        "200",
+        "0",
+        "(no code) 50 · 12 150",
+        "–",
+    ]
     assert rows[1] == ["09:15", "600", "100", "0", "0", "200", "300", "0", "12 300", "2"]
-    assert totals_row(html) == ["Total", "1500", "400", "0", "400", "200", "500", "0",
-                                "(no code) 50 · 12 450", "2"]  # fmt: skip
+    assert totals_row(html) == [
+        "Total",
+        "1500",
+        "400",
+        "0",
+        "400",
+        "200",
+        "500",
+        "0",
+        "(no code) 50 · 12 450",
+        "2",
+    ]
     chart = chart_data(html)
     slot = (14 - 11) * 4
     assert chart["series"]["available_seconds"][slot : slot + 3] == [300, 100, None]

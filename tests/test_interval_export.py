@@ -34,7 +34,7 @@ AGENT_HEADER = [
     "other_seconds", "not_ready_by_reason", "answered",
 ]  # fmt: skip
 QUEUE_SUMMED = ["offered", "answered", "abandoned", "answered_in_sl", "answer_wait_sum", "talk_sum"]
-AGENT_SUMMED = AGENT_HEADER[3:10] + ["answered"]
+AGENT_SUMMED = [*AGENT_HEADER[3:10], "answered"]
 
 
 @pytest.fixture(autouse=True)
@@ -76,10 +76,19 @@ def test_the_queue_csv_has_the_promised_columns_and_values_with_nulls_empty(
     staff_client: Any, make_source: Any, new_york: None
 ) -> None:
     source = make_source()
-    QueueInterval.objects.create(source=source, kind="skill", number="3",
-                                 start=utc(2026, 1, 15, 14, 15), offered=7, answered=5,
-                                 abandoned=None, answered_in_sl=4, answer_wait_sum=61,
-                                 answer_wait_max=30, talk_sum=None)  # fmt: skip
+    QueueInterval.objects.create(
+        source=source,
+        kind="skill",
+        number="3",
+        start=utc(2026, 1, 15, 14, 15),
+        offered=7,
+        answered=5,
+        abandoned=None,
+        answered_in_sl=4,
+        answer_wait_sum=61,
+        answer_wait_max=30,
+        talk_sum=None,
+    )
     response = staff_client.get(QUEUE_CSV, {"from": "2026-01-15", "to": "2026-01-15"})
     text = body(response)
     assert text.splitlines()[0].split(",") == QUEUE_HEADER
@@ -94,12 +103,20 @@ def test_the_agent_csv_has_the_reasons_as_one_json_column(
     staff_client: Any, make_source: Any, new_york: None
 ) -> None:
     source = make_source()
-    AgentInterval.objects.create(source=source, agent_id="5001", start=utc(2026, 1, 15, 12),
-                                 logged_in_seconds=900, available_seconds=100,
-                                 ringing_seconds=20, on_call_seconds=300, wrap_up_seconds=80,
-                                 not_ready_seconds=350, other_seconds=50,
-                                 not_ready_by_reason={"7": 300, "": 50},
-                                 answered=None)  # fmt: skip
+    AgentInterval.objects.create(
+        source=source,
+        agent_id="5001",
+        start=utc(2026, 1, 15, 12),
+        logged_in_seconds=900,
+        available_seconds=100,
+        ringing_seconds=20,
+        on_call_seconds=300,
+        wrap_up_seconds=80,
+        not_ready_seconds=350,
+        other_seconds=50,
+        not_ready_by_reason={"7": 300, "": 50},
+        answered=None,
+    )
     response = staff_client.get(AGENT_CSV, {"from": "2026-01-15", "to": "2026-01-15"})
     text = body(response)
     assert text.splitlines()[0].split(",") == AGENT_HEADER
@@ -145,15 +162,30 @@ def test_the_csv_sums_equal_the_database_sums_for_the_range(
         for source in sources:
             for number in ("1", "2", "3"):
                 if rng.random() < 0.6:
-                    queues.append(QueueInterval(source=source, kind="skill", number=number,
-                        start=at, **{f: rng.choice([None, rng.randint(0, 50)])
-                                     for f in [*QUEUE_SUMMED, "answer_wait_max"]}))  # fmt: skip
+                    queues.append(
+                        QueueInterval(
+                            source=source,
+                            kind="skill",
+                            number=number,
+                            start=at,
+                            **{
+                                f: rng.choice([None, rng.randint(0, 50)])
+                                for f in [*QUEUE_SUMMED, "answer_wait_max"]
+                            },
+                        )
+                    )
             for agent_id in ("5001", "5002"):
                 if rng.random() < 0.5:
-                    agents.append(AgentInterval(source=source, agent_id=agent_id, start=at,
-                        answered=rng.choice([None, rng.randint(0, 9)]),
-                        not_ready_by_reason={"1": rng.randint(0, 99)},
-                        **{f: rng.randint(0, 900) for f in AGENT_SUMMED[:-1]}))  # fmt: skip
+                    agents.append(
+                        AgentInterval(
+                            source=source,
+                            agent_id=agent_id,
+                            start=at,
+                            answered=rng.choice([None, rng.randint(0, 9)]),
+                            not_ready_by_reason={"1": rng.randint(0, 99)},
+                            **{f: rng.randint(0, 900) for f in AGENT_SUMMED[:-1]},
+                        )
+                    )
         at += timedelta(minutes=15)
     QueueInterval.objects.bulk_create(queues)
     AgentInterval.objects.bulk_create(agents)
@@ -186,9 +218,13 @@ def test_the_export_streams_in_pieces_without_losing_or_repeating_a_row(
     monkeypatch.setattr(export, "CHUNK_ROWS", 2)
     source = make_source()
     for n in range(11):
-        QueueInterval.objects.create(source=source, kind="skill", number="3",
-                                     start=utc(2026, 2, 1, 1) + timedelta(minutes=15 * n),
-                                     offered=n)  # fmt: skip
+        QueueInterval.objects.create(
+            source=source,
+            kind="skill",
+            number="3",
+            start=utc(2026, 2, 1, 1) + timedelta(minutes=15 * n),
+            offered=n,
+        )
     params = {"from": "2026-02-01", "to": "2026-02-01"}
     response = staff_client.get(QUEUE_CSV, params)
     pieces = list(response.streaming_content)
@@ -203,10 +239,21 @@ def test_the_json_lists_objects_with_nulls_as_null(
     staff_client: Any, make_source: Any, new_york: None
 ) -> None:
     source = make_source()
-    QueueInterval.objects.create(source=source, kind="vdn", number="7001",
-                                 start=utc(2026, 1, 15, 14), offered=3, answered=None)  # fmt: skip
-    AgentInterval.objects.create(source=source, agent_id="5001", start=utc(2026, 1, 15, 14),
-                                 on_call_seconds=600, not_ready_by_reason={"9": 60})  # fmt: skip
+    QueueInterval.objects.create(
+        source=source,
+        kind="vdn",
+        number="7001",
+        start=utc(2026, 1, 15, 14),
+        offered=3,
+        answered=None,
+    )
+    AgentInterval.objects.create(
+        source=source,
+        agent_id="5001",
+        start=utc(2026, 1, 15, 14),
+        on_call_seconds=600,
+        not_ready_by_reason={"9": 60},
+    )
     params = {"from": "2026-01-15", "to": "2026-01-15"}
     response = staff_client.get(QUEUE_JSON, params)
     assert response["Content-Type"] == "application/json"
@@ -273,9 +320,10 @@ def test_a_revoked_token_and_a_wrong_one_do_not(client: Any, token: str) -> None
     ApiToken.objects.update(enabled=False)
     for secret in (token, "wb_not-a-token"):
         response = client.get(
-            QUEUE_CSV, {"from": "2026-01-01", "to": "2026-01-01"},
+            QUEUE_CSV,
+            {"from": "2026-01-01", "to": "2026-01-01"},
             HTTP_AUTHORIZATION=f"Bearer {secret}",
-        )  # fmt: skip
+        )
         assert response.status_code == 401
 
 
@@ -283,8 +331,9 @@ def test_a_board_display_key_does_not_open_the_export(client: Any) -> None:
     board = Board.objects.create(title="Desk", slug="desk")
     assert client.get(f"/boards/desk/?key={board.display_key}").status_code == 200
     for url in ALL:
-        response = client.get(url, {"from": "2026-01-01", "to": "2026-01-01",
-                                    "key": board.display_key})  # fmt: skip
+        response = client.get(
+            url, {"from": "2026-01-01", "to": "2026-01-01", "key": board.display_key}
+        )
         assert response.status_code == 401, url
 
 
@@ -299,23 +348,33 @@ async def test_under_asgi_the_export_streams_from_an_async_iterator(
 ) -> None:
     """daphne serves through ASGI, where Django would read a sync iterator to the end first."""
     from asgiref.sync import sync_to_async
+    from django.db import connections
 
-    monkeypatch.setattr(export, "ROWS_PER_WRITE", 2)
-    source = await sync_to_async(make_source)()
-    await QueueInterval.objects.abulk_create(
-        QueueInterval(source=source, kind="skill", number="3", offered=n,
-                      start=utc(2026, 2, 1, 9) + timedelta(minutes=15 * n))
-        for n in range(5)
-    )  # fmt: skip
-    response = await async_client.get(
-        QUEUE_CSV,
-        {"from": "2026-02-01", "to": "2026-02-01"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200
-    assert response.is_async
-    text = b"".join([piece async for piece in response.streaming_content]).decode()
-    assert [r["offered"] for r in csv.DictReader(io.StringIO(text))] == list("01234")
+    try:
+        monkeypatch.setattr(export, "ROWS_PER_WRITE", 2)
+        monkeypatch.setattr(export, "CHUNK_ROWS", 2)  # several fetches, each a thread hop
+        source = await sync_to_async(make_source)()
+        await QueueInterval.objects.abulk_create(
+            QueueInterval(
+                source=source,
+                kind="skill",
+                number="3",
+                offered=n,
+                start=utc(2026, 2, 1, 9) + timedelta(minutes=15 * n),
+            )
+            for n in range(5)
+        )
+        response = await async_client.get(
+            QUEUE_CSV,
+            {"from": "2026-02-01", "to": "2026-02-01"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+        assert response.is_async
+        text = b"".join([piece async for piece in response.streaming_content]).decode()
+        assert [r["offered"] for r in csv.DictReader(io.StringIO(text))] == list("01234")
+    finally:
+        await sync_to_async(connections.close_all)()  # the set-up's thread, before teardown
 
 
 # ---- the interval admin -----------------------------------------------------------------------
@@ -332,8 +391,9 @@ def test_the_interval_admin_lists_rows_but_cannot_add_or_change_them(
 ) -> None:
     source = make_source()
     make_source("cms-vdns")
-    row = QueueInterval.objects.create(source=source, kind="skill", number="3",
-                                       start=utc(2026, 2, 1, 9), offered=12)  # fmt: skip
+    row = QueueInterval.objects.create(
+        source=source, kind="skill", number="3", start=utc(2026, 2, 1, 9), offered=12
+    )
     agent = AgentInterval.objects.create(source=source, agent_id="5001", start=utc(2026, 2, 1, 9))
     for name, obj in (("queueinterval", row), ("agentinterval", agent)):
         listing = admin_client_.get(f"/admin/wallboard/{name}/")
@@ -353,8 +413,9 @@ def test_the_admin_action_exports_the_selected_rows_as_csv(
 ) -> None:
     source = make_source()
     rows = [
-        QueueInterval.objects.create(source=source, kind="skill", number=str(n),
-                                     start=utc(2026, 2, 1, 9), offered=n)  # fmt: skip
+        QueueInterval.objects.create(
+            source=source, kind="skill", number=str(n), start=utc(2026, 2, 1, 9), offered=n
+        )
         for n in range(4)
     ]
     response = admin_client_.post(
@@ -365,8 +426,9 @@ def test_the_admin_action_exports_the_selected_rows_as_csv(
     assert [(r["number"], r["offered"]) for r in exported] == [("1", "1"), ("3", "3")]
     assert list(exported[0]) == QUEUE_HEADER
 
-    agent = AgentInterval.objects.create(source=source, agent_id="5001", start=utc(2026, 2, 1, 9),
-                                         not_ready_by_reason={"2": 30})  # fmt: skip
+    agent = AgentInterval.objects.create(
+        source=source, agent_id="5001", start=utc(2026, 2, 1, 9), not_ready_by_reason={"2": 30}
+    )
     response = admin_client_.post(
         "/admin/wallboard/agentinterval/",
         {"action": "export_csv", "_selected_action": [agent.pk]},

@@ -294,3 +294,66 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 "be shown again. Send it as 'Authorization: Bearer <token>'.",
             )
         super().save_model(request, obj, form, change)
+
+
+# ---- 15-minute intervals (written by ingest; read-only here) ---------------------------------
+
+from wallboard.models import AgentInterval, QueueInterval  # noqa: E402
+
+
+class IntervalAdmin(ReadOnlyAdmin):
+    list_filter = ["source"]
+    list_select_related = ["source"]
+    date_hierarchy = "start"
+    show_full_result_count = False  # a month of a large site is millions of rows
+    actions = ["export_csv"]
+    agents = False
+
+    @admin.display(description="interval start (site time)", ordering="start")
+    def local_start(self, obj: Any) -> str:
+        return timezone.localtime(obj.start).strftime("%Y-%m-%d %H:%M")
+
+    @admin.action(description="Export selected as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+        from wallboard.export import csv_response
+
+        names = dict(Source.objects.values_list("id", "name"))
+        what = "agent-intervals" if self.agents else "queue-intervals"
+        return csv_response(request, queryset, names, self.agents, f"{what}-selected.csv")
+
+
+@admin.register(QueueInterval)
+class QueueIntervalAdmin(IntervalAdmin):
+    list_display = [
+        "source",
+        "kind",
+        "number",
+        "local_start",
+        "offered",
+        "answered",
+        "abandoned",
+        "answered_in_sl",
+        "answer_wait_sum",
+        "answer_wait_max",
+        "talk_sum",
+    ]
+    list_filter = ["source", "kind"]
+    search_fields = ["number"]
+
+
+@admin.register(AgentInterval)
+class AgentIntervalAdmin(IntervalAdmin):
+    agents = True
+    list_display = [
+        "source",
+        "agent_id",
+        "local_start",
+        "logged_in_seconds",
+        "available_seconds",
+        "on_call_seconds",
+        "wrap_up_seconds",
+        "not_ready_seconds",
+        "other_seconds",
+        "answered",
+    ]
+    search_fields = ["agent_id"]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import path, re_path
 
-from wallboard import api, views
+from wallboard import api, export, history, views
 
 admin.site.site_header = "Wallboard administration"
 admin.site.site_title = "Wallboard"
@@ -22,4 +22,19 @@ urlpatterns = [
     # Small sites run without a reverse proxy: serve static files here (a proxy may take over
     # /static/ from `collectstatic` on large ones).
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),
+]
+
+# History pages (supervisors) and interval export (BI tools).
+urlpatterns += [
+    path("history/", history.index, name="history"),
+    path(
+        "history/queues/<slug:source>/<str:kind>/<str:number>/",
+        history.queue_day,
+        name="history-queue",
+    ),
+    path("history/agents/<slug:source>/<str:agent_id>/", history.agent_day, name="history-agent"),
+    path("export/queue-intervals.csv", export.queue_intervals_csv, name="export-queue-intervals"),
+    path("export/agent-intervals.csv", export.agent_intervals_csv, name="export-agent-intervals"),
+    path("api/v1/intervals/queues/", export.queue_intervals_json, name="api-queue-intervals"),
+    path("api/v1/intervals/agents/", export.agent_intervals_json, name="api-agent-intervals"),
 ]

@@ -1,0 +1,257 @@
+"""Interval export for BI tools: CSV (/export/...) and JSON (/api/v1/intervals/...), streamed.
+
+`from` and `to` are reporting days (site time zone, DAY_START_HOUR; see wallboard.history), `to`
+inclusive, at most MAX_DAYS. Rows come in time order (then source, queue or agent), so the
+database walks the index on `start` instead of sorting a month of every agent first; they are
+read in chunks and written out as they come, never held all at once.
+
+Under ASGI (daphne) the body is an async iterator that fetches each chunk in the request's own
+thread; Django would otherwise read a sync iterator to the end before sending a byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from wallboard.api import api_access
+from wallboard.history import BadDay, day_bounds, local_iso, parse_day
+from wallboard.models import AgentInterval, QueueInterval, Source
+
+MAX_DAYS = 92
+CHUNK_ROWS = 2000  # rows fetched from the database at a time
+ROWS_PER_WRITE = 500  # rows per piece of the response body
+
+QUEUE_FIGURES = (
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_in_sl",
+    "answer_wait_sum",
+    "answer_wait_max",
+    "talk_sum",
+)
+AGENT_FIGURES = (
+    "logged_in_seconds",
+    "available_seconds",
+    "ringing_seconds",
+    "on_call_seconds",
+    "wrap_up_seconds",
+    "not_ready_seconds",
+    "other_seconds",
+    "not_ready_by_reason",
+    "answered",
+)
+QUEUE_KEY = ("kind", "number")
+AGENT_KEY = ("agent_id",)
+QUEUE_COLUMNS = ("source", *QUEUE_KEY, "interval_start", *QUEUE_FIGURES)
+AGENT_COLUMNS = ("source", *AGENT_KEY, "interval_start", *AGENT_FIGURES)
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def date_range(request: HttpRequest) -> tuple[date, date]:
+    params = request.GET
+    missing = [name for name in ("from", "to") if not params.get(name, "").strip()]
+    if missing:
+        raise BadRequest(
+            f"missing {' and '.join(missing)}: give from=YYYY-MM-DD&to=YYYY-MM-DD "
+            "(reporting days, to inclusive)"
+        )
+    try:
+        first = parse_day(params["from"], "from")
+        last = parse_day(params["to"], "to")
+    except BadDay as exc:
+        raise BadRequest(str(exc)) from exc
+    if last < first:
+        raise BadRequest(f"to ({last}) is before from ({first})")
+    days = (last - first).days + 1
+    if days > MAX_DAYS:
+        raise BadRequest(f"the range is {days} days; at most {MAX_DAYS} at a time")
+    return first, last
+
+
+def _source_names(request: HttpRequest) -> dict[int, str]:
+    """{id: name} of the sources to export: all, or the one named by ?source=."""
+    name = request.GET.get("source", "").strip()
+    sources = Source.objects.all()
+    if name:
+        sources = sources.filter(name=name)
+    names = dict(sources.values_list("id", "name"))
+    if name and not names:
+        raise BadRequest(f"there is no source named {name!r}")
+    return names
+
+
+def _ranged(model: type[Any], request: HttpRequest) -> tuple[QuerySet[Any], dict[int, str]]:
+    first, last = date_range(request)
+    names = _source_names(request)
+    start, end = day_bounds(first, last)
+    qs = model.objects.filter(start__gte=start, start__lt=end)
+    if request.GET.get("source", "").strip():
+        qs = qs.filter(source_id__in=list(names))
+    return qs, names
+
+
+def _rows(
+    qs: QuerySet[Any], names: dict[int, str], key: Sequence[str], figures: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """(source, *key, interval_start, *figures) per interval, as stored (None for null)."""
+    fields = ("source_id", *key, "start", *figures)
+    ordered = qs.order_by("start", "source_id", *key).values_list(*fields)
+    for row in ordered.iterator(chunk_size=CHUNK_ROWS):
+        source_id = row[0]
+        if source_id not in names:  # a source added since the names were read
+            names[source_id] = Source.objects.filter(pk=source_id).values_list(
+                "name", flat=True
+            ).first() or str(source_id)
+        n = len(key)
+        yield (names[source_id], *row[1 : 1 + n], local_iso(row[1 + n]), *row[2 + n :])
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return value
+
+
+def _csv_pieces(columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    pending = 1
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+        pending += 1
+        if pending >= ROWS_PER_WRITE:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if pending:
+        yield buffer.getvalue()
+
+
+def _json_pieces(columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> Iterator[str]:
+    yield "["
+    batch: list[str] = []
+    first = True
+    for row in rows:
+        batch.append(json.dumps(dict(zip(columns, row, strict=True))))
+        if len(batch) >= ROWS_PER_WRITE:
+            yield ("" if first else ",") + ",".join(batch)
+            first = False
+            batch = []
+    if batch:
+        yield ("" if first else ",") + ",".join(batch)
+    yield "]"
+
+
+async def _async_pieces(pieces: Iterator[str]) -> AsyncIterator[str]:
+    """Each next piece fetched in the request's sync thread (its database connection)."""
+    step = sync_to_async(lambda: next(pieces, None), thread_sensitive=True)
+    try:
+        while (piece := await step()) is not None:
+            yield piece
+    finally:
+        close = getattr(pieces, "close", None)
+        if close:
+            await sync_to_async(close, thread_sensitive=True)()
+
+
+def streamed(
+    request: HttpRequest, pieces: Iterator[str], content_type: str, filename: str = ""
+) -> StreamingHttpResponse:
+    body: Iterator[str] | AsyncIterator[str] = pieces
+    if isinstance(request, ASGIRequest):
+        body = _async_pieces(pieces)
+    response = StreamingHttpResponse(body, content_type=content_type)
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def csv_response(
+    request: HttpRequest, qs: QuerySet[Any], names: dict[int, str], agents: bool, filename: str
+) -> StreamingHttpResponse:
+    key, figures, columns = (
+        (AGENT_KEY, AGENT_FIGURES, AGENT_COLUMNS)
+        if agents
+        else (QUEUE_KEY, QUEUE_FIGURES, QUEUE_COLUMNS)
+    )
+    pieces = _csv_pieces(columns, _rows(qs, names, key, figures))
+    return streamed(request, pieces, "text/csv; charset=utf-8", filename)
+
+
+def _filename(request: HttpRequest, what: str) -> str:
+    source = request.GET.get("source", "").strip()
+    return (
+        "-".join(
+            p for p in (what, source, request.GET["from"].strip(), request.GET["to"].strip()) if p
+        )
+        + ".csv"
+    )
+
+
+def _csv_view(request: HttpRequest, agents: bool) -> HttpResponse:
+    model = AgentInterval if agents else QueueInterval
+    try:
+        qs, names = _ranged(model, request)
+    except BadRequest as exc:
+        return HttpResponse(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
+    what = "agent-intervals" if agents else "queue-intervals"
+    return csv_response(request, qs, names, agents, _filename(request, what))
+
+
+def _json_view(request: HttpRequest, agents: bool) -> HttpResponse:
+    model = AgentInterval if agents else QueueInterval
+    try:
+        qs, names = _ranged(model, request)
+    except BadRequest as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    key, figures, columns = (
+        (AGENT_KEY, AGENT_FIGURES, AGENT_COLUMNS)
+        if agents
+        else (QUEUE_KEY, QUEUE_FIGURES, QUEUE_COLUMNS)
+    )
+    pieces = _json_pieces(columns, _rows(qs, names, key, figures))
+    return streamed(request, pieces, "application/json")
+
+
+@require_GET
+@api_access
+def queue_intervals_csv(request: HttpRequest) -> HttpResponse:
+    return _csv_view(request, agents=False)
+
+
+@require_GET
+@api_access
+def agent_intervals_csv(request: HttpRequest) -> HttpResponse:
+    return _csv_view(request, agents=True)
+
+
+@require_GET
+@api_access
+def queue_intervals_json(request: HttpRequest) -> HttpResponse:
+    return _json_view(request, agents=False)
+
+
+@require_GET
+@api_access
+def agent_intervals_json(request: HttpRequest) -> HttpResponse:
+    return _json_view(request, agents=True)

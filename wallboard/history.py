@@ -1,0 +1,329 @@
+"""History pages for supervisors: one reporting day of a queue's or an agent's 15-minute intervals,
+as a chart and a table, and an index of what has history.
+
+A reporting day follows settings.TIME_ZONE and settings.DAY_START_HOUR: with DAY_START_HOUR = 6
+the day 2026-03-01 runs from 06:00 local on 1 March to 06:00 local on 2 March (the same rule
+ingest's `day_of` uses for the "today" figures). Intervals are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from wallboard.models import (
+    INTERVAL_SECONDS,
+    Agent,
+    AgentInterval,
+    Queue,
+    QueueInterval,
+    Source,
+)
+
+DASH = "–"
+
+QUEUE_FIGURES = (
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_in_sl",
+    "answer_wait_sum",
+    "answer_wait_max",
+    "talk_sum",
+)
+QUEUE_HEADINGS = {
+    "offered": "Offered",
+    "answered": "Answered",
+    "abandoned": "Abandoned",
+    "answered_in_sl": "Answered in SL",
+    "answer_wait_sum": "Answer wait (s, sum)",
+    "answer_wait_max": "Answer wait (s, max)",
+    "talk_sum": "Talk (s, sum)",
+}
+# Figures whose day total is the largest interval value, not the sum.
+MAX_FIGURES = frozenset({"answer_wait_max"})
+
+# The agent states the chart stacks, bottom to top.
+AGENT_STATE_FIGURES = (
+    "available_seconds",
+    "ringing_seconds",
+    "on_call_seconds",
+    "wrap_up_seconds",
+    "not_ready_seconds",
+    "other_seconds",
+)
+AGENT_FIGURES = ("logged_in_seconds", *AGENT_STATE_FIGURES, "not_ready_by_reason", "answered")
+AGENT_HEADINGS = {
+    "logged_in_seconds": "Logged in (s)",
+    "available_seconds": "Available (s)",
+    "ringing_seconds": "Ringing (s)",
+    "on_call_seconds": "On call (s)",
+    "wrap_up_seconds": "Wrap-up (s)",
+    "not_ready_seconds": "Not ready (s)",
+    "other_seconds": "Other (s)",
+    "not_ready_by_reason": "Not ready by reason (s)",
+    "answered": "Answered",
+}
+
+AGENT_LIST_LIMIT = 300
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# ---- reporting days ---------------------------------------------------------------------------
+
+
+class BadDay(ValueError):
+    """A date parameter that is not a YYYY-MM-DD calendar date."""
+
+
+def site_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def parse_day(value: str, name: str = "date") -> date:
+    """A YYYY-MM-DD reporting day, or BadDay with a message naming the parameter."""
+    value = value.strip()
+    if not _DAY.match(value):
+        raise BadDay(f"{name} must be a date as YYYY-MM-DD, not {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadDay(f"{name} is not a real date: {value!r} ({exc})") from exc
+
+
+def day_start(day: date) -> datetime:
+    """The first instant (UTC) of a reporting day: DAY_START_HOUR local time on that date."""
+    local = datetime.combine(day, time(settings.DAY_START_HOUR), tzinfo=site_zone())
+    return local.astimezone(UTC)
+
+
+def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the reporting days first..last (inclusive)."""
+    return day_start(first), day_start((last or first) + timedelta(days=1))
+
+
+def current_day() -> date:
+    """The reporting day now is in (as ingest.store.day_of reckons it)."""
+    local = timezone.now().astimezone(site_zone()) - timedelta(hours=settings.DAY_START_HOUR)
+    return local.date()
+
+
+def local_iso(value: datetime) -> str:
+    """An instant as ISO 8601 in the site time zone, with its offset."""
+    return value.astimezone(site_zone()).isoformat()
+
+
+# ---- formatting -------------------------------------------------------------------------------
+
+
+def shown(value: Any) -> str:
+    """A figure as the table shows it: null is a dash, never 0."""
+    return DASH if value is None else str(value)
+
+
+def reasons_text(reasons: dict[str, int] | None) -> str:
+    if not reasons:
+        return DASH
+    return " · ".join(
+        f"{code or '(no code)'} {seconds}" for code, seconds in sorted(reasons.items())
+    )
+
+
+def total(values: Iterable[Any], largest: bool = False) -> Any:
+    """Sum (or max) of the figures that are known; None when none is."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    return max(known) if largest else sum(known)
+
+
+def merge_reasons(rows: Iterable[dict[str, int] | None]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for reasons in rows:
+        for code, seconds in (reasons or {}).items():
+            merged[code] = merged.get(code, 0) + int(seconds)
+    return merged
+
+
+def slots(start: datetime, end: datetime) -> list[datetime]:
+    """Every interval start of [start, end): 96 on most days, 92 or 100 when clocks change."""
+    step = timedelta(seconds=INTERVAL_SECONDS)
+    out = []
+    at = start
+    while at < end:
+        out.append(at)
+        at += step
+    return out
+
+
+def chart_series(
+    rows: Sequence[Any], figures: Sequence[str], start: datetime, end: datetime
+) -> dict[str, Any]:
+    """uPlot's data: x = epoch seconds of every slot; per figure the value or null (no row, or
+    the feed cannot give it)."""
+    by_start = {row.start.astimezone(UTC): row for row in rows}
+    xs = slots(start, end)
+    series = {f: [getattr(by_start[x], f) if x in by_start else None for x in xs] for f in figures}
+    return {
+        "tz": settings.TIME_ZONE,
+        "start": int(start.timestamp()),
+        "end": int(end.timestamp()),
+        "x": [int(x.timestamp()) for x in xs],
+        "series": series,
+    }
+
+
+# ---- views ------------------------------------------------------------------------------------
+
+
+def _day_from(request: HttpRequest) -> date | HttpResponse:
+    value = request.GET.get("date", "").strip()
+    if not value:
+        return current_day()
+    try:
+        return parse_day(value)
+    except BadDay as exc:
+        return HttpResponseBadRequest(f"{exc}. Pick a day with the date field.")
+
+
+def _day_context(day: date) -> dict[str, Any]:
+    start, end = day_bounds(day)
+    zone = site_zone()
+    today = current_day()
+    return {
+        "day": day,
+        "day_iso": day.isoformat(),
+        "previous_day": (day - timedelta(days=1)).isoformat(),
+        "next_day": (day + timedelta(days=1)).isoformat(),
+        "is_today": day == today,
+        "today": today.isoformat(),
+        "day_from": start.astimezone(zone),
+        "day_to": end.astimezone(zone),
+        "time_zone": settings.TIME_ZONE,
+    }
+
+
+@require_GET
+@staff_member_required
+def index(request: HttpRequest) -> HttpResponse:
+    find = request.GET.get("find", "").strip()
+    find_source = request.GET.get("source", "")
+    entries = []
+    for source in Source.objects.all():
+        queues = Queue.objects.filter(source=source).only("kind", "number", "name", "gone")
+        agents = Agent.objects.filter(source=source).only("agent_id", "name", "gone")
+        agent_count = agents.count()
+        finding = bool(find) and find_source == source.name
+        if finding:
+            agents = agents.filter(Q(agent_id__icontains=find) | Q(name__icontains=find))
+        entries.append(
+            {
+                "source": source,
+                "queues": list(queues),
+                "agents": list(agents[:AGENT_LIST_LIMIT]),
+                "agent_count": agent_count,
+                "agents_cut": agents.count() > AGENT_LIST_LIMIT,
+                "finding": find if finding else "",
+            }
+        )
+    return render(
+        request,
+        "wallboard/history/index.html",
+        {"entries": entries, "limit": AGENT_LIST_LIMIT, "today": current_day().isoformat()},
+    )
+
+
+@require_GET
+@staff_member_required
+def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> HttpResponse:
+    src = get_object_or_404(Source, name=source)
+    day = _day_from(request)
+    if isinstance(day, HttpResponse):
+        return day
+    queue = Queue.objects.filter(source=src, kind=kind, number=number).first()
+    key = QueueInterval.objects.filter(source=src, kind=kind, number=number)
+    if queue is None and not key.exists():
+        raise Http404(f"{source} has no {kind} {number}")
+    start, end = day_bounds(day)
+    rows = list(key.filter(start__gte=start, start__lt=end).order_by("start"))
+    zone = site_zone()
+    table = [
+        {
+            "start": row.start.astimezone(zone),
+            "cells": [shown(getattr(row, f)) for f in QUEUE_FIGURES],
+        }
+        for row in rows
+    ]
+    totals = [
+        shown(total((getattr(r, f) for r in rows), largest=f in MAX_FIGURES)) for f in QUEUE_FIGURES
+    ]
+    context = {
+        "source": src,
+        "title": f"{kind} {number}" + (f" · {queue.name}" if queue and queue.name else ""),
+        "what": "queue",
+        "kind": kind,
+        "number": number,
+        "headings": [QUEUE_HEADINGS[f] for f in QUEUE_FIGURES],
+        "rows": table,
+        "totals": totals,
+        "chart": chart_series(rows, ("offered", "answered", "abandoned"), start, end),
+        "csv": "/export/queue-intervals.csv",
+        **_day_context(day),
+    }
+    return render(request, "wallboard/history/day.html", context)
+
+
+@require_GET
+@staff_member_required
+def agent_day(request: HttpRequest, source: str, agent_id: str) -> HttpResponse:
+    src = get_object_or_404(Source, name=source)
+    day = _day_from(request)
+    if isinstance(day, HttpResponse):
+        return day
+    agent = Agent.objects.filter(source=src, agent_id=agent_id).first()
+    key = AgentInterval.objects.filter(source=src, agent_id=agent_id)
+    if agent is None and not key.exists():
+        raise Http404(f"{source} has no agent {agent_id}")
+    start, end = day_bounds(day)
+    rows = list(key.filter(start__gte=start, start__lt=end).order_by("start"))
+    zone = site_zone()
+    table = []
+    for row in rows:
+        cells = [
+            reasons_text(row.not_ready_by_reason)
+            if f == "not_ready_by_reason"
+            else shown(getattr(row, f))
+            for f in AGENT_FIGURES
+        ]
+        table.append({"start": row.start.astimezone(zone), "cells": cells})
+    totals = [
+        reasons_text(merge_reasons(r.not_ready_by_reason for r in rows))
+        if f == "not_ready_by_reason"
+        else shown(total(getattr(r, f) for r in rows))
+        for f in AGENT_FIGURES
+    ]
+    context = {
+        "source": src,
+        "title": f"Agent {agent_id}" + (f" · {agent.name}" if agent and agent.name else ""),
+        "what": "agent",
+        "agent_id": agent_id,
+        "headings": [AGENT_HEADINGS[f] for f in AGENT_FIGURES],
+        "rows": table,
+        "totals": totals,
+        "chart": chart_series(rows, AGENT_STATE_FIGURES, start, end),
+        "csv": "/export/agent-intervals.csv",
+        **_day_context(day),
+    }
+    return render(request, "wallboard/history/day.html", context)
