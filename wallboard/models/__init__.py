@@ -14,8 +14,8 @@ from .live import Agent, Queue
 from .sources import PassThroughTarget, Source, SourceHealth
 
 __all__ = [
-    "KPIS",
     "INTERVAL_SECONDS",
+    "KPIS",
     "Agent",
     "AgentInterval",
     "ApiToken",
