@@ -32,7 +32,7 @@ def decode_and_diff(
     for chunk in chunks:
         for i in range(0, len(chunk), read_size):
             for batch in decoder.feed(chunk[i : i + read_size]):
-                rows += len(batch.queues) + len(batch.agents)
+                rows += batch.records  # rows on the wire (an agent may have one per split)
                 changes = live.apply(batch, now)
                 changed += len(changes.queues) + len(changes.agents)
         now += 3
@@ -170,7 +170,7 @@ def interval_figures(agents: int, rounds: int, out: Callable[[str], None]) -> No
         changed.append(len(changes.agents))
     start = time.perf_counter()
     accounting.tick(now + 900)
-    queues, rows = accounting.take_dirty()
+    _, rows = accounting.take_dirty()
     boundary = time.perf_counter() - start
     out(f"Interval accounting at {len(live.agents)} agents:")
     out(
@@ -178,5 +178,6 @@ def interval_figures(agents: int, rounds: int, out: Callable[[str], None]) -> No
         f"median {statistics.median(timings) * 1000:.1f} ms, max {max(timings) * 1000:.1f} ms"
     )
     out(
-        f"  at a 15-minute boundary (every open stint booked): {boundary * 1000:.0f} ms, {len(rows)} rows"
+        f"  at a 15-minute boundary (every open stint booked): {boundary * 1000:.0f} ms,"
+        f" {len(rows)} rows"
     )

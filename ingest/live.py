@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrations.base import OVERFLOW, AgentRow, Batch, QueueRow
+from integrations.base import AgentRow, Batch, QueueRow
 
 QueueKey = tuple[str, str]  # (kind, number)
 
@@ -54,10 +54,6 @@ class Changes:
             self.gone_agents.add(agent_id)
 
 
-def _agent_facts(a: AgentRow) -> tuple[Any, ...]:
-    return (a.state, a.vendor_state, a.name, a.extension, a.reason_code, a.skills, a.extra)
-
-
 class TodayCounters:
     """Today's offered/answered/abandoned of one queue, across the feed's interval resets.
 
@@ -85,34 +81,45 @@ class TodayCounters:
         }
 
     def update(self, row: QueueRow, day: str, now: float) -> dict[str, Any]:
-        current = [_count(getattr(row, name)) for name in TODAY_COUNTERS]
+        # Straight-line over the three counters: this runs for every queue of every batch.
+        o, a, b = _count(row.offered), _count(row.answered), _count(row.abandoned)
         if row.counters == "day":
-            self.day = day
-            self.last = current
-            return {name: current[i] for i, name in enumerate(TODAY_COUNTERS)}
-        reset = any(
-            c is not None and p is not None and c < p
-            for c, p in zip(current, self.last, strict=True)
-        )
-        if reset:
-            for i, previous in enumerate(self.last):
+            self.day, self.last = day, [o, a, b]
+            return {"offered": o, "answered": a, "abandoned": b}
+        last = self.last
+        lo, la, lb = last
+        if (
+            (o is not None and lo is not None and o < lo)
+            or (a is not None and la is not None and a < la)
+            or (b is not None and lb is not None and b < lb)
+        ):
+            base = self.base
+            for i, previous in enumerate(last):
                 if previous is not None:
-                    self.base[i] += previous
+                    base[i] += previous
             self.reset_at = now
+            reset = True
+        else:
+            reset = False
         if day != self.day:
             # The first sight of a queue counts what its current interval holds.
             fresh_reset = reset or not self.day or now - self.reset_at < 120
-            self.base = [0, 0, 0] if fresh_reset else [-(c or 0) for c in current]
+            self.base = [0, 0, 0] if fresh_reset else [-(o or 0), -(a or 0), -(b or 0)]
             self.day = day
-        self.last = [c if c is not None else p for c, p in zip(current, self.last, strict=True)]
+        lo = o if o is not None else lo
+        la = a if a is not None else la
+        lb = b if b is not None else lb
+        self.last = [lo, la, lb]
+        base = self.base
         return {
-            name: (self.base[i] + self.last[i]) if self.last[i] is not None else None  # type: ignore[operator]
-            for i, name in enumerate(TODAY_COUNTERS)
+            "offered": None if lo is None else base[0] + lo,
+            "answered": None if la is None else base[1] + la,
+            "abandoned": None if lb is None else base[2] + lb,
         }
 
 
 def _count(value: object) -> int | None:
-    return value if isinstance(value, int) and value is not OVERFLOW else None
+    return value if type(value) is int else None  # None, OVERFLOW and floats are no count
 
 
 class LiveState:
@@ -185,7 +192,13 @@ class LiveState:
                     and abs(reported - started) > SINCE_TOLERANCE
                 ):
                     started = reported  # left the state and came back between two batches
-                elif _agent_facts(old_agent) == _agent_facts(agent):
+                elif (  # state and reason are equal already; the rest, cheapest first
+                    old_agent.vendor_state == agent.vendor_state
+                    and old_agent.extension == agent.extension
+                    and old_agent.name == agent.name
+                    and old_agent.skills == agent.skills
+                    and old_agent.extra == agent.extra
+                ):
                     agents[agent_id] = agent
                     continue
             agents[agent_id] = changes.agents[agent_id] = agent
