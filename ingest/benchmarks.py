@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import statistics
 import time
@@ -102,13 +103,12 @@ def persist_figures(
             for i, agent in enumerate(batch.agents):
                 if agent.state_seconds is not None:
                     agent.state_seconds += 3  # CMS's time in state grows between batches
-                if i % step == r % step:
-                    agent.state = (
-                        states[(states.index(agent.state) + 1) % 4]
-                        if agent.state in states
-                        else "available"
+                if i % step == r % step:  # a changed row is a new row, as the decoder makes
+                    state = agent.state
+                    following = (
+                        states[(states.index(state) + 1) % 4] if state in states else "available"
                     )
-                    agent.state_seconds = 0
+                    batch.agents[i] = dataclasses.replace(agent, state=following, state_seconds=0)
             now += 3
             changes = live.apply(Batch(agents=batch.agents, snapshot=True), now)
             start = time.perf_counter()

@@ -18,7 +18,6 @@ QueueKey = tuple[str, str]  # (kind, number)
 # A time-in-state that moved by no more than this is the same stint (feeds round to seconds,
 # batches arrive with jitter); more means the agent left the state and came back in between.
 SINCE_TOLERANCE = 3.0
-TODAY_COUNTERS = ("offered", "answered", "abandoned")
 
 
 @dataclass(slots=True)
@@ -174,10 +173,22 @@ class LiveState:
                 if key not in changes.today and key in self.today:
                     changes.today[key] = self.today[key]
         agents, since = self.agents, self.since
+        snapshot = batch.snapshot
         for agent in batch.agents:
             agent_id = agent.agent_id
             old_agent = agents.get(agent_id)
             reported = None if agent.state_seconds is None else now - agent.state_seconds
+            if old_agent is agent:
+                # The decoder handed back last batch's row: only its time in state moved.
+                if (
+                    not snapshot
+                    or reported is None
+                    or abs(reported - since[agent_id]) <= SINCE_TOLERANCE
+                ):
+                    continue
+                changes.agents[agent_id] = agent  # left the state and came back meanwhile
+                since[agent_id] = changes.since[agent_id] = reported
+                continue
             if (
                 old_agent is None
                 or old_agent.state != agent.state
@@ -186,11 +197,7 @@ class LiveState:
                 started = reported if reported is not None else now
             else:
                 started = since[agent_id]
-                if (
-                    batch.snapshot
-                    and reported is not None
-                    and abs(reported - started) > SINCE_TOLERANCE
-                ):
+                if snapshot and reported is not None and abs(reported - started) > SINCE_TOLERANCE:
                     started = reported  # left the state and came back between two batches
                 elif (  # state and reason are equal already; the rest, cheapest first
                     old_agent.vendor_state == agent.vendor_state

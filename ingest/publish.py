@@ -9,6 +9,7 @@ gets a snapshot consistent with the updates that follow.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +32,8 @@ def save_states(states: list[tuple[int, int, dict[str, Any]]]) -> None:
 
     with transaction.atomic():
         for board_id, seq, tiles in states:
-            BoardState.objects.update_or_create(
-                board_id=board_id, defaults={"seq": seq, "tiles": tiles}
-            )
+            if not BoardState.objects.filter(board_id=board_id).update(seq=seq, tiles=tiles):
+                BoardState.objects.create(board_id=board_id, seq=seq, tiles=tiles)
 
 
 def load_seqs() -> dict[int, int]:
@@ -61,8 +61,11 @@ class BoardPublisher:
         self.boards: dict[int, BoardRuntime] = {}
         self.layer = get_channel_layer()
         self.stale_elsewhere: set[int] = set()  # sources this process does not run
-        # Compute, store and send one board change at a time, so displays see seq in order.
+        # Compute and send one board change at a time, so displays see seq in order.
         self._lock = asyncio.Lock()
+        self._unsaved: dict[int, BoardRuntime] = {}
+        self._saver: asyncio.Future[None] | None = None
+        self.background_db = self.db  # the runner gives its background thread
 
     def stale_sources(self) -> set[int]:
         workers = self.runner.workers if self.runner else {}
@@ -96,7 +99,7 @@ class BoardPublisher:
             self.boards[board_id] = board
             rebuilt.append(board)
         if rebuilt:
-            await self.db(save_states, [self._state(b) for b in rebuilt])
+            await self.background_db(save_states, [self._state(b) for b in rebuilt])
             for board in rebuilt:
                 await self._send(board.group(), {"type": "board.reload", "seq": board.seq})
 
@@ -179,13 +182,30 @@ class BoardPublisher:
         await self._publish(updates)
 
     async def _publish(self, updates: list[tuple[BoardRuntime, dict[str, Any]]]) -> None:
+        """Send first (displays are waiting), then have the board states saved behind it."""
         if not updates:
             return
-        await self.db(save_states, [self._state(board) for board, _ in updates])
         for board, changed in updates:
-            await self._send(
-                board.group(), {"type": "board.update", "seq": board.seq, "tiles": changed}
+            # Encoded once here: consumers pass the text on, so neither the channel layer's
+            # copy nor a per-display json.dumps grows with the number of screens.
+            text = json.dumps(
+                {"type": "update", "seq": board.seq, "tiles": changed}, separators=(",", ":")
             )
+            await self._send(board.group(), {"type": "board.update", "text": text})
+        for board, _ in updates:
+            self._unsaved[board.board_id] = board
+        if self._saver is None or self._saver.done():
+            self._saver = asyncio.ensure_future(self._save_states())
+
+    async def _save_states(self) -> None:
+        """Write the latest state of every board changed since the last write (coalesced)."""
+        while self._unsaved:
+            boards, self._unsaved = list(self._unsaved.values()), {}
+            try:
+                await self.background_db(save_states, [self._state(b) for b in boards])
+            except Exception as exc:  # a display's snapshot is older until the next write
+                log.error("cannot save board states: %s", exc)
+                return
 
     async def _send(self, group: str, message: dict[str, Any]) -> None:
         if self.layer is None:

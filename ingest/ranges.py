@@ -20,7 +20,7 @@ def _digits(text: str) -> bool:
 
 
 class IdRange:
-    __slots__ = ("_cache", "_ends", "_literals", "_starts", "everything", "text")
+    __slots__ = ("_ends", "_literals", "_starts", "everything", "memo", "text")
 
     def __init__(self, text: str = "") -> None:
         self.text = text.strip()
@@ -55,15 +55,15 @@ class IdRange:
         self._starts = [a for a, _ in merged]
         self._ends = [b for _, b in merged]
         self.everything = not merged and not self._literals
-        self._cache: dict[str, bool] = {}
+        self.memo: dict[str, bool] = {}  # ID -> verdict; hot loops may read it directly
 
     def __contains__(self, key: str) -> bool:
-        hit = self._cache.get(key)
+        hit = self.memo.get(key)
         if hit is None:
             hit = self._check(key)
-            if len(self._cache) > 200_000:
-                self._cache.clear()
-            self._cache[key] = hit
+            if len(self.memo) > 200_000:
+                self.memo.clear()
+            self.memo[key] = hit
         return hit
 
     def _check(self, key: str) -> bool:

@@ -63,6 +63,9 @@ class IngestRunner:
         self.reload_seconds = reload_seconds
         self.pass_through_bytes = pass_through_bytes
         self.db = db or DbThread()
+        self.background_db = DbThread()
+        if publisher is not None and hasattr(publisher, "background_db"):
+            publisher.background_db = self.background_db
         self.workers: dict[int, SourceWorker] = {}
         self.failed: dict[int, str] = {}  # source id -> why it could not start
         self.started = asyncio.Event()
@@ -72,7 +75,7 @@ class IngestRunner:
             while not stop.is_set():
                 try:
                     await self.reconcile()
-                    await self.db(store.write_health, self._health())
+                    await self.background_db(store.write_health, self._health())
                     if self.publisher is not None:
                         await self.publisher.refresh()
                 except (DatabaseError, InterfaceError) as exc:
@@ -92,6 +95,7 @@ class IngestRunner:
             with contextlib.suppress(DatabaseError, InterfaceError):
                 await self.db(store.write_health, [w.health() for w in workers])
                 await self.db(store.mark_disconnected, [w.config.id for w in workers])
+        self.background_db.close()
         log.info("ingest stopped")
 
     async def reconcile(self) -> None:
@@ -116,7 +120,9 @@ class IngestRunner:
                 worker.reconfigure(config)
 
     async def _start(self, config: SourceConfig, previous: SourceWorker | None = None) -> None:
-        worker = SourceWorker(config, self.db, self.publisher, self.pass_through_bytes)
+        worker = SourceWorker(
+            config, self.db, self.publisher, self.pass_through_bytes, self.background_db
+        )
         if previous is not None and previous.config.vendor == config.vendor:
             worker.live, worker.restored = previous.live, True
             worker.intervals = previous.intervals

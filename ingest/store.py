@@ -18,7 +18,7 @@ from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
 
 from .live import Changes
-from .upsert import bulk_upsert, db_datetime, json_text
+from .upsert import bulk_upsert, db_datetime, epoch_to_db, json_small, json_text
 
 CHUNK = 1000
 QUEUE_UPDATE_FIELDS = [
@@ -194,7 +194,7 @@ def write_changes(
     ]
     # A queue whose today's totals moved but whose row did not (rare) still gets them written.
     today_only = [key for key in changes.today if key not in changes.queues]
-    since = changes.since
+    since, when = changes.since, epoch_to_db()
     agents = [
         (
             source_id,
@@ -204,9 +204,9 @@ def write_changes(
             a.state,
             a.vendor_state,
             a.reason_code,
-            db_datetime(_dt(since[a.agent_id])),
-            json_text(list(a.skills)),
-            json_text(a.extra),
+            when(since[a.agent_id]),
+            json_small(a.skills),
+            json_small(a.extra),
             at,
             False,
         )

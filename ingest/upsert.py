@@ -9,7 +9,8 @@ INSERT ... SELECT ... ON CONFLICT on PostgreSQL, executemany(INSERT ... ON CONFL
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -24,6 +25,31 @@ def json_text(value: Any) -> str:
 
 def db_datetime(value: datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
+
+
+def epoch_to_db() -> Callable[[float], Any]:
+    """A fast epoch -> column value for this connection (thousands of rows a batch)."""
+    if connection.vendor == "sqlite":
+        # What Django's SQLite backend stores: naive UTC text (USE_TZ, connection in UTC).
+        return lambda t: str(datetime.fromtimestamp(t, UTC).replace(tzinfo=None))
+    return lambda t: datetime.fromtimestamp(t, UTC)
+
+
+_small_json: dict[Any, str] = {}
+
+
+def json_small(value: dict[str, Any] | tuple[str, ...] | list[Any]) -> str:
+    """json_text for the few distinct small values rows repeat (skills, a direction field)."""
+    try:
+        key = tuple(value.items()) if isinstance(value, dict) else (type(value), tuple(value))
+        text = _small_json.get(key)
+    except TypeError:  # unhashable values inside: encode as usual
+        return _encode(value)
+    if text is None:
+        text = _encode(list(value) if isinstance(value, tuple) else value)
+        if len(_small_json) < 50_000:
+            _small_json[key] = text
+    return text
 
 
 def bulk_upsert(

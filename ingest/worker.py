@@ -55,9 +55,12 @@ class SourceWorker:
         db: DbCall,
         publisher: Publisher | None = None,
         pass_through_bytes: int = 4 * 1024 * 1024,
+        background_db: DbCall | None = None,
     ) -> None:
         self.config = config
         self.db = db
+        # Work nobody waits for (interval rows) goes here, behind no batch's write.
+        self.background_db = background_db or db
         self.publisher = publisher
         self.pass_through_bytes = pass_through_bytes
         self.module = integration(config.vendor)
@@ -279,6 +282,8 @@ class SourceWorker:
             self._status_changed()
         if changes:
             self._queue_changes(changes)
+            if self.publisher is not None:  # displays need not wait for the database
+                self._background(self.publisher.changed(self, changes))
         return changes
 
     def _queue_changes(self, changes: Changes) -> None:
@@ -324,7 +329,7 @@ class SourceWorker:
         queues, agents = self.intervals.take_dirty()
         if queues or agents:
             try:
-                await self.db(store.write_intervals, self.config.id, queues, agents)
+                await self.background_db(store.write_intervals, self.config.id, queues, agents)
             except (DatabaseError, InterfaceError):
                 self.intervals.requeue(queues, agents)
                 raise
@@ -333,6 +338,10 @@ class SourceWorker:
         delay = 1.0
         while True:
             await self._pending_event.wait()
+            # Let this batch's publish go out first: building rows for the database on the DB
+            # thread would otherwise compete with it for the interpreter.
+            while self._spawned:
+                await asyncio.wait(list(self._spawned))
             changes = self._take_pending()
             try:
                 await self._write(changes)
@@ -351,11 +360,6 @@ class SourceWorker:
                 self._pending_event.set()
                 continue
             delay = 1.0
-            if self.publisher is not None:
-                try:
-                    await self.publisher.changed(self, changes)
-                except Exception:
-                    log.exception("source %s: publishing failed", self.name)
             hook = getattr(self.module, "export_live", None)
             if hook is not None and self.config.compat_file:
                 live = self.live
@@ -401,7 +405,12 @@ class SourceWorker:
     def _background(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
         self._spawned.add(task)  # keep a reference until it is done
-        task.add_done_callback(self._spawned.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Future[Any]) -> None:
+        self._spawned.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("source %s: publishing failed: %r", self.name, task.exception())
 
     def health(self) -> dict[str, Any]:
         from datetime import UTC, datetime

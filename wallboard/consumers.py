@@ -86,7 +86,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
 
     # -- events from the publisher and the admin ----------------------------------------
     async def board_update(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "update", "seq": event["seq"], "tiles": event["tiles"]})
+        await self.send(text_data=event["text"])  # encoded once by the publisher
 
     async def board_status(self, event: dict[str, Any]) -> None:
         await self.send_json(

@@ -48,6 +48,7 @@ AGENT_COUNT_KPIS = {
 }
 SUM_KPIS = ("calls_waiting", "abandoned", "offered", "answered")
 MAX_GRID_AGENTS = 400
+AGENT_TILES = frozenset({"agent_grid", "queue_kpi", "big_number"})
 
 
 def _number(value: Any) -> float | None:
@@ -155,6 +156,7 @@ class TileRuntime:
     agents: dict[tuple[int, str], AgentRow] = field(default_factory=dict)
     since: dict[tuple[int, str], float] = field(default_factory=dict)
     value: dict[str, Any] | None = None
+    order: list[tuple[int, str]] | None = None  # agent-grid members in display order
 
     @property
     def id(self) -> str:
@@ -173,13 +175,10 @@ class TileRuntime:
         ) and row.number in self.queue_range
 
     def wants_agent(self, row: AgentRow) -> bool:
-        if self.kind not in ("agent_grid", "queue_kpi", "big_number"):
+        if self.definition["kind"] not in AGENT_TILES or row.agent_id not in self.agent_range:
             return False
-        if row.agent_id not in self.agent_range:
-            return False
-        if self.queue_range.everything:
-            return True
-        return any(skill in self.queue_range for skill in row.skills)
+        queue_range = self.queue_range
+        return queue_range.everything or any(skill in queue_range for skill in row.skills)
 
     def sources(self) -> list[int]:
         found = {k[0] for k in self.queues} | {k[0] for k in self.agents}
@@ -217,13 +216,15 @@ class TileRuntime:
                 )
             value["rows"] = rows
         elif kind == "agent_grid":
+            members = self.agents
+            if self.order is None:  # sorted by name; re-sorted only when membership changes
+                self.order = sorted(members, key=lambda k: (members[k].name or k[1], k[1]))
+            counts: Counter[str] = Counter(a.state for a in members.values())
+            shown = [k for k in self.order if members[k].state != LOGGED_OUT]
             agents = []
-            counts: Counter[str] = Counter()
-            for key, a in self.agents.items():
-                counts[a.state] += 1
-                if a.state == LOGGED_OUT:
-                    continue
-                since = self.since.get(key)
+            for key in shown[:MAX_GRID_AGENTS]:  # build only what is sent
+                a = members[key]
+                started = self.since.get(key)
                 agents.append(
                     {
                         "id": a.agent_id,
@@ -232,16 +233,16 @@ class TileRuntime:
                         "state": a.state,
                         "vs": a.vendor_state,
                         "reason": a.reason_code,
-                        "since": int(since * 1000) if since is not None else None,
+                        "since": int(started * 1000) if started is not None else None,
                     }
                 )
-            agents.sort(key=lambda a: (a["name"] or a["id"], a["id"]))
-            value["total"] = len(agents)
-            value["agents"] = agents[:MAX_GRID_AGENTS]
+            value["total"] = len(shown)
+            value["agents"] = agents
             value["counts"] = dict(counts)
         return value
 
     def clear_source(self, source_id: int) -> None:
+        self.order = None
         for k in [k for k in self.queues if k[0] == source_id]:
             del self.queues[k]
             self.today.pop(k, None)
@@ -292,18 +293,35 @@ class TileRuntime:
             for kind, number in changes.gone_queues:
                 if self.queues.pop((source_id, kind, number), None) is not None:
                     touched = True
-        if self.kind in ("agent_grid", "queue_kpi", "big_number"):
+        if self.definition["kind"] in AGENT_TILES:
+            members, since = self.agents, self.since
+            changed_since = changes.since
+            agent_range, queue_range = self.agent_range, self.queue_range
+            any_queue = queue_range.everything
+            known = agent_range.memo  # this loop runs per tile per changed agent: no calls
             for agent_id, agent in changes.agents.items():
                 key = (source_id, agent_id)
-                if self.wants_agent(agent):
-                    self.agents[key] = agent
-                    self.since[key] = changes.since[agent_id]
+                wanted = known.get(agent_id)
+                if wanted is None:
+                    wanted = agent_id in agent_range
+                if wanted and not any_queue:
+                    wanted = any(skill in queue_range for skill in agent.skills)
+                if wanted:
+                    previous = members.get(key)
+                    if previous is None or previous.name != agent.name:
+                        self.order = None
+                    members[key] = agent
+                    since[key] = changed_since[agent_id]
                     touched = True
-                elif self.agents.pop(key, None) is not None:
+                elif key in members:
+                    del members[key]
+                    since.pop(key, None)
+                    self.order = None
                     touched = True
             for agent_id in changes.gone_agents:
-                if self.agents.pop((source_id, agent_id), None) is not None:
-                    self.since.pop((source_id, agent_id), None)
+                if members.pop((source_id, agent_id), None) is not None:
+                    since.pop((source_id, agent_id), None)
+                    self.order = None
                     touched = True
         return touched
 

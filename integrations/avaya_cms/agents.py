@@ -116,6 +116,12 @@ class AgentReport:
         self._times: dict[str, Any] = {}
         self._words: dict[str, tuple[str, str]] = {}
         self._splits: dict[str, tuple[str, ...]] = {}
+        # Between two runs most rows differ only in TIME_IN_STATE. When that is the last
+        # column, a row whose text before it is unchanged gives back last run's AgentRow with
+        # state_seconds updated in place: no parsing, and ingest's diff can skip it by identity.
+        self._reuse = bool(names) and names[-1] == "TIME_IN_STATE"
+        self._rows: dict[str, tuple[AgentRow, tuple[str, ...]]] = {}
+        self._more_splits: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def _fit(self, f: list[str]) -> list[str] | None:
         """Too few fields: None. Too many: a trailing `|`, or `|` typed inside the name."""
@@ -165,7 +171,38 @@ class AgentReport:
         one_at, one_name = self._extra[0] if one else (0, "")
         many = len(self._extra) > 1
         bad = 0
+        reuse, rows, more_splits = self._reuse, self._rows, self._more_splits
+        next_rows: dict[str, tuple[AgentRow, tuple[str, ...]]] = {}
+        next_more: dict[str, tuple[str, tuple[str, ...]]] = {}
         for line in lines:
+            if reuse and line[-1:] != "|":
+                cut = line.rfind("|")
+                head = line[:cut]
+                hit = rows.get(head)
+                if hit is not None and hit[0].agent_id not in agents:
+                    tis = line[cut + 1 :]
+                    secs = times.get(tis, missing)
+                    if secs is missing:
+                        try:
+                            secs = self._seconds(tis)
+                        except ValueError:
+                            secs = missing  # the full parse below reports it
+                    if secs is not missing and secs is not None and secs != OVERFLOW:
+                        row, base = hit
+                        row.state_seconds = secs
+                        row.skills = base
+                        agents[row.agent_id] = row
+                        next_rows[head] = hit
+                        continue
+                again = more_splits.get(head)
+                if again is not None and again[0] in agents:  # the agent's next split, as before
+                    known = agents[again[0]]
+                    if again[1] and again[1][0] not in known.skills:
+                        known.skills += again[1]
+                    next_more[head] = again
+                    continue
+            else:
+                head = ""
             f = line.split("|")
             if len(f) != width and (len(f) != trailing or f[-1]):  # a bare trailing `|` is fine
                 fitted = self._fit(f)
@@ -187,6 +224,8 @@ class AgentReport:
             if row is not None:  # the same agent in another split
                 if skills and skills[0] not in row.skills:
                     row.skills += skills
+                if head:
+                    next_more[head] = (logid, skills)
                 continue
             if one:
                 extra: dict[str, Any] = {one_name: f[one_at].strip() or None}
@@ -204,7 +243,7 @@ class AgentReport:
                     extra["time_in_state"] = OVERFLOW
                     secs = None
             state, word = words.get(word) or self._state(word)
-            agents[logid] = AgentRow(
+            agents[logid] = row = AgentRow(
                 logid,
                 state,
                 word,
@@ -215,4 +254,8 @@ class AgentReport:
                 skills,
                 extra,
             )
+            if head and secs is not None:
+                next_rows[head] = (row, skills)
+        if reuse:
+            self._rows, self._more_splits = next_rows, next_more
         return Batch(agents=list(agents.values()), snapshot=True, records=len(lines) - bad)
