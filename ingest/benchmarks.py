@@ -49,7 +49,10 @@ def ingest_figures(skills: int, agents: int, rounds: int, out: Callable[[str], N
     agent_chunks = _batches("avaya_cms", "agent_tv", {"skills": skills, "agents": agents}, rounds)
     total_rows = total_time = 0.0
     for layout, chunks in (("tvi1", skill_chunks), ("agent_tv", agent_chunks)):
-        rows, seconds, changed = decode_and_diff("avaya_cms", layout, chunks)
+        # Best of three: this machine's other work only ever adds time.
+        rows, seconds, changed = min(
+            (decode_and_diff("avaya_cms", layout, chunks) for _ in range(3)), key=lambda r: r[1]
+        )
         total_rows += rows
         total_time += seconds
         out(
