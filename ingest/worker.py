@@ -130,7 +130,7 @@ class SourceWorker:
             )
             if dropped:
                 self.intervals.observe(dropped, dropped.at)
-                self._queue_changes(dropped)
+                self._changed(dropped)
         log.info("source %s: settings updated", config.name)
 
     # -- life cycle --------------------------------------------------------------------
@@ -281,12 +281,13 @@ class SourceWorker:
             self.stale = False
             self._status_changed()
         if changes:
-            self._queue_changes(changes)
-            if self.publisher is not None:  # displays need not wait for the database
-                self._background(self.publisher.changed(self, changes))
+            self._changed(changes)
         return changes
 
-    def _queue_changes(self, changes: Changes) -> None:
+    def _changed(self, changes: Changes) -> None:
+        """Publish at once (displays need not wait for the database), then persist."""
+        if self.publisher is not None:
+            self._background(self.publisher.changed(self, changes))
         self.pending.merge(changes)
         self._pending_event.set()
 
