@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -129,13 +128,15 @@ def persist_figures(
 def mitel_figures(events: int, agents: int, out: Callable[[str], None]) -> None:
     from integrations.mitel.bench import build_stream
 
+    from .runner import tune_gc
+
     stream = build_stream(events=events, agents=agents, seed=1)
+    tune_gc()  # as runingest runs
     module = integration("mitel")
     best = 0.0
     for _ in range(3):
         decoder = module.make_decoder("rte", {})
         live = LiveState()
-        gc.collect()
         start = time.perf_counter()
         records = 0
         now = time.time()
