@@ -16,6 +16,7 @@ from django.db import transaction
 
 from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
+from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 
 from .live import Changes
 from .upsert import bulk_upsert, db_datetime, epoch_to_db, json_small, json_text
@@ -248,22 +249,8 @@ QUEUE_INTERVAL_FIELDS = [
     "talk_sum",
     "updated_at",
 ]
-AGENT_INTERVAL_FIELDS = [
-    "source",
-    "agent_id",
-    "start",
-    "logged_in_seconds",
-    "available_seconds",
-    "ringing_seconds",
-    "on_call_seconds",
-    "wrap_up_seconds",
-    "not_ready_seconds",
-    "other_seconds",
-    "not_ready_by_reason",
-    "answered",
-    "updated_at",
-]
-AGENT_SECONDS = AGENT_INTERVAL_FIELDS[3:10]
+AGENT_INTERVAL_FIELDS = ["source", "agent_id", "start", *AGENT_INTERVAL_FIGURES, "updated_at"]
+AGENT_SECONDS = AGENT_INTERVAL_SECONDS
 
 
 def write_intervals(

@@ -27,31 +27,14 @@ from django.views.decorators.http import require_GET
 from wallboard.api import api_access
 from wallboard.history import BadDay, day_bounds, local_iso, parse_day
 from wallboard.models import AgentInterval, QueueInterval, Source
+from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, QUEUE_INTERVAL_FIGURES
 
 MAX_DAYS = 92
 CHUNK_ROWS = 2000  # rows fetched from the database at a time
 ROWS_PER_WRITE = 500  # rows per piece of the response body
 
-QUEUE_FIGURES = (
-    "offered",
-    "answered",
-    "abandoned",
-    "answered_in_sl",
-    "answer_wait_sum",
-    "answer_wait_max",
-    "talk_sum",
-)
-AGENT_FIGURES = (
-    "logged_in_seconds",
-    "available_seconds",
-    "ringing_seconds",
-    "on_call_seconds",
-    "wrap_up_seconds",
-    "not_ready_seconds",
-    "other_seconds",
-    "not_ready_by_reason",
-    "answered",
-)
+QUEUE_FIGURES = QUEUE_INTERVAL_FIGURES
+AGENT_FIGURES = AGENT_INTERVAL_FIGURES
 QUEUE_KEY = ("kind", "number")
 AGENT_KEY = ("agent_id",)
 QUEUE_COLUMNS = ("source", *QUEUE_KEY, "interval_start", *QUEUE_FIGURES)

@@ -30,18 +30,11 @@ from wallboard.models import (
     QueueInterval,
     Source,
 )
+from wallboard.models.intervals import QUEUE_INTERVAL_FIGURES
 
 DASH = "–"
 
-QUEUE_FIGURES = (
-    "offered",
-    "answered",
-    "abandoned",
-    "answered_in_sl",
-    "answer_wait_sum",
-    "answer_wait_max",
-    "talk_sum",
-)
+QUEUE_FIGURES = QUEUE_INTERVAL_FIGURES
 QUEUE_HEADINGS = {
     "offered": "Offered",
     "answered": "Answered",

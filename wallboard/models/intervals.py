@@ -13,6 +13,27 @@ from .sources import Source
 
 INTERVAL_SECONDS = 15 * 60
 
+# The figures of each row, in the order exports and pages list them.
+QUEUE_INTERVAL_FIGURES = (
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_in_sl",
+    "answer_wait_sum",
+    "answer_wait_max",
+    "talk_sum",
+)
+AGENT_INTERVAL_SECONDS = (
+    "logged_in_seconds",
+    "available_seconds",
+    "ringing_seconds",
+    "on_call_seconds",
+    "wrap_up_seconds",
+    "not_ready_seconds",
+    "other_seconds",
+)
+AGENT_INTERVAL_FIGURES = (*AGENT_INTERVAL_SECONDS, "not_ready_by_reason", "answered")
+
 
 class QueueInterval(models.Model):
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="queue_intervals")
