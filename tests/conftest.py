@@ -26,6 +26,17 @@ def pytest_sessionstart(session: Any) -> None:
             Path(str(name) + suffix).unlink(missing_ok=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def close_async_test_connections(django_db_setup: Any) -> Any:
+    """Async tests reach the ORM through asgiref's one thread for sync_to_async; its
+    connection must close before the test database is dropped (PostgreSQL refuses)."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
+
+
 @pytest.fixture(autouse=True)
 def local_hosts(settings: Any) -> None:
     """Browsers and websocket clients in the tests come from localhost."""
