@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from wallboard.tiles import BoardRuntime, load_boards
+from wallboard.tiles import AgentRouter, BoardRuntime, load_boards
 
 from .live import Changes
 
@@ -64,6 +64,7 @@ class BoardPublisher:
         # Compute and send one board change at a time, so displays see seq in order.
         self._lock = asyncio.Lock()
         self._unsaved: dict[int, BoardRuntime] = {}
+        self.router = AgentRouter([])
         self._saver: asyncio.Future[None] | None = None
         self.background_db = self.db  # the runner gives its background thread
 
@@ -85,7 +86,8 @@ class BoardPublisher:
         self.stale_elsewhere = await self.db(_load_stale)
         seqs = await self.db(load_seqs) if not self.boards else {}
         fresh = {b.board_id: b for b in boards}
-        for board_id in [b for b in self.boards if b not in fresh]:
+        removed = [b for b in self.boards if b not in fresh]
+        for board_id in removed:
             del self.boards[board_id]
         rebuilt = []
         for board_id, board in fresh.items():
@@ -98,6 +100,8 @@ class BoardPublisher:
             board.seq += 1
             self.boards[board_id] = board
             rebuilt.append(board)
+        if rebuilt or removed:  # new tiles were filled afresh: route agents to them from now
+            self.router = AgentRouter(t for b in self.boards.values() for t in b.tiles)
         if rebuilt:
             await self.background_db(save_states, [self._state(b) for b in rebuilt])
             for board in rebuilt:
@@ -142,8 +146,9 @@ class BoardPublisher:
         source_id = worker.config.id
         stale = self.stale_sources()
         updates: list[tuple[BoardRuntime, dict[str, Any]]] = []
+        agents = self.router.apply(source_id, changes)
         for board in self.boards.values():
-            touched = [t for t in board.tiles if t.apply(source_id, changes)]
+            touched = [t for t in board.tiles if t.apply(source_id, changes) or t in agents]
             if touched:
                 changed = board.recompute(stale, touched)
                 if changed:

@@ -198,3 +198,37 @@ async def test_a_rotation_key_opens_the_boards_it_plays_and_no_other(make_source
     connected, code = await ws.connect()
     assert not connected and code == 4403
     await ws.disconnect()
+
+
+AGENT_TV = (Path(__file__).parent / "fixtures" / "avaya_cms" / "agent_tv_example.txt").read_bytes()
+
+
+async def test_an_agent_grid_update_carries_only_the_agents_that_changed(
+    make_source: Any, runner: Any
+) -> None:
+    source = await sync_to_async(make_source)("cms-agents", layout="agent_tv")
+    board = await sync_to_async(Board.objects.create)(title="Agents", slug="agents")
+    grid = await sync_to_async(Tile.objects.create)(
+        board=board, kind=Tile.AGENT_GRID, source=source
+    )
+    await wait_for(lambda: board.pk in runner.publisher.boards, what="the board")
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    await ws.receive_json_from(timeout=5)
+    await send_bytes(port_of(source), AGENT_TV)
+    while True:  # the grid fills (as a delta from the empty grid it showed)
+        update = await _next(ws, "update")
+        value = update["tiles"].get(str(grid.pk))
+        if value and value.get("upsert"):
+            break
+    assert value["delta"] and len(value["upsert"]) == 8 and value["total"] == 8
+    chloe_back = AGENT_TV.replace(b"AUX    |   |  1| 7|   12:05", b"AVAIL  |   |  1|  |     :01")
+    await send_bytes(
+        port_of(source),
+        chloe_back.replace(b"AUX    |   |  3| 7|   12:05", b"AVAIL  |   |  3|  |     :01"),
+    )
+    value = (await _next(ws, "update"))["tiles"][str(grid.pk)]
+    assert value["delta"] and value["remove"] == []
+    assert [(a["id"], a["state"]) for a in value["upsert"]] == [("10003", "available")]
+    assert value["counts"]["available"] == 2
+    await ws.disconnect()

@@ -187,3 +187,57 @@ def test_a_wrong_display_key_opens_nothing(product: Product, chromium: Any) -> N
     response = page.goto(f"{product.url}/api/v1/queues/?key={product.display_key('desk')}")
     assert response is not None and response.status == 401
     page.close()
+
+
+AGENT_TV = (Path(__file__).parent / "fixtures" / "avaya_cms" / "agent_tv_example.txt").read_bytes()
+
+
+def test_an_agent_grid_follows_state_changes_and_keeps_every_agent(
+    product: Product, chromium: Any
+) -> None:
+    feed_port = free_port()
+    product.configure(
+        {
+            "sources": [
+                {
+                    "name": "cms-agents",
+                    "vendor": "avaya_cms",
+                    "layout": "agent_tv",
+                    "listen": f"127.0.0.1:{feed_port}",
+                    "refresh_seconds": 3,
+                }
+            ],
+            "boards": [
+                {
+                    "title": "Agents",
+                    "slug": "agents",
+                    "tiles": [
+                        {
+                            "kind": "agent_grid",
+                            "title": "Team",
+                            "source": "cms-agents",
+                            "thresholds": [
+                                {"kpi": "time_in_not_ready", "warning": 300, "alarm": 600}
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(f"{product.url}/boards/agents/?key={product.display_key('agents')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(feed_port, AGENT_TV)
+    page.wait_for_selector('[data-agent-id="10003"][data-state="not_ready"]', timeout=15000)
+    assert page.get_attribute('[data-agent-id="10003"]', "data-level") == "alarm"  # 12 min in AUX
+    assert page.locator("[data-agent-id]").count() == 8
+    screenshot(page, "display-agents")
+    back = AGENT_TV.replace(b"AUX    |   |  1| 7|   12:05", b"AVAIL  |   |  1|  |     :01")
+    send(feed_port, back.replace(b"AUX    |   |  3| 7|   12:05", b"AVAIL  |   |  3|  |     :01"))
+    page.wait_for_selector('[data-agent-id="10003"][data-state="available"]', timeout=15000)
+    assert page.locator("[data-agent-id]").count() == 8  # merged, not replaced by the change
+    assert page.get_attribute('[data-agent-id="10002"]', "data-state") == "on_call"
+    screenshot(page, "display-agents-changed")
+    page.close()

@@ -448,7 +448,13 @@
         return;
       }
       S.lastSeq = m.seq;
-      for (const [id, value] of Object.entries(m.tiles || {})) {
+      for (const [id, incoming] of Object.entries(m.tiles || {})) {
+        const value = incoming && incoming.delta ? mergeAgents(S.values[id], incoming) : incoming;
+        if (value === null) { // a delta with nothing to apply it to: start again
+          S.awaiting = true;
+          send({ type: 'resync' });
+          return;
+        }
         S.values[id] = value;
         const t = S.tiles.get(id);
         if (t) paintTile(t, value);
@@ -459,6 +465,23 @@
       S.sources[id] = { ...s, name: m.name || s.name || `source ${id}`, stale: !!m.stale, last_data_at: m.last_data_at };
       renderStale();
     }
+  }
+
+  // An agent grid's update carries only the agents that changed (upsert) or left (remove);
+  // merged by id, then sorted as the server sorts: by name (or id), then id.
+  const agentKey = (a) => a.name || a.id;
+  function byNameThenId(a, b) {
+    const ka = agentKey(a), kb = agentKey(b);
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  }
+  function mergeAgents(base, d) {
+    if (!base || !Array.isArray(base.agents)) return null;
+    const byId = new Map(base.agents.map((a) => [a.id, a]));
+    for (const id of d.remove || []) byId.delete(id);
+    for (const a of d.upsert || []) byId.set(a.id, a);
+    const { delta, upsert, remove, ...rest } = d;
+    return { ...rest, agents: [...byId.values()].sort(byNameThenId) };
   }
 
   // ---- connection ------------------------------------------------------------------------

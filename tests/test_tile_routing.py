@@ -1,0 +1,64 @@
+"""Changed agents reach exactly the tiles that show them, and leave the ones that no longer do."""
+
+from __future__ import annotations
+
+from ingest.live import Changes
+from ingest.ranges import IdRange
+from integrations.base import AgentRow
+from wallboard.tiles import AgentRouter, TileRuntime
+
+
+def tile(tile_id: int, queues: str = "", agents: str = "", source: int | None = 1) -> TileRuntime:
+    return TileRuntime(
+        {"id": tile_id, "kind": "agent_grid", "kpis": []},
+        source,
+        "",
+        IdRange(queues),
+        IdRange(agents),
+        {},
+    )
+
+
+def changes(*agents: AgentRow, gone: tuple[str, ...] = ()) -> Changes:
+    c = Changes(at=100.0)
+    for a in agents:
+        c.agents[a.agent_id] = a
+        c.since[a.agent_id] = 90.0
+    c.gone_agents = set(gone)
+    return c
+
+
+def agent(agent_id: str, *skills: str) -> AgentRow:
+    return AgentRow(agent_id=agent_id, state="available", skills=tuple(skills))
+
+
+def test_an_agent_goes_only_to_the_tiles_of_its_skills_and_ids() -> None:
+    sales, support, team = tile(1, queues="1"), tile(2, queues="2"), tile(3, agents="5000-5099")
+    router = AgentRouter([sales, support, team])
+    touched = router.apply(1, changes(agent("5001", "1"), agent("6001", "2")))
+    assert touched == {sales, support, team}
+    assert set(sales.agents) == {(1, "5001")} and set(support.agents) == {(1, "6001")}
+    assert set(team.agents) == {(1, "5001")}
+
+
+def test_an_agent_whose_skills_change_moves_between_tiles() -> None:
+    sales, support = tile(1, queues="1"), tile(2, queues="2")
+    router = AgentRouter([sales, support])
+    router.apply(1, changes(agent("5001", "1")))
+    touched = router.apply(1, changes(agent("5001", "2")))
+    assert touched == {sales, support}
+    assert not sales.agents and set(support.agents) == {(1, "5001")}
+
+
+def test_a_departed_agent_leaves_its_tiles_even_after_a_rebuild() -> None:
+    sales = tile(1, queues="1")
+    AgentRouter([sales]).apply(1, changes(agent("5001", "1")))
+    rebuilt = AgentRouter([sales])  # the boards were reloaded: nothing placed yet
+    assert rebuilt.apply(1, changes(gone=("5001",))) == {sales}
+    assert not sales.agents
+
+
+def test_another_sources_agents_do_not_reach_a_tile_bound_to_one_source() -> None:
+    bound = tile(1, source=7)
+    assert AgentRouter([bound]).apply(1, changes(agent("5001", "1"))) == set()
+    assert not bound.agents
