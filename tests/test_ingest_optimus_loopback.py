@@ -62,7 +62,7 @@ async def test_queues_and_agents_arrive_when_runingest_connects_to_optimus(
         await task
 
 
-async def test_optimus_may_connect_in_and_a_queue_missing_from_three_batches_is_gone(
+async def test_optimus_may_connect_in_and_a_narrowed_range_marks_queues_gone(
     make_source: Any, runner: Any
 ) -> None:
     source = await sync_to_async(make_source)(
