@@ -346,6 +346,9 @@ class SourceWorker:
             changes = self._take_pending()
             try:
                 await self._write(changes)
+                # In the quiet time after a batch, not when the next one may be arriving.
+                if time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
+                    await self._write_intervals()
             except (DatabaseError, InterfaceError) as exc:
                 log.error(
                     "source %s: database write failed (%s); retrying in %.0f s",
@@ -384,7 +387,10 @@ class SourceWorker:
                 if decoder.errors:
                     self._count_errors(decoder)
             boundary = self.intervals.tick(time.time())
-            if boundary or time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
+            # Normally written after a batch's own write (see _persist_loop); this is for a
+            # boundary, or a feed gone quiet.
+            quiet = time.monotonic() - self._intervals_written > 3 * INTERVAL_WRITE_SECONDS
+            if boundary or quiet:
                 try:
                     await self._write_intervals()
                 except (DatabaseError, InterfaceError) as exc:
