@@ -6,6 +6,7 @@ work gets a healthy connection (close_old_connections) and SQLite sees a single 
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source,
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 
 from .live import Changes
-from .upsert import bulk_upsert, db_datetime, epoch_to_db, json_small, json_text
+from .upsert import bulk_upsert, epoch_to_db, json_small, json_text
 
 CHUNK = 1000
 QUEUE_UPDATE_FIELDS = [
@@ -181,8 +182,9 @@ def write_changes(
     source_id: int, changes: Changes, counter_states: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     """Upsert changed rows in bulk and mark departed ones gone, in one transaction."""
-    at_dt = _dt(changes.at)
-    at = db_datetime(at_dt)
+    when = epoch_to_db()
+    at_dt = _dt(changes.at)  # for ORM updates
+    at = when(changes.at)
     queues = [
         queue_tuple(
             source_id,
@@ -195,7 +197,7 @@ def write_changes(
     ]
     # A queue whose today's totals moved but whose row did not (rare) still gets them written.
     today_only = [key for key in changes.today if key not in changes.queues]
-    since, when = changes.since, epoch_to_db()
+    since = changes.since
     agents = [
         (
             source_id,
@@ -259,13 +261,14 @@ def write_intervals(
     agents: list[tuple[str, int, dict[str, Any]]],
 ) -> None:
     """Upsert interval rows with their whole values so far."""
-    at = db_datetime(datetime.now(UTC))
+    when = epoch_to_db()
+    at = when(time.time())
     queue_rows = [
         (
             source_id,
             kind,
             number,
-            db_datetime(_dt(start)),
+            when(start),
             b["offered"],
             b["answered"],
             b["abandoned"],
@@ -280,7 +283,7 @@ def write_intervals(
         (
             source_id,
             agent_id,
-            db_datetime(_dt(start)),
+            when(start),
             *(b[name] for name in AGENT_SECONDS),
             json_text(b["not_ready_by_reason"]),
             b["answered"],

@@ -23,12 +23,9 @@ def json_text(value: Any) -> str:
     return _encode(value)
 
 
-def db_datetime(value: datetime | None) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
 def epoch_to_db() -> Callable[[float], Any]:
-    """A fast epoch -> column value for this connection (thousands of rows a batch)."""
+    """Epoch seconds -> the column value this connection stores, without Django's per-value
+    adapter (thousands of rows a batch)."""
     if connection.vendor == "sqlite":
         # What Django's SQLite backend stores: naive UTC text (USE_TZ, connection in UTC).
         return lambda t: str(datetime.fromtimestamp(t, UTC).replace(tzinfo=None))

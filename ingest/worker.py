@@ -90,6 +90,7 @@ class SourceWorker:
         self._pending_event = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._connection: asyncio.Task[Any] | None = None
+        self._decoder: Decoder | None = None  # the current connection's
         self._server: asyncio.Server | None = None
         self.restored = False
 
@@ -380,7 +381,7 @@ class SourceWorker:
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            decoder = getattr(self, "_decoder", None)
+            decoder = self._decoder
             if decoder is not None:
                 for batch in decoder.flush(time.monotonic()):
                     self.process(batch)
