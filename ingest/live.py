@@ -216,10 +216,11 @@ class LiveState:
 
     def _mark_missing(self, batch: Batch, changes: Changes) -> None:
         seen_queues = {(q.kind, q.number) for q in batch.queues}
-        seen_agents = {a.agent_id for a in batch.agents}
+        listed = batch.listed
+        seen_agents = {a.agent_id for a in batch.agents} if listed is None else listed
         missing = self.missing
         # A report carries queues or agents; absence only counts for the kind it carries.
-        if batch.queues or not batch.agents:
+        if batch.queues or not (batch.agents or listed):
             kinds = {q.kind for q in batch.queues}
             for key in [k for k in self.queues if k not in seen_queues]:
                 if kinds and key[0] not in kinds:
@@ -227,16 +228,14 @@ class LiveState:
                 missing[key] = missing.get(key, 0) + 1
                 if missing[key] >= self.missing_before_gone:
                     self._drop_queue(key, changes)
-        if batch.agents or not batch.queues:
-            for agent_id in [a for a in self.agents if a not in seen_agents]:
+        if batch.agents or listed or not batch.queues:
+            for agent_id in self.agents.keys() - seen_agents:  # set operations, in C
                 missing[agent_id] = missing.get(agent_id, 0) + 1
                 if missing[agent_id] >= self.missing_before_gone:
                     self._drop_agent(agent_id, changes)
         if missing:
-            for key in seen_queues:
-                missing.pop(key, None)
-            for agent_id in seen_agents:
-                missing.pop(agent_id, None)
+            for key in missing.keys() & (seen_queues | seen_agents):
+                del missing[key]
 
     def _drop_queue(self, key: QueueKey, changes: Changes) -> None:
         del self.queues[key]

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
 INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at each boundary)
+# A batch's write and interval accounting wait this long after its publish: the displays'
+# updates go out first (in one process, the database thread would compete with them).
+PERSIST_AFTER_SECONDS = 0.2
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
 
 
@@ -67,6 +70,7 @@ class SourceWorker:
         info = self.module.VENDOR
         self.live = LiveState(info.missing_batches_before_gone, store.day_of)
         self.intervals = IntervalAccounting(time.time())
+        self._unobserved: list[tuple[Changes, float]] = []  # published, not yet accounted
         self._intervals_written = time.monotonic()
         self.options: dict[str, Any] = json.loads(config.options_json)
         self.targets: dict[int, PassThroughTarget] = {}
@@ -91,6 +95,7 @@ class SourceWorker:
         self._tasks: list[asyncio.Task[Any]] = []
         self._connection: asyncio.Task[Any] | None = None
         self._decoder: Decoder | None = None  # the current connection's
+        self._idle_call: asyncio.TimerHandle | None = None
         self._server: asyncio.Server | None = None
         self.restored = False
 
@@ -130,8 +135,9 @@ class SourceWorker:
                 time.time(),
             )
             if dropped:
-                self.intervals.observe(dropped, dropped.at)
                 self._changed(dropped)
+            if self._decoder is not None:  # rows it handed on before may be wanted now
+                self._decoder.forget()
         log.info("source %s: settings updated", config.name)
 
     # -- life cycle --------------------------------------------------------------------
@@ -158,6 +164,9 @@ class SourceWorker:
             )
 
     async def stop(self) -> None:
+        if self._idle_call is not None:
+            self._idle_call.cancel()
+            self._idle_call = None
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -176,6 +185,7 @@ class SourceWorker:
         with contextlib.suppress(DatabaseError, InterfaceError):
             if self.pending:
                 await self._write(self._take_pending())
+            self._observe()
             self.intervals.close_all(time.time())
             await self._write_intervals()
         self.connected = False
@@ -264,6 +274,15 @@ class SourceWorker:
             self._count_errors(decoder)
         for batch in batches:
             self.process(batch)
+        if batches and self._idle_call is None:  # once the batch is out, not before
+            self._idle_call = asyncio.get_running_loop().call_later(
+                PERSIST_AFTER_SECONDS, self._idle, decoder
+            )
+
+    def _idle(self, decoder: Decoder) -> None:
+        self._idle_call = None
+        if decoder is self._decoder:
+            decoder.idle()  # ready for the next batch while nothing waits
 
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now
@@ -277,7 +296,6 @@ class SourceWorker:
             agent_range = self.agent_range
             batch.agents = [a for a in batch.agents if a.agent_id in agent_range]
         changes = self.live.apply(batch, now)
-        self.intervals.observe(changes, now)
         if self.stale:
             self.stale = False
             self._status_changed()
@@ -285,10 +303,18 @@ class SourceWorker:
             self._changed(changes)
         return changes
 
+    def _observe(self) -> None:
+        """Account the batches published since last time in the interval rows (after their
+        publish, not before it: nobody is waiting for these)."""
+        observed, self._unobserved = self._unobserved, []
+        for changes, at in observed:
+            self.intervals.observe(changes, at)
+
     def _changed(self, changes: Changes) -> None:
         """Publish at once (displays need not wait for the database), then persist."""
         if self.publisher is not None:
             self._background(self.publisher.changed(self, changes))
+        self._unobserved.append((changes, changes.at))
         self.pending.merge(changes)
         self._pending_event.set()
 
@@ -327,6 +353,7 @@ class SourceWorker:
         await self.db(store.write_changes, self.config.id, changes, counters)
 
     async def _write_intervals(self) -> None:
+        self._observe()
         self._intervals_written = time.monotonic()
         queues, agents = self.intervals.take_dirty()
         if queues or agents:
@@ -340,10 +367,12 @@ class SourceWorker:
         delay = 1.0
         while True:
             await self._pending_event.wait()
-            # Let this batch's publish go out first: building rows for the database on the DB
-            # thread would otherwise compete with it for the interpreter.
+            # Let this batch's publish go out first, and the displays' copies of it: building
+            # rows for the database would otherwise compete with them for the interpreter.
             while self._spawned:
                 await asyncio.wait(list(self._spawned))
+            await asyncio.sleep(PERSIST_AFTER_SECONDS)
+            self._observe()
             changes = self._take_pending()
             try:
                 await self._write(changes)
@@ -387,6 +416,7 @@ class SourceWorker:
                     self.process(batch)
                 if decoder.errors:
                     self._count_errors(decoder)
+            self._observe()  # in order: what came before the boundary counts before it
             boundary = self.intervals.tick(time.time())
             # Normally written after a batch's own write (see _persist_loop); this is for a
             # boundary, or a feed gone quiet.

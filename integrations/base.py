@@ -6,6 +6,8 @@ diffs, stores and publishes them. Nothing here imports Django.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 
@@ -108,12 +110,17 @@ class Batch:
     snapshot=True: the whole report; a queue or agent absent from it has left the report.
     snapshot=False: updates (events, per-record statistics); absent rows are untouched.
     A Batch with no rows is still a sign of life (a Mitel refresh record).
+
+    `listed` (snapshots only): when set, `agents` holds only the agents whose rows changed
+    since the decoder's previous batch, and `listed` is every agent ID the report holds; an
+    agent listed but not in `agents` is as it was (only its time in state moved on).
     """
 
     queues: list[QueueRow] = field(default_factory=list)
     agents: list[AgentRow] = field(default_factory=list)
     snapshot: bool = False
     records: int = 0  # wire records this batch was made of (for feed health)
+    listed: frozenset[str] | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -139,6 +146,11 @@ class Decoder:
     is appended to `errors` (ingest drains, counts and logs them) and skipped.
     """
 
+    # The clock ingest stamps batches with (epoch seconds). A decoder that compares a feed's
+    # times with the clock reads this one; tests and benchmarks that replay runs faster than
+    # real time replace it.
+    clock: Callable[[], float] = staticmethod(time.time)
+
     def __init__(self) -> None:
         self.errors: list[ParseError] = []
 
@@ -147,6 +159,14 @@ class Decoder:
 
     def flush(self, now: float) -> list[Batch]:
         return []
+
+    def idle(self) -> None:
+        """Called by ingest when a batch has been handed on and nothing waits: a decoder may
+        prepare here what makes the next batch quicker to decode."""
+
+    def forget(self) -> None:
+        """Hand every row of the next batch on as changed: ingest's rows no longer match
+        what this decoder last handed on (a range was widened, rows were dropped)."""
 
     def error(self, reason: str, data: bytes | str) -> None:
         if len(self.errors) < 1000:  # a firehose of garbage must not grow memory

@@ -7,8 +7,11 @@ rows of one LOGID within a report run are merged into one AgentRow (first row's 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from operator import itemgetter
+from dataclasses import replace
+from itertools import compress, repeat
+from operator import add, is_, itemgetter
 from typing import Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
@@ -67,6 +70,32 @@ DEFAULT_STATE_MAP: dict[str, str] = {**_WORDS, **_CODES}
 # parse each once.
 _CACHE_LIMIT = 20_000
 _MISSING = object()
+_first, _last = itemgetter(0), itemgetter(2)
+
+
+def _head(line: str) -> str:
+    """A row without its TIME_IN_STATE (the last field; a trailing `|` is not a field)."""
+    return (line[:-1] if line[-1:] == "|" else line).rpartition("|")[0]
+
+
+def _later(text: str, step: int) -> str:
+    """The TIME_IN_STATE text `step` seconds on, as CMS writes it (`:18`, `1:42`, `1:02:03`,
+    minutes blank when zero), as wide as `text`. A blank or starred time stays as it is; a
+    text that is no time gives "\\n", which no row contains: such a row is parsed every run."""
+    try:
+        value = seconds(text)
+    except ValueError:
+        return "\n"
+    if type(value) is not int:
+        return text  # blank (None) or stars (OVERFLOW): still so a run later
+    secs = max(0, value + step)
+    if secs < 60:
+        out = f":{secs:02d}"
+    elif secs < 3600:
+        out = f"{secs // 60}:{secs % 60:02d}"
+    else:
+        out = f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+    return out.rjust(len(text)) if text[:1] == " " else out
 
 
 def validate(options: dict[str, Any]) -> list[str]:
@@ -102,7 +131,13 @@ def validate(options: dict[str, Any]) -> list[str]:
 class AgentReport:
     """Parses agent_tv rows for one source's column and state maps (validated beforehand)."""
 
-    def __init__(self, columns: list[str] | tuple[str, ...], state_map: dict[str, str]) -> None:
+    def __init__(
+        self,
+        columns: list[str] | tuple[str, ...],
+        state_map: dict[str, str],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.clock = clock  # the decoder's (see Decoder.clock)
         names = [c.strip().upper() for c in columns]
         self.width = len(names) + 1  # the F1 tag is field 0
         # A configured column the report lacks reads an always-blank field appended at `width`.
@@ -117,11 +152,22 @@ class AgentReport:
         self._words: dict[str, tuple[str, str]] = {}
         self._splits: dict[str, tuple[str, ...]] = {}
         # Between two runs most rows differ only in TIME_IN_STATE. When that is the last
-        # column, a row whose text before it is unchanged gives back last run's AgentRow with
-        # state_seconds updated in place: no parsing, and ingest's diff can skip it by identity.
+        # column, only the rows that changed in more than that are parsed and handed on.
         self._reuse = bool(names) and names[-1] == "TIME_IN_STATE"
-        self._rows: dict[str, tuple[AgentRow, tuple[str, ...]]] = {}
-        self._more_splits: dict[str, tuple[str, tuple[str, ...]]] = {}
+        # For the changed-rows path (see _parse_changes): the last run's rows, their texts
+        # next run if only time moved (-> row head), each head's (LOGID, skills), each
+        # agent's heads and row, when the last run came and the usual time between runs.
+        self._last: list[str] = []
+        self._prepared: list[str] | None = None
+        self._predicted: dict[str, str] = {}
+        self._near: dict[str, str] = {}
+        self._later: dict[int, dict[str, str]] = {}
+        self._heads: set[str] = set()
+        self._ran_at = 0.0
+        self._refresh = 3
+        self._head_agent: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._agent_heads: dict[str, list[str]] = {}
+        self._current: dict[str, AgentRow] = {}
 
     def _fit(self, f: list[str]) -> list[str] | None:
         """Too few fields: None. Too many: a trailing `|`, or `|` typed inside the name."""
@@ -161,7 +207,135 @@ class AgentReport:
     def _extras(self, f: list[str]) -> dict[str, Any]:
         return {name: (f[i].strip() or None) for i, name in self._extra}
 
+    def forget(self) -> None:
+        """Report every row of the next run as changed (ingest's rows no longer match ours)."""
+        self._last, self._prepared, self._predicted, self._near = [], None, {}, {}
+        self._heads = set()
+        self._head_agent.clear()
+        self._agent_heads.clear()
+        self._current.clear()
+
     def parse(self, lines: list[str], error: ErrorSink) -> Batch:
+        if self._reuse:
+            return self._parse_changes(lines, error)
+        agents, bad = self._parse_lines(lines, error, None)
+        return Batch(agents=list(agents.values()), snapshot=True, records=len(lines) - bad)
+
+    def _parse_changes(self, lines: list[str], error: ErrorSink) -> Batch:
+        """The agents whose rows changed since the last run, found with one lookup per row.
+
+        Between runs an agent's row changes only in TIME_IN_STATE, by about the refresh, unless
+        something happened. prepare() (between runs) writes down, for every row of the last
+        run, the texts it would have next run if nothing happened (time in state on by the
+        last refresh, give or take a second). A row found among them is the same stint of the
+        same agent: nothing about it is parsed. The others (changed rows, new ones, a time in
+        state that restarted or jumped) are parsed, and so are agents who lost a row. The
+        whole-run steps are map/compress/set operations, which do their per-row work in C.
+        """
+        if self._prepared is not self._last:
+            self.prepare()
+        self._ran_at, ran_at = self.clock(), self._ran_at
+        self._refresh = max(1, round(self._ran_at - ran_at)) if ran_at else self._refresh
+        n = len(lines)
+        heads = list(map(self._predicted.get, lines))
+        unmatched = [*compress(range(n), map(is_, heads, repeat(None, n)))] if None in heads else []
+        if unmatched:  # a second off, as when a run comes a little early or late
+            near = self._near.get
+            for i in unmatched:
+                heads[i] = near(lines[i])
+            unmatched = [i for i in unmatched if heads[i] is None]
+        infos: list[tuple[str, tuple[str, ...]] | None] = []
+        parsed, bad = self._parse_lines([lines[i] for i in unmatched], error, infos)
+        head_agent, agent_heads, current = self._head_agent, self._agent_heads, self._current
+        present = set(heads)
+        present.discard(None)
+        mine: dict[str, list[str]] = {}
+        for i, info in zip(unmatched, infos, strict=True):
+            if info is None:  # a bad row: as if absent, and parsed again next run
+                continue
+            head = _head(lines[i])
+            present.add(head)
+            head_agent[head] = info
+            rows = mine.get(info[0])
+            if rows is None:
+                mine[info[0]] = [head]
+            elif head not in rows:
+                rows.append(head)
+        touched = dict.fromkeys(mine)  # in report order; then agents that only lost rows
+        for head in self._heads - present:
+            info = head_agent.pop(head, None)
+            if info is not None:
+                touched[info[0]] = None
+        changed: list[AgentRow] = []
+        for agent_id in touched:
+            new = mine.get(agent_id, [])
+            kept = [h for h in agent_heads.get(agent_id, ()) if h in present and h not in new]
+            row = parsed.get(agent_id)
+            if kept:
+                skills = tuple(dict.fromkeys(s for h in kept for s in head_agent[h][1]))
+                if row is None:  # only a split left the report: same row, fewer skills
+                    row = current[agent_id]
+                    if row.state_seconds is not None:  # the same stint, a run older
+                        row = replace(row, state_seconds=row.state_seconds + self._refresh)
+                    row = replace(row, skills=skills)
+                else:
+                    row.skills = tuple(dict.fromkeys(skills + row.skills))
+            elif row is None:  # every row of the agent left the report
+                current.pop(agent_id, None)
+                agent_heads.pop(agent_id, None)
+                continue
+            current[agent_id] = row
+            agent_heads[agent_id] = kept + new
+            changed.append(row)
+        self._heads = present
+        self._last = lines
+        return Batch(agents=changed, snapshot=True, records=n - bad, listed=frozenset(current))
+
+    def prepare(self) -> None:
+        """Between runs: the texts each good row of the last run would have next run if only
+        its time in state moved on (by the refresh, give or take a second)."""
+        lines, self._prepared = self._last, self._last
+        self._predicted, self._near = {}, {}
+        if not lines:
+            return
+        trailing = lines[0][-1:] == "|"  # a report whose rows end in `|`: time before it
+        bodies = [line[:-1] for line in lines] if trailing else lines
+        parts = list(map(str.rpartition, bodies, repeat("|", len(bodies))))
+        heads = list(map(_first, parts))
+        good = list(map(self._head_agent.__contains__, heads))
+        heads = list(compress(heads, good))
+        stems = list(map(add, heads, repeat("|", len(heads))))
+        times = list(compress(map(_last, parts), good))
+        for step in (self._refresh, self._refresh - 1, self._refresh + 1):
+            # The usual step in a small table (one lookup per row, cache-friendly), the
+            # others in a second one for the few rows the first misses.
+            predicted = self._predicted if step == self._refresh else self._near
+            after = self._after(step)
+            texts = list(map(after.get, times))
+            if None in texts:
+                for i in compress(range(len(texts)), map(is_, texts, repeat(None, len(texts)))):
+                    texts[i] = after[times[i]] = _later(times[i], step)
+            keys = map(add, stems, texts)
+            if trailing:
+                keys = map(add, keys, repeat("|", len(texts)))
+            predicted.update(zip(keys, heads, strict=True))
+
+    def _after(self, step: int) -> dict[str, str]:
+        cache = self._later.get(step)
+        if cache is None or len(cache) > _CACHE_LIMIT:
+            if len(self._later) > 8:
+                self._later.clear()
+            cache = self._later[step] = {}
+        return cache
+
+    def _parse_lines(
+        self,
+        lines: list[str],
+        error: ErrorSink,
+        infos: list[tuple[str, tuple[str, ...]] | None] | None,
+    ) -> tuple[dict[str, AgentRow], int]:
+        """Full parse, rows of one LOGID merged. `infos` (if given) gets, per line, its
+        (LOGID, skills) or None for a bad line."""
         agents: dict[str, AgentRow] = {}
         width, pad, get = self.width, self._pad, self._get
         trailing = width + 1
@@ -171,44 +345,16 @@ class AgentReport:
         one_at, one_name = self._extra[0] if one else (0, "")
         many = len(self._extra) > 1
         bad = 0
-        reuse, rows, more_splits = self._reuse, self._rows, self._more_splits
-        next_rows: dict[str, tuple[AgentRow, tuple[str, ...]]] = {}
-        next_more: dict[str, tuple[str, tuple[str, ...]]] = {}
+        note = infos.append if infos is not None else None
         for line in lines:
-            if reuse and line[-1:] != "|":
-                cut = line.rfind("|")
-                head = line[:cut]
-                hit = rows.get(head)
-                if hit is not None and hit[0].agent_id not in agents:
-                    tis = line[cut + 1 :]
-                    secs = times.get(tis, missing)
-                    if secs is missing:
-                        try:
-                            secs = self._seconds(tis)
-                        except ValueError:
-                            secs = missing  # the full parse below reports it
-                    if secs is not missing and secs is not None and secs != OVERFLOW:
-                        row, base = hit
-                        row.state_seconds = secs
-                        row.skills = base
-                        agents[row.agent_id] = row
-                        next_rows[head] = hit
-                        continue
-                again = more_splits.get(head)
-                if again is not None and again[0] in agents:  # the agent's next split, as before
-                    known = agents[again[0]]
-                    if again[1] and again[1][0] not in known.skills:
-                        known.skills += again[1]
-                    next_more[head] = again
-                    continue
-            else:
-                head = ""
             f = line.split("|")
             if len(f) != width and (len(f) != trailing or f[-1]):  # a bare trailing `|` is fine
                 fitted = self._fit(f)
                 if fitted is None:
                     error(f"agent row has {len(f)} fields, expected {width}", line)
                     bad += 1
+                    if note:
+                        note(None)
                     continue
                 f = fitted
             if pad:
@@ -218,14 +364,16 @@ class AgentReport:
             if not logid:
                 error("agent row without LOGID", line)
                 bad += 1
+                if note:
+                    note(None)
                 continue
             skills = splits.get(split) or self._skills(split)
             row = agents.get(logid)
             if row is not None:  # the same agent in another split
                 if skills and skills[0] not in row.skills:
                     row.skills += skills
-                if head:
-                    next_more[head] = (logid, skills)
+                if note:
+                    note((logid, skills))
                 continue
             if one:
                 extra: dict[str, Any] = {one_name: f[one_at].strip() or None}
@@ -238,12 +386,14 @@ class AgentReport:
                 except ValueError as exc:
                     error(f"agent row: {exc}", line)
                     bad += 1
+                    if note:
+                        note(None)
                     continue
                 if secs == OVERFLOW:
                     extra["time_in_state"] = OVERFLOW
                     secs = None
             state, word = words.get(word) or self._state(word)
-            agents[logid] = row = AgentRow(
+            agents[logid] = AgentRow(
                 logid,
                 state,
                 word,
@@ -254,8 +404,6 @@ class AgentReport:
                 skills,
                 extra,
             )
-            if head and secs is not None:
-                next_rows[head] = (row, skills)
-        if reuse:
-            self._rows, self._more_splits = next_rows, next_more
-        return Batch(agents=list(agents.values()), snapshot=True, records=len(lines) - bad)
+            if note:
+                note((logid, skills))
+        return agents, bad

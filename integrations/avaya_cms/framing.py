@@ -32,9 +32,16 @@ def _decode(data: bytes) -> str:
 
 
 class RtsDecoder(Decoder):
-    def __init__(self, parse_rows: ParseRows) -> None:
+    def __init__(
+        self,
+        parse_rows: ParseRows,
+        forget: Callable[[], None] | None = None,
+        idle: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self._parse_rows = parse_rows
+        self._forget = forget
+        self._idle = idle
         self._tail = b""
         self._skipping = False  # inside an overlong line: drop bytes until its LF
         self._rows: list[str] = []
@@ -75,6 +82,14 @@ class RtsDecoder(Decoder):
             self._overfull = True
             self._rows.clear()
         return batches
+
+    def forget(self) -> None:
+        if self._forget is not None:
+            self._forget()
+
+    def idle(self) -> None:
+        if self._idle is not None:
+            self._idle()
 
     def _lines(self, lines: list[str], batches: list[Batch]) -> None:
         rows = self._rows

@@ -1,0 +1,188 @@
+"""Between two runs of the agent report only the agents whose rows changed are handed on."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.live import LiveState
+from integrations.avaya_cms import make_decoder
+from integrations.avaya_cms.agents import _later
+from integrations.base import Batch, Decoder
+
+RUN_1 = (
+    b"F1| 10001|Ann Adams | 40001|AVAIL |   |  1|  |   :12\n"
+    b"F1| 10002|Ben Brown | 40002|ACD   |IN |  1|  |  2:18\n"
+    b"F1| 10002|Ben Brown | 40002|ACD   |IN |  2|  |  2:18\n"
+    b"F3|END_OF_RECORDS\n"
+)
+AGED = RUN_1.replace(b"   :12", b"   :15").replace(b"  2:18", b"  2:21")
+
+
+def decode(decoder: Decoder, data: bytes) -> Batch:
+    (batch,) = decoder.feed(data)
+    return batch
+
+
+class Clocked:
+    """An agent_tv decoder whose clock the test moves, as runs come every few seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.decoder = make_decoder("agent_tv", {})
+        self.decoder.clock = lambda: self.now
+
+    def run(self, data: bytes, after: float = 3.0) -> Batch:
+        self.now += after
+        return decode(self.decoder, data)
+
+
+def test_the_first_run_hands_on_every_agent_and_lists_them() -> None:
+    batch = decode(make_decoder("agent_tv", {}), RUN_1)
+    assert [a.agent_id for a in batch.agents] == ["10001", "10002"]
+    assert batch.listed == {"10001", "10002"} and batch.records == 3
+
+
+def test_a_run_in_which_only_times_moved_hands_on_no_agent_but_lists_them_all() -> None:
+    feed = Clocked()
+    feed.run(RUN_1)
+    batch = feed.run(AGED)
+    assert batch.agents == [] and batch.listed == {"10001", "10002"}
+
+
+def test_a_changed_row_or_a_dropped_split_hands_on_fresh_figures() -> None:
+    decoder = make_decoder("agent_tv", {})
+    decode(decoder, RUN_1)
+    second = decode(
+        decoder,
+        b"F1| 10001|Ann Adams | 40001|AUX   |   |  1| 3|   :02\n"
+        b"F1| 10002|Ben Brown | 40002|ACD   |IN |  1|  |  2:21\n"
+        b"F3|END_OF_RECORDS\n",
+    )
+    found = {a.agent_id: a for a in second.agents}
+    assert (found["10001"].state, found["10001"].reason_code) == ("not_ready", "3")
+    assert found["10002"].skills == ("1",) and found["10002"].state == "on_call"  # left split 2
+
+
+def test_an_agent_who_joins_a_split_keeps_the_splits_it_had() -> None:
+    feed = Clocked()
+    feed.run(RUN_1)
+    joined = AGED.replace(b"F3|", b"F1| 10001|Ann Adams | 40001|AVAIL |   |  4|  |   :15\nF3|")
+    (ann,) = feed.run(joined).agents
+    assert ann.agent_id == "10001" and ann.skills == ("1", "4")
+
+
+def test_an_agent_gone_from_the_report_is_no_longer_listed() -> None:
+    feed = Clocked()
+    feed.run(RUN_1)
+    batch = feed.run(b"F1| 10001|Ann Adams | 40001|AVAIL |   |  1|  |   :15\nF3|\n")
+    assert batch.agents == [] and batch.listed == {"10001"}
+
+
+def test_the_diff_sees_an_agent_who_left_a_state_and_came_back_between_runs() -> None:
+    feed, live = Clocked(), LiveState()
+    live.apply(feed.run(RUN_1), 1003.0)
+    assert not live.apply(feed.run(AGED), 1006.0)  # only time moved: no change
+    # Ann went on a call and came back inside one refresh: available again, clock restarted.
+    rejoined = AGED.replace(b"   :15", b"   :01")
+    changes = live.apply(feed.run(rejoined), 1009.0)
+    assert set(changes.agents) == {"10001"} and changes.since["10001"] == 1008.0
+
+
+def test_a_run_late_by_two_seconds_is_parsed_again_but_changes_nothing() -> None:
+    feed, live = Clocked(), LiveState()
+    live.apply(feed.run(RUN_1), 1003.0)
+    late_run = RUN_1.replace(b"   :12", b"   :17").replace(b"  2:18", b"  2:23")
+    late = feed.run(late_run, after=5.0)  # not what 3 s more in the state would read
+    assert {a.agent_id for a in late.agents} == {"10001", "10002"}
+    assert not live.apply(late, 1008.0)  # the same stints: nothing changed
+
+
+def test_time_in_state_texts_are_predicted_as_cms_writes_them() -> None:
+    assert [_later(t, 3) for t in ("   :12", "  :58", " 59:58", "59:59", ":18")] == [
+        "   :15",
+        " 1:01",
+        "1:00:01",
+        "1:00:02",
+        ":21",
+    ]
+    assert (_later("  ****", 3), _later("", 3), _later("x:yy", 3)) == ("  ****", "", "\n")
+
+
+def test_a_bad_row_is_reported_every_run_and_its_agent_leaves_the_report() -> None:
+    decoder = make_decoder("agent_tv", {})
+    decode(decoder, RUN_1)
+    broken = AGED.replace(b"   :15", b"  x:yy")
+    batch = decode(decoder, broken)
+    assert batch.listed == {"10002"} and len(decoder.errors) == 1
+    decoder.errors.clear()
+    decode(decoder, broken)
+    assert len(decoder.errors) == 1
+
+
+def test_after_forget_the_next_run_hands_on_every_agent_again() -> None:
+    decoder = make_decoder("agent_tv", {})
+    decode(decoder, RUN_1)
+    decoder.forget()
+    assert {a.agent_id for a in decode(decoder, AGED).agents} == {"10001", "10002"}
+
+
+# -- the bulk compare against a full parse of every run, over random runs ----------------
+STATES = ["AVAIL", "ACD", "ACW", "AUX", "RING"]
+
+
+def _report(agents: dict[str, tuple[str, list[int], int]], order: list[str]) -> bytes:
+    lines = []
+    for agent_id in order:
+        state, splits, tis = agents[agent_id]
+        for split in splits:
+            lines.append(
+                f"F1| {agent_id}|Agent {agent_id} | 4{agent_id}|{state:<6}|   |{split:3}|  |"
+                f"{tis // 60:4}:{tis % 60:02}"
+            )
+    return ("\n".join([*lines, "F3|END_OF_RECORDS", ""])).encode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_live_state_from_changed_rows_equals_live_state_from_full_runs(seed: int) -> None:
+    rng = random.Random(seed)
+    agents = {
+        str(10000 + i): (rng.choice(STATES), rng.sample(range(1, 6), rng.randint(1, 3)), 10)
+        for i in range(12)
+    }
+    feed, full_decoder = Clocked(), make_decoder("agent_tv", {})
+    bulk, full = LiveState(), LiveState()
+    now = 1000.0
+    for _ in range(12):
+        now += 3
+        for agent_id, (state, splits, tis) in list(agents.items()):
+            roll = rng.random()
+            if roll < 0.15:  # a new state
+                agents[agent_id] = (rng.choice(STATES), splits, rng.randint(0, 2))
+            elif roll < 0.2:  # the same state again after a short other one
+                agents[agent_id] = (state, splits, rng.randint(0, 2))
+            elif roll < 0.25:  # joined or left a split
+                agents[agent_id] = (state, rng.sample(range(1, 6), rng.randint(1, 3)), tis + 3)
+            else:
+                agents[agent_id] = (state, splits, tis + 3)
+        listed = [a for a in agents if rng.random() > 0.1]  # some log out for a run
+        rng.shuffle(listed)
+        data = _report(agents, listed)
+        feed.now = now  # the decoder's clock is ingest's
+        bulk.apply(decode(feed.decoder, data), now)
+        full_decoder.forget()  # a full parse every run
+        full.apply(decode(full_decoder, data), now)
+        assert bulk.agents.keys() == full.agents.keys()
+        for agent_id, row in full.agents.items():
+            other = bulk.agents[agent_id]
+            assert (other.state, other.vendor_state, other.reason_code, other.name) == (
+                row.state,
+                row.vendor_state,
+                row.reason_code,
+                row.name,
+            )
+            assert sorted(other.skills) == sorted(row.skills)
+            assert bulk.since[agent_id] == full.since[agent_id]
