@@ -4,6 +4,10 @@ On connect: access check (a staff session, the board's display key, or the key o
 that plays the board), join the board's group, send a `snapshot`. Then forward the publisher's
 `update` and `status` messages as they come; a client that sees a gap in `seq` sends
 {"type": "resync"} and gets a fresh snapshot.
+
+A display joins its board's group through the process's fan-out hub (wallboard.fanout), not
+with a channel of its own: the group then holds one channel per process, whatever the number of
+screens, and the hub calls the handlers below for every local display.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from wallboard import fanout
 from wallboard.models import Board, Rotation
 from wallboard.tiles import board_snapshot
 
@@ -62,6 +67,15 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     board: Board
     key: str
     group: str
+    membership: fanout.Membership | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Leave the hub however the consumer ends: a connect that failed half way or a task
+        cancelled by the server never reach disconnect(), and the hub would keep the display."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave()
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -72,19 +86,36 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             return
         self.board, self.key = board, key
         self.group = f"board.{board.pk}"
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Joined before the snapshot is read, so no update falls in between; held until it is
+        # sent, so the snapshot comes first and the updates it did not include follow in order.
+        self.membership = await fanout.join(self.channel_layer, self.group, self)
         await self.accept()
-        await self.send_json(await _snapshot(board))
+        await self._send_snapshot()
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._leave()
+
+    async def _leave(self) -> None:
+        membership, self.membership = self.membership, None
+        if membership is not None:
+            await membership.leave()
+
+    async def _send_snapshot(self) -> None:
+        """A snapshot, with the board's events held meanwhile and delivered after it."""
+        membership = self.membership
+        if membership is not None:
+            membership.hold()
+        try:
+            await self.send_json(await _snapshot(self.board))
+        finally:
+            if membership is not None:
+                await membership.release()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "resync":
-            await self.send_json(await _snapshot(self.board))
+            await self._send_snapshot()
 
-    # -- events from the publisher and the admin ----------------------------------------
+    # -- events from the publisher and the admin, delivered by the fan-out hub -----------
     async def board_update(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])  # encoded once by the publisher
 

@@ -1,0 +1,414 @@
+"""Board events reach the displays of a process through one fan-out hub (wallboard.fanout):
+one channel-layer subscription per board, however many screens show it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+from tests.conftest import wait_for
+from wallboard import consumers, fanout
+from wallboard.asgi import application
+from wallboard.models import Board, Rotation, RotationEntry
+from wallboard.models.boards import new_display_key
+
+displays_db = pytest.mark.django_db(transaction=True)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def update(seq: int) -> dict[str, Any]:
+    """A board update as ingest publishes it: the frame already encoded."""
+    text = json.dumps({"type": "update", "seq": seq, "tiles": {}}, separators=(",", ":"))
+    return {"type": "board.update", "text": text}
+
+
+def status(stale: bool) -> dict[str, Any]:
+    return {
+        "type": "board.status",
+        "source": "1",
+        "name": "cms",
+        "stale": stale,
+        "last_data_at": None,
+    }
+
+
+async def make_board(slug: str = "service") -> Board:
+    return await sync_to_async(Board.objects.create)(title=slug.title(), slug=slug)
+
+
+async def open_display(
+    board: Board, key: str | None = None, rotation: str | None = None
+) -> WebsocketCommunicator:
+    """A connected display that has had its snapshot."""
+    path = f"/ws/boards/{board.slug}/?key={key or board.display_key}"
+    if rotation:
+        path += f"&rotation={rotation}"
+    ws = WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    )
+    connected, _ = await ws.connect(timeout=5)
+    assert connected
+    assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
+    return ws
+
+
+def group_of(board: Board) -> str:
+    return f"board.{board.pk}"
+
+
+def entry_of(layer: Any, board: Board) -> fanout.GroupChannel | None:
+    return fanout.hub().groups.get((layer, group_of(board)))
+
+
+async def assert_nothing_more(ws: WebsocketCommunicator) -> None:
+    assert await ws.receive_nothing(timeout=0.2)
+
+
+@pytest.fixture
+def layer() -> Any:
+    """The configured channel layer (in memory by default, Redis when CHANNELS_URL says)."""
+    return get_channel_layer()
+
+
+@pytest.fixture
+def memory_layer(settings: Any) -> Any:
+    """A fresh in-memory channel layer, to look inside its groups."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return get_channel_layer()
+
+
+class FakeDisplay:
+    """Stands in for a consumer where no websocket is needed: records what it is sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.statuses: list[dict[str, Any]] = []
+
+    async def send(self, text_data: str | None = None, **kwargs: Any) -> None:
+        assert text_data is not None
+        self.sent.append(text_data)
+
+    async def board_status(self, event: dict[str, Any]) -> None:
+        self.statuses.append(event)
+
+
+class GatedLayer(InMemoryChannelLayer):
+    """An in-memory layer whose group_add waits for the test to open the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.new_channels = 0
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        self.new_channels += 1
+        return await super().new_channel(prefix)
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await self.gate.wait()
+        await super().group_add(group, channel)
+
+
+@pytest.fixture
+async def gated() -> AsyncIterator[GatedLayer]:
+    yield GatedLayer()
+
+
+# -- delivery ---------------------------------------------------------------------------------
+@displays_db
+async def test_two_displays_of_a_board_both_receive_one_group_send(layer: Any) -> None:
+    board = await make_board()
+    first, second = await open_display(board), await open_display(board)
+    await layer.group_send(group_of(board), update(1))
+    for ws in (first, second):
+        assert await ws.receive_json_from(timeout=5) == {"type": "update", "seq": 1, "tiles": {}}
+        await assert_nothing_more(ws)
+    await first.disconnect()
+    await second.disconnect()
+
+
+@displays_db
+async def test_an_update_is_passed_on_as_the_publisher_encoded_it(layer: Any) -> None:
+    board = await make_board()
+    ws = await open_display(board)
+    text = '{"type":"update","seq":7,  "tiles":{"3":{"v":1}}}'  # not as json.dumps would write it
+    await layer.group_send(group_of(board), {"type": "board.update", "text": text})
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.send", "text": text}
+    await ws.disconnect()
+
+
+@displays_db
+async def test_a_boards_events_reach_only_that_boards_displays(layer: Any) -> None:
+    service, sales = await make_board("service"), await make_board("sales")
+    on_service, on_sales = await open_display(service), await open_display(sales)
+    await layer.group_send(group_of(sales), update(5))
+    assert (await on_sales.receive_json_from(timeout=5))["seq"] == 5
+    await assert_nothing_more(on_service)
+    await on_service.disconnect()
+    await on_sales.disconnect()
+
+
+@displays_db
+async def test_events_reach_every_display_in_the_order_they_were_sent(layer: Any) -> None:
+    board = await make_board()
+    displays = [await open_display(board) for _ in range(3)]
+    sent = []
+    for seq in range(1, 41):  # updates with a status change now and then, as ingest sends them
+        await layer.group_send(group_of(board), update(seq))
+        sent.append(("update", seq))
+        if seq % 10 == 0:
+            await layer.group_send(group_of(board), status(stale=seq % 20 == 0))
+            sent.append(("status", seq % 20 == 0))
+    for ws in displays:
+        got = []
+        for _ in sent:
+            message = await ws.receive_json_from(timeout=5)
+            got.append((message["type"], message["seq"] if "seq" in message else message["stale"]))
+        assert got == sent
+        await ws.disconnect()
+
+
+@displays_db
+async def test_a_display_that_fails_does_not_stop_the_others(
+    layer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    board = await make_board()
+    displays = [await open_display(board) for _ in range(3)]
+    members = list(entry_of(layer, board).members)  # in join order: the middle one breaks
+    broken = members[1].consumer
+
+    async def gone(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionResetError("the socket is gone")
+
+    broken.send = gone
+    broken.board_status = gone
+    await layer.group_send(group_of(board), update(1))
+    await layer.group_send(group_of(board), status(stale=True))
+    for ws in (displays[0], displays[2]):
+        assert (await ws.receive_json_from(timeout=5))["seq"] == 1
+        assert (await ws.receive_json_from(timeout=5))["stale"] is True
+    await assert_nothing_more(displays[1])
+    assert "the socket is gone" in caplog.text
+    for ws in displays:
+        await ws.disconnect()
+
+
+@displays_db
+async def test_updates_published_while_a_display_takes_its_snapshot_follow_the_snapshot(
+    layer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = await make_board()
+    real_snapshot = consumers._snapshot
+
+    async def snapshot_overtaken(board: Board) -> dict[str, Any]:
+        content = await real_snapshot(board)  # seq 0
+        await layer.group_send(group_of(board), update(1))  # ingest publishes meanwhile
+        await asyncio.sleep(0.1)
+        return content
+
+    monkeypatch.setattr(consumers, "_snapshot", snapshot_overtaken)
+    ws = await open_display(board)  # the snapshot came first
+    assert (await ws.receive_json_from(timeout=5))["seq"] == 1  # and the update right after
+    await ws.disconnect()
+
+
+@displays_db
+async def test_a_resync_holds_updates_until_the_fresh_snapshot_is_sent(
+    layer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = await make_board()
+    ws = await open_display(board)
+    real_snapshot = consumers._snapshot
+
+    async def snapshot_overtaken(board: Board) -> dict[str, Any]:
+        content = await real_snapshot(board)
+        await layer.group_send(group_of(board), update(2))
+        await layer.group_send(group_of(board), update(3))
+        await asyncio.sleep(0.1)
+        return content
+
+    monkeypatch.setattr(consumers, "_snapshot", snapshot_overtaken)
+    await ws.send_json_to({"type": "resync"})
+    assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
+    assert (await ws.receive_json_from(timeout=5))["seq"] == 2
+    assert (await ws.receive_json_from(timeout=5))["seq"] == 3
+    await ws.disconnect()
+
+
+@displays_db
+async def test_a_key_revocation_still_closes_only_the_displays_that_used_the_old_key(
+    layer: Any,
+) -> None:
+    board = await make_board()
+    rotation = await sync_to_async(Rotation.objects.create)(name="Floor", slug="floor")
+    await sync_to_async(RotationEntry.objects.create)(rotation=rotation, board=board)
+    old_key = [await open_display(board), await open_display(board)]
+    by_rotation = await open_display(board, rotation.display_key, rotation="floor")
+    board.display_key = new_display_key()
+    await sync_to_async(board.save)()
+    for ws in old_key:
+        assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    await layer.group_send(group_of(board), update(1))
+    assert (await by_rotation.receive_json_from(timeout=5))["seq"] == 1
+    for ws in [*old_key, by_rotation]:
+        await ws.disconnect()
+
+
+# -- one subscription per board ---------------------------------------------------------------
+@displays_db
+async def test_a_boards_group_holds_one_hub_channel_however_many_displays_are_connected(
+    memory_layer: InMemoryChannelLayer,
+) -> None:
+    board = await make_board()
+    displays = list(await asyncio.gather(*(open_display(board) for _ in range(5))))
+    entry = entry_of(memory_layer, board)
+    assert entry is not None and len(entry.members) == 5
+    assert list(memory_layer.groups[group_of(board)]) == [entry.channel]
+    await memory_layer.group_send(group_of(board), update(1))
+    for ws in displays:
+        assert (await ws.receive_json_from(timeout=5))["seq"] == 1
+        await ws.disconnect()
+
+
+@displays_db
+async def test_the_last_display_leaving_removes_the_hubs_channel_and_stops_its_tasks(
+    memory_layer: InMemoryChannelLayer,
+) -> None:
+    board = await make_board()
+    first, second = await open_display(board), await open_display(board)
+    entry = entry_of(memory_layer, board)
+    assert entry is not None
+    await first.disconnect()
+    assert list(memory_layer.groups[group_of(board)]) == [entry.channel]  # one display left
+    await memory_layer.group_send(group_of(board), update(1))
+    assert (await second.receive_json_from(timeout=5))["seq"] == 1
+    await second.disconnect()
+    assert group_of(board) not in memory_layer.groups
+    assert entry_of(memory_layer, board) is None
+    assert entry.tasks and all(task.done() for task in entry.tasks)
+
+
+@displays_db
+async def test_a_display_whose_task_is_cancelled_still_leaves_the_hub(
+    memory_layer: InMemoryChannelLayer,
+) -> None:
+    board = await make_board()
+    ws = await open_display(board)
+    entry = entry_of(memory_layer, board)
+    ws.future.cancel()  # the server gave up on the application, disconnect() never ran
+    await asyncio.wait([ws.future])
+    await wait_for(lambda: all(task.done() for task in entry.tasks), what="the hub to stop")
+    assert group_of(board) not in memory_layer.groups
+
+
+@displays_db
+async def test_a_display_reconnecting_to_a_board_gets_a_fresh_subscription(
+    memory_layer: InMemoryChannelLayer,
+) -> None:
+    board = await make_board()
+    ws = await open_display(board)
+    await ws.disconnect()
+    ws = await open_display(board)
+    await memory_layer.group_send(group_of(board), update(1))
+    assert (await ws.receive_json_from(timeout=5))["seq"] == 1
+    await ws.disconnect()
+
+
+async def test_displays_joining_at_once_share_one_channel(gated: GatedLayer) -> None:
+    hub, displays = fanout.hub(), [FakeDisplay(), FakeDisplay()]
+    joining = [asyncio.ensure_future(hub.join(gated, "board.1", d)) for d in displays]
+    await asyncio.sleep(0.05)  # both are waiting for the group_add
+    gated.gate.set()
+    members = await asyncio.gather(*joining)
+    assert gated.new_channels == 1
+    assert list(gated.groups["board.1"]) == [members[0].group.channel]
+    assert members[0].group is members[1].group
+    for member in members:
+        await member.release()
+        await member.leave()
+    assert "board.1" not in gated.groups
+
+
+async def test_a_display_giving_up_while_the_subscription_starts_leaves_nothing_behind(
+    gated: GatedLayer,
+) -> None:
+    hub, display = fanout.hub(), FakeDisplay()
+    joining = asyncio.ensure_future(hub.join(gated, "board.1", display))
+    await asyncio.sleep(0.05)
+    joining.cancel()  # the screen went away during connect
+    await asyncio.sleep(0.05)
+    assert hub.groups == {}  # a display joining now starts afresh
+    later = asyncio.ensure_future(hub.join(gated, "board.1", FakeDisplay()))
+    await asyncio.sleep(0.05)
+    gated.gate.set()
+    with pytest.raises(asyncio.CancelledError):
+        await joining
+    member = await later
+    assert list(gated.groups["board.1"]) == [member.group.channel]  # the first one is gone
+    await member.leave()
+    assert "board.1" not in gated.groups and hub.groups == {}
+
+
+async def test_a_display_is_held_until_released_then_gets_what_it_missed_in_order() -> None:
+    layer, display = InMemoryChannelLayer(), FakeDisplay()
+    member = await fanout.join(layer, "board.1", display)
+    for seq in (1, 2):
+        await layer.group_send("board.1", update(seq))
+    await layer.group_send("board.1", status(stale=True))
+    await wait_for(lambda: member.held is not None and len(member.held) == 3, what="held events")
+    assert display.sent == [] and display.statuses == []
+    await member.release()
+    await layer.group_send("board.1", update(3))
+    await wait_for(lambda: len(display.sent) == 3, what="the live update")
+    assert [json.loads(text)["seq"] for text in display.sent] == [1, 2, 3]
+    assert [s["stale"] for s in display.statuses] == [True]
+    await member.leave()
+
+
+# -- staying subscribed, and recovering --------------------------------------------------------
+def test_the_hub_refreshes_its_groups_well_within_the_layers_group_expiry() -> None:
+    assert fanout.refresh_seconds(InMemoryChannelLayer()) <= 86400 / 4
+    assert fanout.refresh_seconds(InMemoryChannelLayer(group_expiry=100)) == 25
+
+
+async def test_a_hub_channel_dropped_from_its_group_is_added_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fanout, "REFRESH_SECONDS", 0.05)
+    layer, display = InMemoryChannelLayer(), FakeDisplay()
+    member = await fanout.join(layer, "board.1", display)
+    await member.release()
+    layer.groups.pop("board.1")  # as the layer does once group_expiry has passed
+    await wait_for(lambda: "board.1" in layer.groups, what="the hub to re-add its channel")
+    await layer.group_send("board.1", update(1))
+    await wait_for(lambda: display.sent, what="the update")
+    await member.leave()
+
+
+async def test_the_hub_goes_on_receiving_after_the_layer_failed_a_receive(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fanout, "RETRY_SECONDS", 0.05)
+    layer, display = InMemoryChannelLayer(), FakeDisplay()
+    real_receive, failures = layer.receive, [ConnectionError("Redis restarting")]
+
+    async def flaky_receive(channel: str) -> dict[str, Any]:
+        if failures:
+            raise failures.pop()
+        return await real_receive(channel)
+
+    monkeypatch.setattr(layer, "receive", flaky_receive)
+    member = await fanout.join(layer, "board.1", display)
+    await member.release()
+    await wait_for(lambda: not failures, what="the failed receive")
+    await layer.group_send("board.1", update(1))
+    await wait_for(lambda: display.sent, what="the update")
+    assert "Redis restarting" in caplog.text
+    await member.leave()
