@@ -111,9 +111,10 @@ class Batch:
     snapshot=False: updates (events, per-record statistics); absent rows are untouched.
     A Batch with no rows is still a sign of life (a Mitel refresh record).
 
-    `listed` (snapshots only): when set, `agents` holds only the agents whose rows changed
-    since the decoder's previous batch, and `listed` is every agent ID the report holds; an
-    agent listed but not in `agents` is as it was (only its time in state moved on).
+    A decoder that diffs runs itself (snapshots only) hands on in `agents` only the agents
+    whose rows changed since its previous batch; an agent not among them is as it was (only
+    its time in state moved on). Its first batch then sets `listed`, every agent ID the report
+    holds; each later one sets `departed`, the agents that have left the report since.
     """
 
     queues: list[QueueRow] = field(default_factory=list)
@@ -121,6 +122,7 @@ class Batch:
     snapshot: bool = False
     records: int = 0  # wire records this batch was made of (for feed health)
     listed: frozenset[str] | None = None
+    departed: set[str] | None = None
 
 
 @dataclass(slots=True, frozen=True)

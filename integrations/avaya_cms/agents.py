@@ -253,7 +253,8 @@ class AgentReport:
         for i, info in zip(unmatched, infos, strict=True):
             if info is None:  # a bad row: as if absent, and parsed again next run
                 continue
-            head = _head(lines[i])
+            line = lines[i]
+            head = line[: line.rfind("|")] if line[-1:] != "|" else _head(line)
             present.add(head)
             head_agent[head] = info
             rows = mine.get(info[0])
@@ -267,9 +268,12 @@ class AgentReport:
             if info is not None:
                 touched[info[0]] = None
         changed: list[AgentRow] = []
+        departed: set[str] = set()
         for agent_id in touched:
             new = mine.get(agent_id, [])
-            kept = [h for h in agent_heads.get(agent_id, ()) if h in present and h not in new]
+            old = agent_heads.get(agent_id, ())
+            # Usually none: an agent's rows all change together (its state is in each).
+            kept = [h for h in old if h in present and h not in new] if old else old
             row = parsed.get(agent_id)
             if kept:
                 skills = tuple(dict.fromkeys(s for h in kept for s in head_agent[h][1]))
@@ -281,15 +285,21 @@ class AgentReport:
                 else:
                     row.skills = tuple(dict.fromkeys(skills + row.skills))
             elif row is None:  # every row of the agent left the report
-                current.pop(agent_id, None)
+                if current.pop(agent_id, None) is not None:
+                    departed.add(agent_id)
                 agent_heads.pop(agent_id, None)
                 continue
             current[agent_id] = row
-            agent_heads[agent_id] = kept + new
+            agent_heads[agent_id] = [*kept, *new] if kept else new
             changed.append(row)
         self._heads = present
-        self._last = lines
-        return Batch(agents=changed, snapshot=True, records=n - bad, listed=frozenset(current))
+        first, self._last = not self._last, lines
+        batch = Batch(agents=changed, snapshot=True, records=n - bad)
+        if first:  # ingest may hold agents from before (a restart): tell it all that is here
+            batch.listed = frozenset(current)
+        else:
+            batch.departed = departed
+        return batch
 
     def prepare(self) -> None:
         """Between runs: the texts each good row of the last run would have next run if only

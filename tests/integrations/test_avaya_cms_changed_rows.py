@@ -45,11 +45,11 @@ def test_the_first_run_hands_on_every_agent_and_lists_them() -> None:
     assert batch.listed == {"10001", "10002"} and batch.records == 3
 
 
-def test_a_run_in_which_only_times_moved_hands_on_no_agent_but_lists_them_all() -> None:
+def test_a_run_in_which_only_times_moved_hands_on_no_agent_and_none_departed() -> None:
     feed = Clocked()
     feed.run(RUN_1)
     batch = feed.run(AGED)
-    assert batch.agents == [] and batch.listed == {"10001", "10002"}
+    assert batch.agents == [] and batch.departed == set() and batch.listed is None
 
 
 def test_a_changed_row_or_a_dropped_split_hands_on_fresh_figures() -> None:
@@ -74,11 +74,11 @@ def test_an_agent_who_joins_a_split_keeps_the_splits_it_had() -> None:
     assert ann.agent_id == "10001" and ann.skills == ("1", "4")
 
 
-def test_an_agent_gone_from_the_report_is_no_longer_listed() -> None:
+def test_an_agent_gone_from_the_report_has_departed() -> None:
     feed = Clocked()
     feed.run(RUN_1)
     batch = feed.run(b"F1| 10001|Ann Adams | 40001|AVAIL |   |  1|  |   :15\nF3|\n")
-    assert batch.agents == [] and batch.listed == {"10001"}
+    assert batch.agents == [] and batch.departed == {"10002"}
 
 
 def test_the_diff_sees_an_agent_who_left_a_state_and_came_back_between_runs() -> None:
@@ -116,7 +116,7 @@ def test_a_bad_row_is_reported_every_run_and_its_agent_leaves_the_report() -> No
     decode(decoder, RUN_1)
     broken = AGED.replace(b"   :15", b"  x:yy")
     batch = decode(decoder, broken)
-    assert batch.listed == {"10002"} and len(decoder.errors) == 1
+    assert batch.departed == {"10001"} and len(decoder.errors) == 1
     decoder.errors.clear()
     decode(decoder, broken)
     assert len(decoder.errors) == 1
