@@ -41,7 +41,7 @@ def decode_and_diff(
 
 
 def ingest_figures(skills: int, agents: int, rounds: int, out: Callable[[str], None]) -> None:
-    from .runner import tune_gc
+    from .memory import tune_gc
 
     tune_gc()  # as runingest runs
     out(f"Avaya CMS: {skills} skills (tvi1) and {agents} agents (agent_tv), {rounds} batches each")
@@ -129,7 +129,7 @@ def persist_figures(
 def mitel_figures(events: int, agents: int, out: Callable[[str], None]) -> None:
     from integrations.mitel.bench import build_stream
 
-    from .runner import tune_gc
+    from .memory import tune_gc
 
     stream = build_stream(events=events, agents=agents, seed=1)
     tune_gc()  # as runingest runs

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from django.db import DatabaseError, InterfaceError, close_old_connections
 
 from . import store
+from .memory import tune_gc
 from .store import SourceConfig
 from .worker import Publisher, SourceWorker
 
@@ -145,15 +145,6 @@ class IngestRunner:
                 {"source_id": source_id, "connected": False, "stale": True, "last_error": message}
             )
         return reports
-
-
-def tune_gc() -> None:
-    """Each batch allocates tens of thousands of short-lived rows; the default collector
-    thresholds spend more time scanning them than parsing. Freeze what start-up built (it lives
-    for the process) and collect the young generation less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
 
 
 async def run_until(stop: asyncio.Event, names: list[str] | None = None) -> IngestRunner:

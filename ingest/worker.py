@@ -26,6 +26,7 @@ from . import store
 from .addresses import parse_address, parse_peers, peer_allowed
 from .intervals import IntervalAccounting
 from .live import Changes, LiveState
+from .memory import collect_when_idle
 from .passthrough import PassThroughTarget
 from .ranges import IdRange
 from .store import SourceConfig
@@ -283,6 +284,7 @@ class SourceWorker:
         self._idle_call = None
         if decoder is self._decoder:
             decoder.idle()  # ready for the next batch while nothing waits
+        collect_when_idle()
 
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now
