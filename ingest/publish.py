@@ -77,14 +77,17 @@ class BoardPublisher:
         return stale
 
     async def refresh(self) -> None:
-        """Pick up board edits from the admin; rebuild and resend a board whose layout changed."""
-        async with self._lock:
-            await self._refresh()
+        """Pick up board edits from the admin; rebuild and resend a board whose layout changed.
 
-    async def _refresh(self) -> None:
+        Read before taking the lock: a batch's publish never waits for these queries."""
         boards = await self.db(_load_boards)
-        self.stale_elsewhere = await self.db(_load_stale)
+        stale_elsewhere = await self.db(_load_stale)
         seqs = await self.db(load_seqs) if not self.boards else {}
+        async with self._lock:
+            self.stale_elsewhere = stale_elsewhere
+            await self._refresh(boards, seqs)
+
+    async def _refresh(self, boards: list[BoardRuntime], seqs: dict[int, int]) -> None:
         fresh = {b.board_id: b for b in boards}
         removed = [b for b in self.boards if b not in fresh]
         for board_id in removed:
