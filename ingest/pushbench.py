@@ -228,7 +228,8 @@ async def _measure(product: Product, clients: int, rounds: int, out: Callable[[s
         writer.transport.set_write_buffer_limits(0)  # drain() returns once all is in the kernel
         writer.write(batches[0])
         await writer.drain()
-        first = await _collect(queues, time.perf_counter(), 120)
+        sent_at = time.perf_counter()
+        first = await _collect(queues, sent_at, 120)
         top = max(first or [0])
         out(f"  first full batch: an update reached {len(first)}/{clients} clients in {top:.0f} ms")
         await _settle(queues)
@@ -236,12 +237,16 @@ async def _measure(product: Product, clients: int, rounds: int, out: Callable[[s
         worst: list[float] = []
         cpu_before = {n: _cpu_seconds(p.pid) for n, p in product.processes.items()}
         for batch in batches[1:]:
+            # At the report's own pace, as CMS sends it: each run's times in state are one
+            # refresh on from the last run's.
+            sent_at += producer.secs
+            await asyncio.sleep(max(0.0, sent_at - time.perf_counter()))
             writer.write(batch)
             await writer.drain()
             found = await _collect(queues, time.perf_counter(), TIMEOUT)
             latencies += found
             worst.append(max(found or [TIMEOUT * 1000]))
-            await _settle(queues)
+            await _settle(queues, quiet=0.5)
         cpu = {n: _cpu_seconds(p.pid) - cpu_before[n] for n, p in product.processes.items()}
         writer.close()
     finally:
