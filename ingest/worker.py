@@ -284,7 +284,7 @@ class SourceWorker:
         self._idle_call = None
         if decoder is self._decoder:
             decoder.idle()  # ready for the next batch while nothing waits
-        collect_when_idle()
+        collect_when_idle(after_batch=True)
 
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now
@@ -381,6 +381,7 @@ class SourceWorker:
                 # In the quiet time after a batch, not when the next one may be arriving.
                 if time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
                     await self._write_intervals()
+                collect_when_idle()  # what building the rows left behind
             except (DatabaseError, InterfaceError) as exc:
                 log.error(
                     "source %s: database write failed (%s); retrying in %.0f s",
@@ -412,6 +413,7 @@ class SourceWorker:
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
+            collect_when_idle()
             decoder = self._decoder
             if decoder is not None:
                 for batch in decoder.flush(time.monotonic()):
