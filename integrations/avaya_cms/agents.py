@@ -73,6 +73,19 @@ _MISSING = object()
 _first, _last = itemgetter(0), itemgetter(2)
 
 
+def _nones(items: list[Any]) -> list[int]:
+    """Where None is in `items`, found by list.index (a scan in C) rather than a loop."""
+    found: list[int] = []
+    i = -1
+    index = items.index
+    try:
+        while True:
+            i = index(None, i + 1)
+            found.append(i)
+    except ValueError:
+        return found
+
+
 def _head(line: str) -> str:
     """A row without its TIME_IN_STATE (the last field; a trailing `|` is not a field)."""
     return (line[:-1] if line[-1:] == "|" else line).rpartition("|")[0]
@@ -238,32 +251,48 @@ class AgentReport:
         self._refresh = max(1, round(self._ran_at - ran_at)) if ran_at else self._refresh
         n = len(lines)
         heads = list(map(self._predicted.get, lines))
-        unmatched = [*compress(range(n), map(is_, heads, repeat(None, n)))] if None in heads else []
+        unmatched = _nones(heads)
         if unmatched:  # a second off, as when a run comes a little early or late
-            near = self._near.get
+            near, still = self._near.get, []
             for i in unmatched:
-                heads[i] = near(lines[i])
-            unmatched = [i for i in unmatched if heads[i] is None]
+                head = near(lines[i])
+                if head is None:
+                    still.append(i)
+                else:
+                    heads[i] = head
+            unmatched = still
         infos: list[tuple[str, tuple[str, ...]] | None] = []
         parsed, bad = self._parse_lines([lines[i] for i in unmatched], error, infos)
         head_agent, agent_heads, current = self._head_agent, self._agent_heads, self._current
-        present = set(heads)
+        old = self._heads
+        present = set(heads)  # the last run's heads matched by a row of this one
         present.discard(None)
+        matched = n - len(unmatched)
+        once = len(present) == matched  # no two rows matched one head
+        reseen = 0  # last run's heads unmatched but here again (a time that jumped)
         mine: dict[str, list[str]] = {}
         for i, info in zip(unmatched, infos, strict=True):
             if info is None:  # a bad row: as if absent, and parsed again next run
                 continue
             line = lines[i]
             head = line[: line.rfind("|")] if line[-1:] != "|" else _head(line)
-            present.add(head)
+            if head not in present:
+                reseen += head in old
+                present.add(head)
             head_agent[head] = info
             rows = mine.get(info[0])
             if rows is None:
                 mine[info[0]] = [head]
             elif head not in rows:
                 rows.append(head)
+        # Rows gone: those of agents with changed rows, found agent by agent. Every head of
+        # the last run is matched, here again, or gone: when these account for all, no other
+        # agent lost a row, and the whole-run set difference is not needed.
+        gone = [h for a in mine for h in agent_heads.get(a, ()) if h not in present]
+        if not once or len(old) - matched - reseen != len(gone):
+            gone = old - present  # type: ignore[assignment]
         touched = dict.fromkeys(mine)  # in report order; then agents that only lost rows
-        for head in self._heads - present:
+        for head in gone:
             info = head_agent.pop(head, None)
             if info is not None:
                 touched[info[0]] = None
