@@ -8,6 +8,7 @@ rows of one LOGID within a report run are merged into one AgentRow (first row's 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import compress, repeat
@@ -178,6 +179,7 @@ class AgentReport:
         self._heads: set[str] = set()
         self._ran_at = 0.0
         self._refresh = 3
+        self._gaps: deque[int] = deque([3, 3], maxlen=3)  # seconds between the last runs
         self._head_agent: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._agent_heads: dict[str, list[str]] = {}
         self._current: dict[str, AgentRow] = {}
@@ -248,7 +250,9 @@ class AgentReport:
         if self._prepared is not self._last:
             self.prepare()
         self._ran_at, ran_at = self.clock(), self._ran_at
-        self._refresh = max(1, round(self._ran_at - ran_at)) if ran_at else self._refresh
+        if ran_at:  # the usual gap: one late run must not throw the next prediction off
+            self._gaps.append(max(1, round(self._ran_at - ran_at)))
+            self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
         n = len(lines)
         heads = list(map(self._predicted.get, lines))
         unmatched = _nones(heads)

@@ -100,6 +100,14 @@ def test_a_run_late_by_two_seconds_is_parsed_again_but_changes_nothing() -> None
     assert not live.apply(late, 1008.0)  # the same stints: nothing changed
 
 
+def test_one_late_run_does_not_make_the_next_run_look_changed() -> None:
+    feed = Clocked()
+    feed.run(RUN_1)
+    feed.run(AGED.replace(b"   :15", b"   :17").replace(b"  2:21", b"  2:23"), after=5.0)
+    on_time = RUN_1.replace(b"   :12", b"   :20").replace(b"  2:18", b"  2:26")
+    assert feed.run(on_time).agents == []
+
+
 def test_time_in_state_texts_are_predicted_as_cms_writes_them() -> None:
     assert [_later(t, 3) for t in ("   :12", "  :58", " 59:58", "59:59", ":18")] == [
         "   :15",
