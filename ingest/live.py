@@ -44,13 +44,10 @@ class Changes:
             self.agents[agent_id] = agent
             self.since[agent_id] = later.since[agent_id]
             self.gone_agents.discard(agent_id)
-        for key in later.gone_queues:
-            self.queues.pop(key, None)
-            self.gone_queues.add(key)
-        for agent_id in later.gone_agents:
-            self.agents.pop(agent_id, None)
-            self.since.pop(agent_id, None)
-            self.gone_agents.add(agent_id)
+        # A row that came and went before it was written is still written, and marked gone:
+        # it was reported (the gone marks are applied after the rows).
+        self.gone_queues.update(later.gone_queues)
+        self.gone_agents.update(later.gone_agents)
 
 
 class TodayCounters:
