@@ -62,3 +62,23 @@ def test_another_sources_agents_do_not_reach_a_tile_bound_to_one_source() -> Non
     bound = tile(1, source=7)
     assert AgentRouter([bound]).apply(1, changes(agent("5001", "1"))) == set()
     assert not bound.agents
+
+
+def test_an_agent_back_in_the_report_with_other_skills_joins_the_tiles_of_those() -> None:
+    sales, support = tile(1, queues="1"), tile(2, queues="2")
+    router = AgentRouter([sales, support])
+    router.apply(1, changes(agent("5001", "1")))
+    assert router.apply(1, changes(gone=("5001",))) == {sales}
+    assert router.apply(1, changes(gone=("5001",))) == set()  # gone already
+    assert router.apply(1, changes(agent("5001", "2"))) == {support}
+    assert not sales.agents and set(support.agents) == {(1, "5001")}
+
+
+def test_tiles_filled_before_the_router_share_one_member_per_agent() -> None:
+    grid, count = tile(1), tile(2, agents="5000-5999")
+    rows = [(agent("5001", "1"), 90.0), (agent("6001", "1"), 90.0)]
+    for t in (grid, count):
+        t.load(1, [], rows)
+    AgentRouter([grid, count])
+    assert grid.agents[(1, "5001")] is count.agents[(1, "5001")]
+    assert set(grid.agents) == {(1, "5001"), (1, "6001")}

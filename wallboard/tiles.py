@@ -2,18 +2,22 @@
 
 A BoardRuntime holds a board's tile definitions and, per tile, the queues and agents it
 covers, kept up to date incrementally from each batch's changes; a tile's value is recomputed
-only when one of its members changed. The same code builds a display's snapshot from the
-database when no ingest has published one yet.
+only when one of its members changed. Agent tiles keep their figures as agents change (counts
+by state; an agent grid's display order and what it sent), so a batch costs what changed in
+it rather than what the tiles hold: thousands of changed agents on grids of thousands. The
+same code builds a display's snapshot from the database when no ingest has published one yet.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from ingest.ranges import IdRange
@@ -48,6 +52,7 @@ AGENT_COUNT_KPIS = {
 }
 SUM_KPIS = ("calls_waiting", "abandoned", "offered", "answered")
 MAX_GRID_AGENTS = 400
+REMEMBERED_AGENTS = 100_000  # per source: agents a router keeps routed after they left
 AGENT_TILES = frozenset({"agent_grid", "queue_kpi", "big_number"})
 
 
@@ -98,9 +103,16 @@ def _sum(values: Iterable[Any]) -> Any:
 
 
 def queue_kpi(
-    kpi: str, queues: list[QueueRow], today: list[dict[str, Any]], agents: list[AgentRow]
+    kpi: str,
+    queues: list[QueueRow],
+    today: list[dict[str, Any]],
+    agents: Mapping[str, int],
 ) -> tuple[Any, bool]:
-    """(value, derived): the feed's own figure where one queue sends it, else derived."""
+    """(value, derived): the feed's own figure where one queue sends it, else derived.
+
+    `agents` counts the tile's distinct agents by state (a multi-skilled agent counts once in
+    totals); empty when the tile holds no agents.
+    """
     single = len(queues) == 1
     if not queues:
         return None, False
@@ -133,18 +145,78 @@ def queue_kpi(
         value = _weighted(queues, "asa_seconds", "answered")
         return (round(value) if value is not None else None), True
     if kpi in AGENT_COUNT_KPIS or kpi == "agents_staffed":
-        if agents:  # distinct agents: a multi-skilled agent counts once in totals
+        if agents:
             if kpi == "agents_staffed":
-                return sum(1 for a in agents if a.state != LOGGED_OUT), True
-            return sum(1 for a in agents if a.state == AGENT_COUNT_KPIS[kpi]), True
+                return sum(agents.values()) - agents.get(LOGGED_OUT, 0), True
+            return agents.get(AGENT_COUNT_KPIS[kpi], 0), True
         if single:
             return getattr(queues[0], kpi), False
         return _sum(getattr(q, kpi) for q in queues), True
     return None, True
 
 
+AgentKey = tuple[int, str]  # (source id, agent ID)
+# An agent grid's display order: name (or agent ID), agent ID, then source id; the member
+# last, never compared (the first three are unique), so that the order gives the agents back.
+SortKey = tuple[str, str, int, "Member"]
+
+
+_member_of = itemgetter(3)  # of a SortKey
+
+
+def _sort_key(name: str, m: Member) -> SortKey:
+    key = m.key
+    return (name or key[1], key[1], key[0], m)
+
+
+class Member:
+    """An agent as the tiles showing it hold it. The tiles of one AgentRouter share one Member
+    per agent and the router updates it once per change, so a tile touches only its own
+    figures, not a copy of the row. The state and name that tiles sort and count by are kept
+    here, with those the change replaced (`was`, `was_name`; meaningful while the router hands
+    the change on; `was` None: the agent joins the tile), so that a tile compares them
+    without reaching into either row. Compared and hashed by identity: an agent grid keys
+    what it sent by member."""
+
+    __slots__ = ("agent", "away", "key", "name", "route", "since", "state", "was", "was_name")
+
+    def __init__(self, key: AgentKey, agent: AgentRow, since: float | None) -> None:
+        self.key = key
+        self.agent = agent
+        self.state = agent.state
+        self.name = agent.name
+        self.since = since  # when the agent entered its state (epoch seconds), if known
+        self.was: str | None = None
+        self.was_name = ""
+        self.route: _Route | None = None  # the router's tiles for it
+        self.away = False  # left the report; its router remembers it and its tiles
+
+    def change(self, agent: AgentRow, since: float | None) -> None:
+        """The agent's new row (the router's inner loop does the same inline)."""
+        self.was, self.was_name = self.state, self.name
+        self.agent, self.state, self.name, self.since = agent, agent.state, agent.name, since
+
+
+def _entry(member: Member) -> dict[str, Any]:
+    """An agent as an agent grid sends it."""
+    agent, started = member.agent, member.since
+    return {
+        "id": agent.agent_id,
+        "name": agent.name,
+        "ext": agent.extension,
+        "state": agent.state,
+        "vs": agent.vendor_state,
+        "reason": agent.reason_code,
+        "since": int(started * 1000) if started is not None else None,
+    }
+
+
 @dataclass(slots=True, eq=False)  # compared and hashed by identity
 class TileRuntime:
+    """One tile's members and value. Agent figures are kept up to date as agents come, change
+    and go (counts by state; for an agent grid its display order and the agents it sent), so a
+    batch costs what changed in it, not what the tile holds."""
+
     definition: dict[str, Any]
     source_id: int | None
     queue_kind: str
@@ -153,10 +225,25 @@ class TileRuntime:
     thresholds: dict[str, dict[str, Any]]
     queues: dict[Key, QueueRow] = field(default_factory=dict)
     today: dict[Key, dict[str, Any]] = field(default_factory=dict)
-    agents: dict[tuple[int, str], AgentRow] = field(default_factory=dict)
-    since: dict[tuple[int, str], float] = field(default_factory=dict)
+    agents: dict[AgentKey, Member] = field(default_factory=dict)
     value: dict[str, Any] | None = None
-    order: list[tuple[int, str]] | None = None  # agent-grid members in display order
+    counts: dict[str, int] = field(default_factory=dict)  # members by state; no zeros
+    agent_sources: dict[int, int] = field(default_factory=dict)  # members by source
+    # Agent grids only. `shown` holds the members not logged out, in display order; the first
+    # MAX_GRID_AGENTS of them are sent (`window`, as last sent, in order). `fresh`: window
+    # agents whose entry changed since. `moved`: an agent was shown, hidden or moved at or
+    # before the window's last agent (`edge`; None while the window is not full), so the
+    # window may differ. `rebuilt`: the rows were reloaded, every entry is built again.
+    shown: list[SortKey] = field(default_factory=list)
+    window: dict[Member, dict[str, Any]] = field(default_factory=dict)
+    fresh: dict[Member, dict[str, Any]] = field(default_factory=dict)
+    edge: SortKey | None = None
+    moved: bool = True
+    rebuilt: bool = True
+    grid: bool = False
+
+    def __post_init__(self) -> None:
+        self.grid = self.definition["kind"] == "agent_grid"
 
     @property
     def id(self) -> str:
@@ -181,26 +268,35 @@ class TileRuntime:
         return queue_range.everything or any(skill in queue_range for skill in row.skills)
 
     def sources(self) -> list[int]:
-        found = {k[0] for k in self.queues} | {k[0] for k in self.agents}
+        found = set(self.agent_sources)
+        if self.queues:
+            found.update(k[0] for k in self.queues)
         if self.source_id is not None:
             found.add(self.source_id)
         return sorted(found)
 
-    def compute(self, stale_sources: set[int]) -> dict[str, Any]:
+    def _head(self, stale_sources: set[int]) -> dict[str, Any]:
         sources = self.sources()
-        value: dict[str, Any] = {
+        return {
             "sources": sources,
             "stale": bool(sources) and all(s in stale_sources for s in sources),
         }
+
+    def update(self, stale_sources: set[int]) -> dict[str, Any] | None:
+        """Bring `value` up to date. What an update message carries for the tile: its whole
+        value, or for an agent grid already sent only its changed and departed agents; None
+        when the value did not change."""
+        if self.grid:
+            return self._update_grid(stale_sources)
+        value = self._head(stale_sources)
         kind = self.kind
         if kind in ("queue_kpi", "big_number"):
             queues = list(self.queues.values())
             today = [self.today.get(k, {}) for k in self.queues]
-            agents = list(self.agents.values())
             value["queues"] = len(queues)
             value["kpis"] = {}
             for kpi in self.definition["kpis"]:
-                v, derived = queue_kpi(kpi, queues, today, agents)
+                v, derived = queue_kpi(kpi, queues, today, self.counts)
                 value["kpis"][kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
         elif kind == "queue_table":
             rows = []
@@ -209,46 +305,101 @@ class TileRuntime:
                 today = [self.today.get(key, {})]
                 cells = {}
                 for kpi in self.definition["kpis"]:
-                    v, derived = queue_kpi(kpi, [q], today, [])
+                    v, derived = queue_kpi(kpi, [q], today, {})
                     cells[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
                 rows.append(
                     {"key": f"{key[1]} {key[2]}", "number": q.number, "name": q.name, "kpis": cells}
                 )
             value["rows"] = rows
-        elif kind == "agent_grid":
-            members = self.agents
-            if self.order is None:  # sorted by name; re-sorted only when membership changes
-                self.order = sorted(members, key=lambda k: (members[k].name or k[1], k[1]))
-            counts: Counter[str] = Counter(a.state for a in members.values())
-            shown = [k for k in self.order if members[k].state != LOGGED_OUT]
-            agents = []
-            for key in shown[:MAX_GRID_AGENTS]:  # build only what is sent
-                a = members[key]
-                started = self.since.get(key)
-                agents.append(
-                    {
-                        "id": a.agent_id,
-                        "name": a.name,
-                        "ext": a.extension,
-                        "state": a.state,
-                        "vs": a.vendor_state,
-                        "reason": a.reason_code,
-                        "since": int(started * 1000) if started is not None else None,
-                    }
-                )
-            value["total"] = len(shown)
-            value["agents"] = agents
-            value["counts"] = dict(counts)
+        if value == self.value:
+            return None
+        self.value = value
         return value
 
-    def clear_source(self, source_id: int) -> None:
-        self.order = None
+    def _update_grid(self, stale_sources: set[int]) -> dict[str, Any] | None:
+        """The window from what changed since the last update: the window agents put since,
+        when no shown agent came, left or moved at or before its end; else the first agents
+        of `shown`, entries kept from the last window where they did not change."""
+        head = self._head(stale_sources)
+        previous, old, fresh = self.value, self.window, self.fresh
+        changed: list[Member] = []
+        remove: list[str] = []
+        if self.moved or self.rebuilt or previous is None:
+            members = list(map(_member_of, self.shown[:MAX_GRID_AGENTS]))
+            rebuild = self.rebuilt or previous is None
+            if rebuild:  # the members are new objects: compare by agent ID
+                window = {m: _entry(m) for m in members}
+                sent = {m.key[1]: entry for m, entry in old.items()}
+                changed = [m for m in members if window[m] != sent.get(m.key[1])]
+            else:
+                window = dict(zip(members, map(old.get, members), strict=True))
+                for m in window.keys() - old.keys():  # came into view
+                    window[m] = _entry(m)
+                    changed.append(m)
+                for m, entry in fresh.items():
+                    if m in window and entry != old[m]:
+                        window[m] = entry
+                        changed.append(m)
+            gone = old.keys() - window.keys()
+            if gone and (rebuild or len(self.agent_sources) > 1):
+                ids = {m.key[1] for m in window}  # by agent ID, as displays keep them
+                remove = [m.key[1] for m in old if m in gone and m.key[1] not in ids]
+            elif gone:
+                remove = [m.key[1] for m in old if m in gone]
+            self.window = window
+            full = len(members) >= MAX_GRID_AGENTS
+            self.edge = self.shown[MAX_GRID_AGENTS - 1] if full else None
+            self.moved = self.rebuilt = False
+        else:
+            window = old
+            for m, entry in fresh.items():
+                if entry != window[m]:
+                    window[m] = entry
+                    changed.append(m)
+        fresh.clear()
+        total, counts = len(self.shown), dict(self.counts)
+        if (
+            previous is not None
+            and not changed
+            and not remove
+            and total == previous["total"]
+            and counts == previous["counts"]
+            and head["stale"] == previous["stale"]
+            and head["sources"] == previous["sources"]
+        ):
+            return None
+        self.value = {**head, "total": total, "agents": list(window.values()), "counts": counts}
+        if previous is None:
+            return self.value
+        if len(changed) > 1:  # in display order, as the window lists them
+            changed.sort(key=lambda m: _sort_key(m.name, m))
+        upsert = [window[m] for m in changed]
+        return {**head, "total": total, "counts": counts, "delta": True, "upsert": upsert,
+                "remove": remove}  # fmt: skip
+
+    def _recount(self) -> None:
+        """Derive the agent figures from the members afresh (after a load)."""
+        members = self.agents
+        self.counts = dict(Counter(m.state for m in members.values()))
+        self.agent_sources = dict(Counter(k[0] for k in members))
+        if self.grid:
+            self.shown = sorted(
+                _sort_key(m.name, m) for m in members.values() if m.state != LOGGED_OUT
+            )
+            self.fresh.clear()
+            self.edge = None  # of members no longer held
+            self.rebuilt = True
+
+    def _clear(self, source_id: int) -> None:
         for k in [k for k in self.queues if k[0] == source_id]:
             del self.queues[k]
             self.today.pop(k, None)
         for k in [k for k in self.agents if k[0] == source_id]:
             del self.agents[k]
-            self.since.pop(k, None)
+
+    def clear_source(self, source_id: int) -> None:
+        self._clear(source_id)
+        self._recount()
 
     def load(
         self,
@@ -257,32 +408,155 @@ class TileRuntime:
         agents: Iterable[tuple[AgentRow, float | None]],
     ) -> None:
         """Take every row of a source (a full build)."""
-        self.clear_source(source_id)
-        if not self.wants_source(source_id):
-            return
-        if self.kind in ("queue_kpi", "big_number", "queue_table"):
-            for row, today in queues:
-                if self.wants_queue(row):
-                    key = (source_id, row.kind, row.number)
-                    self.queues[key] = row
-                    self.today[key] = today
-        for agent, since in agents:
-            if self.wants_agent(agent):
-                self.agents[(source_id, agent.agent_id)] = agent
-                if since is not None:
-                    self.since[(source_id, agent.agent_id)] = since
+        self._clear(source_id)
+        if self.wants_source(source_id):
+            if self.kind in ("queue_kpi", "big_number", "queue_table"):
+                for row, today in queues:
+                    if self.wants_queue(row):
+                        key = (source_id, row.kind, row.number)
+                        self.queues[key] = row
+                        self.today[key] = today
+            for agent, since in agents:
+                if self.wants_agent(agent):
+                    key = (source_id, agent.agent_id)
+                    self.agents[key] = Member(key, agent, since)
+        self._recount()
 
-    def put_agent(self, key: tuple[int, str], agent: AgentRow, since: float) -> None:
-        previous = self.agents.get(key)
-        if previous is None or previous.name != agent.name:
-            self.order = None
-        self.agents[key] = agent
-        self.since[key] = since
+    def share(self, shared: Mapping[int, Mapping[str, Member]]) -> None:
+        """Hold the given Member of each agent (a router's, one per agent for all its tiles)
+        in place of an equal one of the tile's own: the same agent, loaded from the same
+        rows. What the tile sent and its display order follow."""
+        agents = self.agents
+        swapped: dict[Member, Member] = {}
+        for key, m in agents.items():
+            other = shared[key[0]][key[1]]
+            if other is not m:
+                agents[key] = swapped[m] = other
+        if swapped and self.grid:
+            self.window = {swapped.get(m, m): e for m, e in self.window.items()}
+            self.fresh = {swapped.get(m, m): e for m, e in self.fresh.items()}
+            self.shown = [(*sk[:3], swapped.get(sk[3], sk[3])) for sk in self.shown]
+            if self.edge is not None:
+                self.edge = (*self.edge[:3], swapped.get(self.edge[3], self.edge[3]))
 
-    def drop_agent(self, key: tuple[int, str]) -> None:
-        if self.agents.pop(key, None) is not None:
-            self.since.pop(key, None)
-            self.order = None
+    def _count(self, came: list[str], left: list[str]) -> None:
+        """Agents entered states `came` and left states `left` (one item per agent)."""
+        counts = self.counts
+        for state, n in Counter(came).items():
+            counts[state] = counts.get(state, 0) + n
+        for state, n in Counter(left).items():
+            n = counts[state] - n
+            if n:
+                counts[state] = n
+            else:
+                del counts[state]
+
+    def _order(self, sk: SortKey, show: bool) -> None:
+        """An agent appears in or leaves the display order."""
+        shown = self.shown
+        if show:
+            insort(shown, sk)
+        else:
+            del shown[bisect_left(shown, sk)]
+        if not self.moved and (self.edge is None or sk <= self.edge):
+            self.moved = True
+
+    def _join(self, joined: list[Member]) -> None:
+        self._count([m.state for m in joined], [])
+        agents, sources, window = self.agents, self.agent_sources, self.window
+        for m in joined:
+            key = m.key
+            agents[key] = m
+            sources[key[0]] = sources.get(key[0], 0) + 1
+            if self.grid and m.state != LOGGED_OUT:
+                self._order(_sort_key(m.name, m), True)
+                sent = window.get(m)  # back before the window was worked out again
+                if sent is not None and _entry(m) != sent:
+                    self.fresh[m] = _entry(m)
+
+    def _move(self, m: Member) -> None:
+        """A grid's agent was renamed, logged in or logged out."""
+        if m.was != LOGGED_OUT:
+            self._order(_sort_key(m.was_name, m), False)
+        if m.state != LOGGED_OUT:
+            self._order(_sort_key(m.name, m), True)
+            sent = self.window.get(m)
+            if sent is not None:
+                entry = _entry(m)
+                if entry != sent:
+                    self.fresh[m] = entry
+                    return
+        self.fresh.pop(m, None)
+
+    def put_agents(self, members: Iterable[Member]) -> bool:
+        """Take changed agents in (Member.change; `was` None for an agent joining the tile).
+        True when the tile's value may have changed as a result."""
+        joined: list[Member] = []
+        came: list[str] = []
+        left: list[str] = []
+        if not self.grid:  # only membership and states count here
+            for m in members:
+                was = m.was
+                if was is None:
+                    joined.append(m)
+                elif was != m.state:
+                    left.append(was)
+                    came.append(m.state)
+            if joined:
+                self._join(joined)
+            if left:
+                self._count(came, left)
+            return bool(joined or left)
+        window, fresh = self.window, self.fresh
+        changed = False
+        for m in members:
+            was = m.was
+            if was is None:
+                joined.append(m)
+                continue
+            state = m.state
+            if was != state:
+                left.append(was)
+                came.append(state)
+                if was == LOGGED_OUT or state == LOGGED_OUT:
+                    self._move(m)
+                    continue
+            if m.was_name != m.name:
+                self._move(m)
+                changed = True
+                continue
+            sent = window.get(m)
+            if sent is not None:  # on screen: send it again if it looks different now
+                entry = _entry(m)
+                if entry != sent:
+                    fresh[m] = entry
+                    changed = True
+                elif fresh:
+                    fresh.pop(m, None)
+        if joined:
+            self._join(joined)
+        if left:
+            self._count(came, left)
+        return changed or bool(joined or left)
+
+    def drop_agent(self, key: AgentKey) -> bool:
+        """An agent leaves the tile; True when it was a member."""
+        m = self.agents.pop(key, None)
+        if m is None:
+            return False
+        state = m.state
+        self._count([], [state])
+        sources = self.agent_sources
+        n = sources[key[0]] - 1
+        if n:
+            sources[key[0]] = n
+        else:
+            del sources[key[0]]
+        if self.grid:
+            if state != LOGGED_OUT:
+                self._order(_sort_key(m.name, m), False)
+            self.fresh.pop(m, None)
+        return True
 
     def apply(self, source_id: int, changes: Any) -> bool:
         """Fold one batch's queue changes in; True when a member changed (agents go through
@@ -309,59 +583,151 @@ class TileRuntime:
         return touched
 
 
+class _Route:
+    """The tiles that show an agent, shared by every agent with the same tiles; `members`
+    holds a batch's changed agents for them."""
+
+    __slots__ = ("members", "tiles")
+
+    def __init__(self, tiles: tuple[TileRuntime, ...]) -> None:
+        self.tiles = tiles
+        self.members: list[Member] = []
+
+
 class AgentRouter:
     """Sends each changed agent to the tiles that show it, rather than asking every tile about
-    every agent: the tiles an agent belongs to are worked out once per (source, agent, skills)."""
+    every agent: an agent's tiles are worked out when it is first seen or its skills change.
+    Per changed agent: one lookup and its shared Member updated; then each tile takes its
+    batch's agents in one call.
+
+    Tiles are filled (load) before their router is made, as BoardPublisher does: the router
+    takes their members as they are then and routes every change after that."""
 
     def __init__(self, tiles: Iterable[TileRuntime]) -> None:
         self.tiles = [t for t in tiles if t.definition["kind"] in AGENT_TILES]
-        self.routes: dict[tuple[int, str, tuple[str, ...]], tuple[TileRuntime, ...]] = {}
-        self.placed: dict[tuple[int, str], tuple[TileRuntime, ...]] = {}
+        self.index = {t: i for i, t in enumerate(self.tiles)}
+        # Whether an agent's skills can change its tiles (some tile covers only some queues).
+        self.by_skills = any(not t.queue_range.everything for t in self.tiles)
+        # Tiles that select the same agents, asked as one (a board's grid and its counts).
+        same: dict[tuple[Any, ...], list[TileRuntime]] = {}
+        for t in self.tiles:
+            same.setdefault((t.source_id, t.agent_range.text, t.queue_range.text), []).append(t)
+        self.selectors = [(group[0], group) for group in same.values()]
+        self.routes: dict[tuple[TileRuntime, ...], _Route] = {}
+        self.placed: dict[int, dict[str, Member]] = {}  # source id -> agent ID -> member
+        # Share one Member per agent among the tiles holding it (preferring those of tiles
+        # already shown, which then keep theirs), and place it now rather than agent by agent
+        # in the batches that follow.
+        holding: dict[AgentKey, list[TileRuntime]] = {}
+        for tile in sorted(self.tiles, key=lambda t: t.value is None):
+            for key, m in tile.agents.items():
+                source = self.placed.get(key[0])
+                if source is None:
+                    source = self.placed[key[0]] = {}
+                if key[1] not in source:
+                    source[key[1]] = m
+                    holding[key] = []
+        for tile in self.tiles:  # in the order of self.tiles, as routes list them
+            tile.share(self.placed)
+            for key in tile.agents:
+                holding[key].append(tile)
+        for key, holders in holding.items():
+            self.placed[key[0]][key[1]].route = self._route(tuple(holders))
 
-    def _holding(self, key: tuple[int, str]) -> tuple[TileRuntime, ...]:
-        return tuple(t for t in self.tiles if key in t.agents)
+    def _route(self, tiles: tuple[TileRuntime, ...]) -> _Route:
+        route = self.routes.get(tiles)
+        if route is None:
+            route = self.routes[tiles] = _Route(tiles)
+        return route
+
+    def _tiles(self, source_id: int, agent: AgentRow) -> _Route:
+        found: list[TileRuntime] = []
+        for first, group in self.selectors:
+            if first.wants_source(source_id) and first.wants_agent(agent):
+                found += group
+        if len(found) > 1:
+            found.sort(key=self.index.__getitem__)
+        return self._route(tuple(found))
+
+    def _arrive(self, source_id: int, agent: AgentRow, since: float, m: Member | None) -> Member:
+        """An agent first seen, or back after it left the report: it joins its tiles."""
+        if m is None:
+            m = Member((source_id, agent.agent_id), agent, since)
+            m.route = self._tiles(source_id, agent)
+            self.placed[source_id][agent.agent_id] = m
+            return m
+        if m.route is None or (self.by_skills and m.agent.skills != agent.skills):
+            m.route = self._tiles(source_id, agent)
+        m.change(agent, since)
+        m.was, m.away = None, False
+        return m
+
+    def _reroute(self, m: Member, agent: AgentRow, since: float, touched: set[TileRuntime]) -> None:
+        """An agent's skills changed: leave the tiles that no longer show it, join new ones."""
+        route = self._tiles(m.key[0], agent)
+        before = m.route.tiles if m.route else ()
+        for tile in before:
+            if tile not in route.tiles and tile.drop_agent(m.key):
+                touched.add(tile)
+        m.change(agent, since)
+        m.route = route
+        for tile in route.tiles:
+            if tile in before and tile.put_agents((m,)):
+                touched.add(tile)
+        m.was = None
+        for tile in route.tiles:
+            if tile not in before and tile.put_agents((m,)):
+                touched.add(tile)
 
     def apply(self, source_id: int, changes: Any) -> set[TileRuntime]:
-        """Fold one batch's agent changes into the tiles; the tiles touched."""
+        """Fold one batch's agent changes into the tiles; the tiles whose value may change."""
         touched: set[TileRuntime] = set()
         if not self.tiles:
             return touched
-        routes, placed, since = self.routes, self.placed, changes.since
+        placed = self.placed.get(source_id)
+        if placed is None:
+            placed = self.placed[source_id] = {}
+        since, by_skills = changes.since, self.by_skills
+        pending: list[_Route] = []
         for agent_id, agent in changes.agents.items():
-            key = (source_id, agent_id)
-            route_key = (source_id, agent_id, agent.skills)
-            tiles = routes.get(route_key)
-            if tiles is None:
-                if len(routes) > 500_000:
-                    routes.clear()
-                tiles = routes[route_key] = tuple(
-                    t for t in self.tiles if t.wants_source(source_id) and t.wants_agent(agent)
-                )
-            before = placed.get(key)
-            if before is None:  # first sight since the boards were (re)built
-                before = self._holding(key)
-            if before is not tiles:
-                for tile in before:
-                    if tile not in tiles:
-                        tile.drop_agent(key)
-                        touched.add(tile)
-                placed[key] = tiles
-            for tile in tiles:
-                tile.put_agent(key, agent, since[agent_id])
-                touched.add(tile)
+            m = placed.get(agent_id)
+            if m is None or m.away:
+                m = self._arrive(source_id, agent, since[agent_id], m)
+            elif by_skills and m.agent.skills != agent.skills:
+                self._reroute(m, agent, since[agent_id], touched)
+                continue
+            else:
+                m.was, m.was_name = m.state, m.name
+                m.agent, m.state, m.name, m.since = agent, agent.state, agent.name, since[agent_id]
+            route = m.route
+            if route is not None and route.tiles:
+                if not route.members:
+                    pending.append(route)
+                route.members.append(m)
+        for route in pending:
+            for tile in route.tiles:
+                if tile.put_agents(route.members):
+                    touched.add(tile)
+            route.members = []
         for agent_id in changes.gone_agents:
-            key = (source_id, agent_id)
-            before = placed.pop(key, None)
-            for tile in self._holding(key) if before is None else before:
-                tile.drop_agent(key)
-                touched.add(tile)
+            m = placed.get(agent_id)
+            if m is None or m.away:
+                continue
+            for tile in m.route.tiles if m.route else ():
+                if tile.drop_agent(m.key):
+                    touched.add(tile)
+            if len(placed) < REMEMBERED_AGENTS:  # most come back (log in again)
+                m.away = True
+            else:
+                del placed[agent_id]
         return touched
 
 
 def agent_grid_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The agents of an agent grid that changed or left since `old`; the display merges them
     by id and sorts as the server does (name, then id). A tenth of the bytes of the whole tile
-    when a tenth of the agents changed, for every display of the board."""
+    when a tenth of the agents changed, for every display of the board. (The reference: an
+    agent grid derives the same from what changed, without comparing whole values.)"""
     before = {a["id"]: a for a in old["agents"]}
     after = {a["id"]: a for a in new["agents"]}
     delta = {k: v for k, v in new.items() if k != "agents"}
@@ -397,13 +763,9 @@ class BoardRuntime:
         a tile's whole value, or for an agent grid only its changed and departed agents."""
         changed = {}
         for tile in self.tiles if only is None else only:
-            value = tile.compute(stale)
-            if value != tile.value:
-                previous, tile.value = tile.value, value
-                if previous is not None and tile.kind == "agent_grid":
-                    changed[tile.id] = agent_grid_delta(previous, value)
-                else:
-                    changed[tile.id] = value
+            update = tile.update(stale)
+            if update is not None:
+                changed[tile.id] = update
         return changed
 
 
