@@ -74,14 +74,14 @@ _MISSING = object()
 _first, _last = itemgetter(0), itemgetter(2)
 
 
-def _nones(items: list[Any]) -> list[int]:
-    """Where None is in `items`, found by list.index (a scan in C) rather than a loop."""
+def _where(items: list[Any], value: Any) -> list[int]:
+    """Where `value` is in `items`, found by list.index (a scan in C) rather than a loop."""
     found: list[int] = []
     i = -1
     index = items.index
     try:
         while True:
-            i = index(None, i + 1)
+            i = index(value, i + 1)
             found.append(i)
     except ValueError:
         return found
@@ -173,10 +173,11 @@ class AgentReport:
         # agent's heads and row, when the last run came and the usual time between runs.
         self._last: list[str] = []
         self._prepared: list[str] | None = None
-        self._predicted: dict[str, str] = {}
-        self._near: dict[str, str] = {}
+        self._predicted: dict[str, int] = {}
+        self._near: dict[str, int] = {}
+        self._slots: list[str] = []
+        self._slot_of: dict[str, int] = {}
         self._later: dict[int, dict[str, str]] = {}
-        self._heads: set[str] = set()
         self._ran_at = 0.0
         self._refresh = 3
         self._gaps: deque[int] = deque([3, 3], maxlen=3)  # seconds between the last runs
@@ -225,7 +226,7 @@ class AgentReport:
     def forget(self) -> None:
         """Report every row of the next run as changed (ingest's rows no longer match ours)."""
         self._last, self._prepared, self._predicted, self._near = [], None, {}, {}
-        self._heads = set()
+        self._slots, self._slot_of = [], {}
         self._head_agent.clear()
         self._agent_heads.clear()
         self._current.clear()
@@ -254,59 +255,55 @@ class AgentReport:
             self._gaps.append(max(1, round(self._ran_at - ran_at)))
             self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
         n = len(lines)
-        heads = list(map(self._predicted.get, lines))
-        unmatched = _nones(heads)
+        # Each of the last run's good rows has a slot; a row found among the predictions is
+        # that slot's row, aged. `none` stands for "not found".
+        slots, slot_of = self._slots, self._slot_of
+        none = len(slots)
+        found = list(map(self._predicted.get, lines, repeat(none, n)))
+        unmatched = _where(found, none)
         if unmatched:  # a second off, as when a run comes a little early or late
             near, still = self._near.get, []
             for i in unmatched:
-                head = near(lines[i])
-                if head is None:
+                slot = near(lines[i])
+                if slot is None:
                     still.append(i)
                 else:
-                    heads[i] = head
+                    found[i] = slot
             unmatched = still
         infos: list[tuple[str, tuple[str, ...]] | None] = []
         parsed, bad = self._parse_lines([lines[i] for i in unmatched], error, infos)
         head_agent, agent_heads, current = self._head_agent, self._agent_heads, self._current
-        old = self._heads
-        present = set(heads)  # the last run's heads matched by a row of this one
-        present.discard(None)
-        matched = n - len(unmatched)
-        once = len(present) == matched  # no two rows matched one head
-        reseen = 0  # last run's heads unmatched but here again (a time that jumped)
+        seen = bytearray(none + 1)  # the last run's rows here again, matched or not
+        deque(map(seen.__setitem__, found, repeat(1, n)), maxlen=0)  # a loop in C
         mine: dict[str, list[str]] = {}
         for i, info in zip(unmatched, infos, strict=True):
             if info is None:  # a bad row: as if absent, and parsed again next run
                 continue
             line = lines[i]
             head = line[: line.rfind("|")] if line[-1:] != "|" else _head(line)
-            if head not in present:
-                reseen += head in old
-                present.add(head)
+            slot = slot_of.get(head)
+            if slot is not None:  # the same row, its time in state off: parsed again
+                seen[slot] = 1
             head_agent[head] = info
             rows = mine.get(info[0])
             if rows is None:
                 mine[info[0]] = [head]
             elif head not in rows:
                 rows.append(head)
-        # Rows gone: those of agents with changed rows, found agent by agent. Every head of
-        # the last run is matched, here again, or gone: when these account for all, no other
-        # agent lost a row, and the whole-run set difference is not needed.
-        gone = [h for a in mine for h in agent_heads.get(a, ()) if h not in present]
-        if not once or len(old) - matched - reseen != len(gone):
-            gone = old - present  # type: ignore[assignment]
         touched = dict.fromkeys(mine)  # in report order; then agents that only lost rows
-        for head in gone:
-            info = head_agent.pop(head, None)
+        gone = seen.find(0, 0, none)
+        while gone >= 0:  # each found by a scan in C
+            info = head_agent.pop(slots[gone], None)
             if info is not None:
                 touched[info[0]] = None
+            gone = seen.find(0, gone + 1, none)
         changed: list[AgentRow] = []
         departed: set[str] = set()
         for agent_id in touched:
             new = mine.get(agent_id, [])
             old = agent_heads.get(agent_id, ())
             # Usually none: an agent's rows all change together (its state is in each).
-            kept = [h for h in old if h in present and h not in new] if old else old
+            kept = [h for h in old if h in head_agent and h not in new] if old else old
             row = parsed.get(agent_id)
             if kept:
                 skills = tuple(dict.fromkeys(s for h in kept for s in head_agent[h][1]))
@@ -325,7 +322,6 @@ class AgentReport:
             current[agent_id] = row
             agent_heads[agent_id] = [*kept, *new] if kept else new
             changed.append(row)
-        self._heads = present
         first, self._last = not self._last, lines
         batch = Batch(agents=changed, snapshot=True, records=n - bad)
         if first:  # ingest may hold agents from before (a restart): tell it all that is here
@@ -338,7 +334,7 @@ class AgentReport:
         """Between runs: the texts each good row of the last run would have next run if only
         its time in state moved on (by the refresh, give or take a second)."""
         lines, self._prepared = self._last, self._last
-        self._predicted, self._near = {}, {}
+        self._predicted, self._near, self._slots, self._slot_of = {}, {}, [], {}
         if not lines:
             return
         trailing = lines[0][-1:] == "|"  # a report whose rows end in `|`: time before it
@@ -346,9 +342,11 @@ class AgentReport:
         parts = list(map(str.rpartition, bodies, repeat("|", len(bodies))))
         heads = list(map(_first, parts))
         good = list(map(self._head_agent.__contains__, heads))
-        heads = list(compress(heads, good))
+        # One slot per distinct good row (a row repeated within a run is one row).
+        pairs = dict(zip(compress(heads, good), compress(map(_last, parts), good), strict=True))
+        heads, times = list(pairs), list(pairs.values())
+        self._slots, self._slot_of = heads, dict(zip(heads, range(len(heads)), strict=True))
         stems = list(map(add, heads, repeat("|", len(heads))))
-        times = list(compress(map(_last, parts), good))
         for step in (self._refresh, self._refresh - 1, self._refresh + 1):
             # The usual step in a small table (one lookup per row, cache-friendly), the
             # others in a second one for the few rows the first misses.
@@ -361,7 +359,7 @@ class AgentReport:
             keys = map(add, stems, texts)
             if trailing:
                 keys = map(add, keys, repeat("|", len(texts)))
-            predicted.update(zip(keys, heads, strict=True))
+            predicted.update(zip(keys, range(len(heads)), strict=True))
 
     def _after(self, step: int) -> dict[str, str]:
         cache = self._later.get(step)
