@@ -11,8 +11,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from itertools import compress, repeat
-from operator import add, is_, itemgetter
+from itertools import repeat
+from operator import add, itemgetter
 from typing import Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
@@ -168,22 +168,26 @@ class AgentReport:
         # Between two runs most rows differ only in TIME_IN_STATE. When that is the last
         # column, only the rows that changed in more than that are parsed and handed on.
         self._reuse = bool(names) and names[-1] == "TIME_IN_STATE"
-        # For the changed-rows path (see _parse_changes): the last run's rows, their texts
-        # next run if only time moved (-> row head), each head's (LOGID, skills), each
-        # agent's heads and row, when the last run came and the usual time between runs.
+        # For the changed-rows path (see _parse_changes). prepare() numbers the last run's
+        # distinct good rows (slots): each one's head (the row without TIME_IN_STATE), agent
+        # and skills, and the texts each would have next run if only its time moved on.
         self._last: list[str] = []
         self._prepared: list[str] | None = None
-        self._predicted: dict[str, int] = {}
-        self._near: dict[str, int] = {}
-        self._slots: list[str] = []
-        self._slot_of: dict[str, int] = {}
+        self._predicted: dict[str, int] = {}  # next run's text -> slot (the usual gap)
+        self._near: dict[str, int] = {}  # the same, a second off
+        self._slots: list[str] = []  # slot -> head
+        self._slot_of: dict[str, int] = {}  # head -> slot
+        self._slot_agent: list[str] = []
+        self._slot_skills: list[tuple[str, ...]] = []
+        self._agent_slots: dict[str, list[int]] = {}
+        # What the last run found: each row's slot (or len(slots)), the new rows' heads.
+        self._found: list[int] = []
+        self._fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []
         self._later: dict[int, dict[str, str]] = {}
         self._ran_at = 0.0
         self._refresh = 3
         self._gaps: deque[int] = deque([3, 3], maxlen=3)  # seconds between the last runs
-        self._head_agent: dict[str, tuple[str, tuple[str, ...]]] = {}
-        self._agent_heads: dict[str, list[str]] = {}
-        self._current: dict[str, AgentRow] = {}
+        self._current: dict[str, AgentRow] = {}  # each agent's row as last handed on
 
     def _fit(self, f: list[str]) -> list[str] | None:
         """Too few fields: None. Too many: a trailing `|`, or `|` typed inside the name."""
@@ -225,11 +229,10 @@ class AgentReport:
 
     def forget(self) -> None:
         """Report every row of the next run as changed (ingest's rows no longer match ours)."""
-        self._last, self._prepared, self._predicted, self._near = [], None, {}, {}
-        self._slots, self._slot_of = [], {}
-        self._head_agent.clear()
-        self._agent_heads.clear()
+        self._last, self._prepared = [], None
+        self._found, self._fresh = [], []
         self._current.clear()
+        self.prepare()
 
     def parse(self, lines: list[str], error: ErrorSink) -> Batch:
         if self._reuse:
@@ -243,10 +246,12 @@ class AgentReport:
         Between runs an agent's row changes only in TIME_IN_STATE, by about the refresh, unless
         something happened. prepare() (between runs) writes down, for every row of the last
         run, the texts it would have next run if nothing happened (time in state on by the
-        last refresh, give or take a second). A row found among them is the same stint of the
-        same agent: nothing about it is parsed. The others (changed rows, new ones, a time in
-        state that restarted or jumped) are parsed, and so are agents who lost a row. The
-        whole-run steps are map/compress/set operations, which do their per-row work in C.
+        usual gap between runs, give or take a second). A row found among them is the same
+        stint of the same agent: nothing about it is parsed. The others (changed rows, new
+        ones, a time in state that restarted or jumped) are parsed, and the agents of last
+        run's rows not found again are looked at. The whole-run steps (the lookups, marking
+        the rows found, finding those not) are loops in C; the Python loops here run over
+        what changed. What the next run needs is worked out by prepare(), after the publish.
         """
         if self._prepared is not self._last:
             self.prepare()
@@ -255,10 +260,8 @@ class AgentReport:
             self._gaps.append(max(1, round(self._ran_at - ran_at)))
             self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
         n = len(lines)
-        # Each of the last run's good rows has a slot; a row found among the predictions is
-        # that slot's row, aged. `none` stands for "not found".
-        slots, slot_of = self._slots, self._slot_of
-        none = len(slots)
+        slot_of, slot_agent, slot_skills = self._slot_of, self._slot_agent, self._slot_skills
+        none = len(self._slots)  # "not found"
         found = list(map(self._predicted.get, lines, repeat(none, n)))
         unmatched = _where(found, none)
         if unmatched:  # a second off, as when a run comes a little early or late
@@ -272,41 +275,32 @@ class AgentReport:
             unmatched = still
         infos: list[tuple[str, tuple[str, ...]] | None] = []
         parsed, bad = self._parse_lines([lines[i] for i in unmatched], error, infos)
-        head_agent, agent_heads, current = self._head_agent, self._agent_heads, self._current
-        seen = bytearray(none + 1)  # the last run's rows here again, matched or not
+        seen = bytearray(none + 1)  # the last run's rows here again, found or parsed again
         deque(map(seen.__setitem__, found, repeat(1, n)), maxlen=0)  # a loop in C
-        mine: dict[str, list[str]] = {}
+        fresh = []
         for i, info in zip(unmatched, infos, strict=True):
-            if info is None:  # a bad row: as if absent, and parsed again next run
-                continue
-            line = lines[i]
-            head = line[: line.rfind("|")] if line[-1:] != "|" else _head(line)
-            slot = slot_of.get(head)
-            if slot is not None:  # the same row, its time in state off: parsed again
-                seen[slot] = 1
-            head_agent[head] = info
-            rows = mine.get(info[0])
-            if rows is None:
-                mine[info[0]] = [head]
-            elif head not in rows:
-                rows.append(head)
-        touched = dict.fromkeys(mine)  # in report order; then agents that only lost rows
+            if info is not None:  # a bad row is as if absent (and parsed again next run)
+                line = lines[i]
+                head = line[: line.rfind("|")] if line[-1:] != "|" else _head(line)
+                slot = slot_of.get(head)
+                if slot is not None:  # the same row, its time in state off: parsed again
+                    seen[slot] = 1
+                fresh.append((head, info))
+        touched = dict.fromkeys(parsed)  # in report order; then agents that lost a row
         gone = seen.find(0, 0, none)
         while gone >= 0:  # each found by a scan in C
-            info = head_agent.pop(slots[gone], None)
-            if info is not None:
-                touched[info[0]] = None
+            touched[slot_agent[gone]] = None
             gone = seen.find(0, gone + 1, none)
+        current, agent_slots = self._current, self._agent_slots
         changed: list[AgentRow] = []
         departed: set[str] = set()
         for agent_id in touched:
-            new = mine.get(agent_id, [])
-            old = agent_heads.get(agent_id, ())
-            # Usually none: an agent's rows all change together (its state is in each).
-            kept = [h for h in old if h in head_agent and h not in new] if old else old
             row = parsed.get(agent_id)
+            old = agent_slots.get(agent_id)
+            # Usually none kept: an agent's rows all change together (its state is in each).
+            kept = [slot for slot in old if seen[slot]] if old else old
             if kept:
-                skills = tuple(dict.fromkeys(s for h in kept for s in head_agent[h][1]))
+                skills = tuple(dict.fromkeys(s for slot in kept for s in slot_skills[slot]))
                 if row is None:  # only a split left the report: same row, fewer skills
                     row = current[agent_id]
                     if row.state_seconds is not None:  # the same stint, a run older
@@ -317,12 +311,11 @@ class AgentReport:
             elif row is None:  # every row of the agent left the report
                 if current.pop(agent_id, None) is not None:
                     departed.add(agent_id)
-                agent_heads.pop(agent_id, None)
                 continue
             current[agent_id] = row
-            agent_heads[agent_id] = [*kept, *new] if kept else new
             changed.append(row)
         first, self._last = not self._last, lines
+        self._found, self._fresh = found, fresh
         batch = Batch(agents=changed, snapshot=True, records=n - bad)
         if first:  # ingest may hold agents from before (a restart): tell it all that is here
             batch.listed = frozenset(current)
@@ -331,31 +324,52 @@ class AgentReport:
         return batch
 
     def prepare(self) -> None:
-        """Between runs: the texts each good row of the last run would have next run if only
-        its time in state moved on (by the refresh, give or take a second)."""
-        lines, self._prepared = self._last, self._last
-        self._predicted, self._near, self._slots, self._slot_of = {}, {}, [], {}
-        if not lines:
-            return
-        trailing = lines[0][-1:] == "|"  # a report whose rows end in `|`: time before it
+        """Between runs: number the last run's good rows, and write down the texts each would
+        have next run if only its time in state moved on (by the usual gap between runs, give
+        or take a second)."""
+        lines, found, fresh = self._last, self._found, dict(self._fresh)
+        self._prepared = lines
+        old_agent, old_skills, none = self._slot_agent, self._slot_skills, len(self._slots)
+        self._predicted, self._near = {}, {}
+        trailing = lines[0][-1:] == "|" if lines else False  # rows end in `|`: time before it
         bodies = [line[:-1] for line in lines] if trailing else lines
         parts = list(map(str.rpartition, bodies, repeat("|", len(bodies))))
-        heads = list(map(_first, parts))
-        good = list(map(self._head_agent.__contains__, heads))
-        # One slot per distinct good row (a row repeated within a run is one row).
-        pairs = dict(zip(compress(heads, good), compress(map(_last, parts), good), strict=True))
-        heads, times = list(pairs), list(pairs.values())
-        self._slots, self._slot_of = heads, dict(zip(heads, range(len(heads)), strict=True))
+        # The good rows' heads (one slot per distinct head), their agents, skills and times.
+        info: dict[str, tuple[str, tuple[str, ...]]] = {}
+        times: dict[str, str] = {}
+        for (head, _, time_text), slot in zip(parts, found, strict=True):
+            if slot != none:  # found: the row of that slot, aged
+                info[head] = (old_agent[slot], old_skills[slot])
+            else:
+                new = fresh.get(head)
+                if new is None:
+                    continue  # a bad row
+                info[head] = new
+            times[head] = time_text
+        heads = list(info)
+        self._slots = heads
+        self._slot_of = dict(zip(heads, range(len(heads)), strict=True))
+        self._slot_agent = [agent for agent, _ in info.values()]
+        self._slot_skills = [skills for _, skills in info.values()]
+        agent_slots: dict[str, list[int]] = {}
+        for slot, agent in enumerate(self._slot_agent):
+            slots = agent_slots.get(agent)
+            if slots is None:
+                agent_slots[agent] = [slot]
+            else:
+                slots.append(slot)
+        self._agent_slots = agent_slots
         stems = list(map(add, heads, repeat("|", len(heads))))
+        texts_now = list(times.values())
         for step in (self._refresh, self._refresh - 1, self._refresh + 1):
             # The usual step in a small table (one lookup per row, cache-friendly), the
             # others in a second one for the few rows the first misses.
             predicted = self._predicted if step == self._refresh else self._near
             after = self._after(step)
-            texts = list(map(after.get, times))
+            texts = list(map(after.get, texts_now))
             if None in texts:
-                for i in compress(range(len(texts)), map(is_, texts, repeat(None, len(texts)))):
-                    texts[i] = after[times[i]] = _later(times[i], step)
+                for i in _where(texts, None):
+                    texts[i] = after[texts_now[i]] = _later(texts_now[i], step)
             keys = map(add, stems, texts)
             if trailing:
                 keys = map(add, keys, repeat("|", len(texts)))
