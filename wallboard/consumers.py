@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from wallboard import fanout
 from wallboard.models import Board, Rotation
@@ -64,6 +65,10 @@ def _snapshot(board: Board) -> dict[str, Any]:
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):
+    # No channel-layer channel of its own: a display gets its board's events from the
+    # process's fan-out hub, and an idle receive per display (hundreds per daphne) would only
+    # crowd the layer's receive loop. An alias no layer has gives the consumer none.
+    channel_layer_alias = "board displays listen through wallboard.fanout"
     board: Board
     key: str
     group: str
@@ -88,7 +93,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         self.group = f"board.{board.pk}"
         # Joined before the snapshot is read, so no update falls in between; held until it is
         # sent, so the snapshot comes first and the updates it did not include follow in order.
-        self.membership = await fanout.join(self.channel_layer, self.group, self)
+        self.membership = await fanout.join(get_channel_layer(), self.group, self)
         await self.accept()
         await self._send_snapshot()
 
