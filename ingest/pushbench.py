@@ -5,8 +5,8 @@ agent report and boards of an agent grid + a big number over 3,000 agent IDs eac
 simulator batch: time from its last byte written to the feed socket to each websocket client's
 next `update`. PUSHBENCH_SHAPE=one|split|both (default both with Redis CHANNELS_URL and
 PostgreSQL DATABASE_URL, else one): `one` = `manage.py serve` on SQLite and the in-memory layer;
-`split` = `daphne` + `manage.py runingest` on Redis db 15 and a PostgreSQL database made for the
-run (wallboard_pushbench).
+`split` = `daphne` + `manage.py runingest` on Redis db 15 (as CHANNELS_URL names the layer:
+`redis://` or `redis+pubsub://`) and a PostgreSQL database made for the run (wallboard_pushbench).
 """
 
 from __future__ import annotations
@@ -163,7 +163,8 @@ class Product:
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
             import redis
 
-            layer = redis.Redis.from_url(self.env["CHANNELS_URL"])
+            url = self.env["CHANNELS_URL"].replace("+pubsub://", "://", 1)  # as redis-py names it
+            layer = redis.Redis.from_url(url)
             for key in layer.scan_iter("asgi:group:board.*"):  # our groups outlive us otherwise
                 layer.delete(key)
             layer.close()
