@@ -11,8 +11,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from itertools import repeat
-from operator import add, itemgetter
+from itertools import compress, repeat
+from operator import add, itemgetter, ne
 from typing import Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
@@ -334,23 +334,27 @@ class AgentReport:
         trailing = lines[0][-1:] == "|" if lines else False  # rows end in `|`: time before it
         bodies = [line[:-1] for line in lines] if trailing else lines
         parts = list(map(str.rpartition, bodies, repeat("|", len(bodies))))
-        # The good rows' heads (one slot per distinct head), their agents, skills and times.
-        info: dict[str, tuple[str, tuple[str, ...]]] = {}
-        times: dict[str, str] = {}
-        for (head, _, time_text), slot in zip(parts, found, strict=True):
-            if slot != none:  # found: the row of that slot, aged
-                info[head] = (old_agent[slot], old_skills[slot])
-            else:
-                new = fresh.get(head)
-                if new is None:
-                    continue  # a bad row
-                info[head] = new
-            times[head] = time_text
-        heads = list(info)
+        # The good rows (one slot per distinct head): their agents, skills and times. Rows
+        # found are their slot's row aged (maps and zips, loops in C); the new rows are few.
+        heads_all = list(map(_first, parts))
+        times_all = list(map(_last, parts))
+        was = list(map(ne, found, repeat(none, len(found))))
+        slots_was = list(compress(found, was))
+        heads_was = list(compress(heads_all, was))
+        agent_of = dict(zip(heads_was, map(old_agent.__getitem__, slots_was), strict=True))
+        skills_of = dict(zip(heads_was, map(old_skills.__getitem__, slots_was), strict=True))
+        time_of = dict(zip(heads_was, compress(times_all, was), strict=True))
+        for i in _where(found, none):
+            head = heads_all[i]
+            new = fresh.get(head)
+            if new is not None:  # not a bad row
+                agent_of[head], skills_of[head] = new
+                time_of[head] = times_all[i]
+        heads = list(agent_of)
         self._slots = heads
         self._slot_of = dict(zip(heads, range(len(heads)), strict=True))
-        self._slot_agent = [agent for agent, _ in info.values()]
-        self._slot_skills = [skills for _, skills in info.values()]
+        self._slot_agent = list(agent_of.values())
+        self._slot_skills = list(map(skills_of.__getitem__, heads))
         agent_slots: dict[str, list[int]] = {}
         for slot, agent in enumerate(self._slot_agent):
             slots = agent_slots.get(agent)
@@ -360,7 +364,7 @@ class AgentReport:
                 slots.append(slot)
         self._agent_slots = agent_slots
         stems = list(map(add, heads, repeat("|", len(heads))))
-        texts_now = list(times.values())
+        texts_now = list(map(time_of.__getitem__, heads))
         for step in (self._refresh, self._refresh - 1, self._refresh + 1):
             # The usual step in a small table (one lookup per row, cache-friendly), the
             # others in a second one for the few rows the first misses.
