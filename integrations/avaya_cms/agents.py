@@ -17,7 +17,7 @@ from typing import Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
 
-from .values import seconds
+from .values import seconds, time_text
 
 ErrorSink = Callable[[str, str], None]
 
@@ -102,13 +102,7 @@ def _later(text: str, step: int) -> str:
         return "\n"
     if type(value) is not int:
         return text  # blank (None) or stars (OVERFLOW): still so a run later
-    secs = max(0, value + step)
-    if secs < 60:
-        out = f":{secs:02d}"
-    elif secs < 3600:
-        out = f"{secs // 60}:{secs % 60:02d}"
-    else:
-        out = f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+    out = time_text(max(0, value + step))
     return out.rjust(len(text)) if text[:1] == " " else out
 
 

@@ -12,6 +12,8 @@ import argparse
 import random
 from typing import Any
 
+from .values import time_text
+
 MODE = "connect"
 LAYOUTS = ("tvi1", "agent_tv", "cvdn")
 DEFAULT_INTERVAL = 3.0
@@ -51,15 +53,6 @@ _VDN_NAMES = ("Sales", "Support", "Billing", "Renewals", "Priority", "Spanish", 
 TVI1_WIDTHS = (3, 4, 4, 5, 3, 1, 5, 3, 5, 5, 3, 3, 3, 3, 3, 3, 5, 5, 5, 3, 3, 4, 4)
 CVDN_WIDTHS = (5, 20, 4, 5, 5, 3, 5, 4, 5, 4)
 AGENT_WIDTHS = (6, 20, 6, 7, 3, 3, 2, 8)  # LOGID NAME EXTN STATE DIRECTION SPLIT AUXREASON TIME
-
-
-def clock(secs: int) -> str:
-    """CMS time text: `:18`, `1:42`, `1:02:03` (minutes blank when zero)."""
-    if secs < 60:
-        return f":{secs:02d}"
-    if secs < 3600:
-        return f"{secs // 60}:{secs % 60:02d}"
-    return f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
 
 
 def _rate(text: str) -> float:
@@ -145,7 +138,7 @@ class _Traffic:
 
 
 def _avg(total: int, calls: int) -> str:
-    return clock(round(total / calls)) if calls else ""
+    return time_text(round(total / calls)) if calls else ""
 
 
 class CmsReportProducer:
@@ -278,11 +271,11 @@ class CmsReportProducer:
                 slots[slot] += 1
             traffic.step(self.calls_rng, slots[0] + slots[1], self.secs)
             t = traffic
-            ewt = clock(t.oldest + 15) if t.waiting else ""
+            ewt = time_text(t.oldest + 15) if t.waiting else ""
             sl = str(100 * t.acceptable // t.offered) if t.offered else ""
             values = (
                 str(s + 1), str(t.waiting), str(slots[0]), _avg(t.answer_time, t.answered),
-                str(t.abandoned), "1", clock(t.oldest), str(t.answered),
+                str(t.abandoned), "1", time_text(t.oldest), str(t.answered),
                 _avg(t.talk_time, t.answered), _avg(t.abandon_time, t.abandoned),
                 *map(str, slots[1:]), str(sum(slots)), "", ewt, "", "0", sl, "20", str(t.offered),
             )  # fmt: skip
@@ -295,7 +288,7 @@ class CmsReportProducer:
             t.step(self.calls_rng, self.calls_rng.randint(0, 5), self.secs)
             active = t.waiting + self.calls_rng.randint(0, 9)
             values = (
-                str(5001 + v), self.vdn_names[v], str(t.waiting), clock(t.oldest),
+                str(5001 + v), self.vdn_names[v], str(t.waiting), time_text(t.oldest),
                 _avg(t.answer_time, t.answered), str(t.abandoned),
                 _avg(t.abandon_time, t.abandoned), str(t.answered),
                 _avg(t.talk_time, t.answered), str(active),
@@ -306,7 +299,7 @@ class CmsReportProducer:
     def _time(self, secs: int) -> str:
         text = self._clock.get(secs)
         if text is None:
-            text = clock(secs)
+            text = time_text(secs)
             if len(text) > 8:
                 text = "********"
             if self.style == "padded":

@@ -49,6 +49,16 @@ def seconds(text: str) -> Figure:
     return total
 
 
+def time_text(secs: int) -> str:
+    """Seconds as CMS writes a time: `:18`, `1:42`, `1:02:03` (minutes blank when zero); what
+    seconds() reads back."""
+    if secs < 60:
+        return f":{secs:02d}"
+    if secs < 3600:
+        return f"{secs // 60}:{secs % 60:02d}"
+    return f"{secs // 3600}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+
+
 def percent(text: str) -> Figure:
     t = text.strip()
     if not t:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from integrations.avaya_cms import make_decoder
-from integrations.avaya_cms.simulator import clock
+from integrations.avaya_cms.values import time_text
 from integrations.base import OVERFLOW, Batch, Decoder
 
 LAYOUTS: list[tuple[str, dict[str, Any]]] = [
@@ -82,7 +82,7 @@ def wire(value: object, time: bool, width: int) -> str:
     elif value == OVERFLOW:
         text = "*" * max(width, 3)
     else:
-        text = clock(value) if time else str(value)  # type: ignore[arg-type]
+        text = time_text(value) if time else str(value)  # type: ignore[arg-type]
     return text.rjust(width)
 
 
