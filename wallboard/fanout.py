@@ -225,19 +225,7 @@ async def _add(entry: GroupChannel, channel: str) -> None:
 
 async def _fan_out(entry: GroupChannel, event: Event) -> None:
     """Deliver one event to a snapshot of the group's displays (one may leave meanwhile)."""
-    members = tuple(entry.members)
-    if event.get("type") == TEXT_EVENT:
-        text = event["text"]
-        for member in members:
-            if member.held is not None:
-                member.held.append(event)
-            elif not member.gone:
-                try:
-                    await member.consumer.send(text_data=text)
-                except Exception:
-                    log.exception("cannot send a %s update to a display", entry.name)
-        return
-    for member in members:
+    for member in tuple(entry.members):
         if member.held is not None:
             member.held.append(event)
         elif not member.gone:
