@@ -33,9 +33,21 @@ from wallboard.tiles import (
     AgentRouter,
     BoardRuntime,
     TileRuntime,
-    agent_grid_delta,
     queue_kpi,
 )
+
+
+def agent_grid_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The reference update of an agent grid: the agents that changed or left since `old`,
+    found by comparing the whole values (the tiles derive the same from what changed)."""
+    before = {a["id"]: a for a in old["agents"]}
+    after = {a["id"]: a for a in new["agents"]}
+    delta = {k: v for k, v in new.items() if k != "agents"}
+    delta["delta"] = True
+    delta["upsert"] = [a for agent_id, a in after.items() if before.get(agent_id) != a]
+    delta["remove"] = [agent_id for agent_id in before if agent_id not in after]
+    return delta
+
 
 A, B = 1, 2  # source ids; their agent IDs do not overlap (1000s and 2000s)
 STATES = [AVAILABLE, ON_CALL, WRAP_UP, NOT_READY, RINGING, OTHER, LOGGED_OUT]

@@ -723,20 +723,6 @@ class AgentRouter:
         return touched
 
 
-def agent_grid_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The agents of an agent grid that changed or left since `old`; the display merges them
-    by id and sorts as the server does (name, then id). A tenth of the bytes of the whole tile
-    when a tenth of the agents changed, for every display of the board. (The reference: an
-    agent grid derives the same from what changed, without comparing whole values.)"""
-    before = {a["id"]: a for a in old["agents"]}
-    after = {a["id"]: a for a in new["agents"]}
-    delta = {k: v for k, v in new.items() if k != "agents"}
-    delta["delta"] = True
-    delta["upsert"] = [a for agent_id, a in after.items() if before.get(agent_id) != a]
-    delta["remove"] = [agent_id for agent_id in before if agent_id not in after]
-    return delta
-
-
 def _queue_order(key: Key) -> tuple[Any, ...]:
     number = key[2]
     return (key[0], key[1], int(number) if number.isdigit() else 0, number)
