@@ -214,12 +214,12 @@ class LiveState:
     def _mark_missing(self, batch: Batch, changes: Changes) -> None:
         seen_queues = {(q.kind, q.number) for q in batch.queues}
         listed, departed = batch.listed, batch.departed
-        seen_agents = {a.agent_id for a in batch.agents} if listed is None else listed
-        missing = self.missing
         if departed is not None:  # the decoder has told who left: no need to look
             for agent_id in departed & self.agents.keys():
                 self._drop_agent(agent_id, changes)
             return
+        seen_agents = {a.agent_id for a in batch.agents} if listed is None else listed
+        missing = self.missing
         # A report carries queues or agents; absence only counts for the kind it carries.
         if batch.queues or not (batch.agents or listed):
             kinds = {q.kind for q in batch.queues}

@@ -71,7 +71,7 @@ class SourceWorker:
         info = self.module.VENDOR
         self.live = LiveState(info.missing_batches_before_gone, store.day_of)
         self.intervals = IntervalAccounting(time.time())
-        self._unobserved: list[tuple[Changes, float]] = []  # published, not yet accounted
+        self._unobserved: list[Changes] = []  # published, not yet accounted
         self._intervals_written = time.monotonic()
         self.options: dict[str, Any] = json.loads(config.options_json)
         self.targets: dict[int, PassThroughTarget] = {}
@@ -309,14 +309,14 @@ class SourceWorker:
         """Account the batches published since last time in the interval rows (after their
         publish, not before it: nobody is waiting for these)."""
         observed, self._unobserved = self._unobserved, []
-        for changes, at in observed:
-            self.intervals.observe(changes, at)
+        for changes in observed:
+            self.intervals.observe(changes, changes.at)
 
     def _changed(self, changes: Changes) -> None:
         """Publish at once (displays need not wait for the database), then persist."""
         if self.publisher is not None:
             self._background(self.publisher.changed(self, changes))
-        self._unobserved.append((changes, changes.at))
+        self._unobserved.append(changes)
         self.pending.merge(changes)
         self._pending_event.set()
 
