@@ -274,8 +274,7 @@ class AgentReport:
         fresh = []
         for i, info in zip(unmatched, infos, strict=True):
             if info is not None:  # a bad row is as if absent (and parsed again next run)
-                line = lines[i]
-                head = line[: line.rfind("|")] if line[-1:] != "|" else _head(line)
+                head = _head(lines[i])
                 slot = slot_of.get(head)
                 if slot is not None:  # the same row, its time in state off: parsed again
                     seen[slot] = 1
