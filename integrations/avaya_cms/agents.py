@@ -136,6 +136,26 @@ def validate(options: dict[str, Any]) -> list[str]:
     return problems
 
 
+class _Run:
+    """A report run as far as it has arrived: its rows taken so far, and what they showed."""
+
+    __slots__ = ("bad", "found", "fresh", "held", "lines", "none", "parsed", "seen", "taken")
+
+    def __init__(self, lines: list[str], none: int) -> None:
+        self.lines = lines  # the decoder's list of the run's rows; it grows as they arrive
+        self.taken = 0  # rows looked at
+        self.none = none  # the slot number that means "not a row of the last run"
+        self.found: list[int] = []  # per row taken: the last run's slot it is, or none
+        self.seen = bytearray(none + 1)  # the last run's rows found again, or parsed again
+        self.parsed: dict[str, AgentRow] = {}  # agents of the rows not found
+        self.fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []  # their heads, info
+        self.bad = 0
+        self.held: list[tuple[str, str]] = []  # errors in the rows taken before the run ended
+
+    def hold(self, reason: str, line: str) -> None:
+        self.held.append((reason, line))
+
+
 class AgentReport:
     """Parses agent_tv rows for one source's column and state maps (validated beforehand)."""
 
@@ -162,7 +182,7 @@ class AgentReport:
         # Between two runs most rows differ only in TIME_IN_STATE. When that is the last
         # column, only the rows that changed in more than that are parsed and handed on.
         self._reuse = bool(names) and names[-1] == "TIME_IN_STATE"
-        # For the changed-rows path (see _parse_changes). prepare() numbers the last run's
+        # For the changed-rows path (see _finish). prepare() numbers the last run's
         # distinct good rows (slots): each one's head (the row without TIME_IN_STATE), agent
         # and skills, and the texts each would have next run if only its time moved on.
         self._last: list[str] = []
@@ -177,6 +197,7 @@ class AgentReport:
         # What the last run found: each row's slot (or len(slots)), the new rows' heads.
         self._found: list[int] = []
         self._fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []
+        self._run: _Run | None = None  # the run arriving
         self._later: dict[int, dict[str, str]] = {}
         self._ran_at = 0.0
         self._refresh = 3
@@ -224,38 +245,49 @@ class AgentReport:
     def forget(self) -> None:
         """Report every row of the next run as changed (ingest's rows no longer match ours)."""
         self._last, self._prepared = [], None
-        self._found, self._fresh = [], []
+        self._found, self._fresh, self._run = [], [], None
         self._current.clear()
         self.prepare()
 
     def parse(self, lines: list[str], error: ErrorSink) -> Batch:
         if self._reuse:
-            return self._parse_changes(lines, error)
+            run = self._run_for(lines)
+            for reason, line in run.held:  # the early rows' errors, now that the run ended
+                error(reason, line)
+            self._take(run, lines, error)
+            self._run = None
+            return self._finish(run, error)
         agents, bad = self._parse_lines(lines, error, None)
         return Batch(agents=list(agents.values()), snapshot=True, records=len(lines) - bad)
 
-    def _parse_changes(self, lines: list[str], error: ErrorSink) -> Batch:
-        """The agents whose rows changed since the last run, found with one lookup per row.
+    def early(self, lines: list[str], error: ErrorSink) -> None:
+        """The rows of a run still arriving (`lines` grows between calls; the same list comes
+        to parse() when the run ends): look them up now, so that when the last byte comes
+        only the rows after these are left to do, and the run's end. Their errors are told
+        when the run ends, as if its rows had all come at once (a run never ended has none)."""
+        if self._reuse:
+            run = self._run_for(lines)
+            self._take(run, lines, run.hold)
 
-        Between runs an agent's row changes only in TIME_IN_STATE, by about the refresh, unless
-        something happened. prepare() (between runs) writes down, for every row of the last
-        run, the texts it would have next run if nothing happened (time in state on by the
-        usual gap between runs, give or take a second). A row found among them is the same
-        stint of the same agent: nothing about it is parsed. The others (changed rows, new
-        ones, a time in state that restarted or jumped) are parsed, and the agents of last
-        run's rows not found again are looked at. The whole-run steps (the lookups, marking
-        the rows found, finding those not) are loops in C; the Python loops here run over
-        what changed. What the next run needs is worked out by prepare(), after the publish.
-        """
-        if self._prepared is not self._last:
-            self.prepare()
-        self._ran_at, ran_at = self.clock(), self._ran_at
-        if ran_at:  # the usual gap: one late run must not throw the next prediction off
-            self._gaps.append(max(1, round(self._ran_at - ran_at)))
-            self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
-        n = len(lines)
-        slot_of, slot_agent, slot_skills = self._slot_of, self._slot_agent, self._slot_skills
-        none = len(self._slots)  # "not found"
+    def _run_for(self, lines: list[str]) -> _Run:
+        run = self._run
+        if run is None or run.lines is not lines or len(lines) < run.taken:
+            if self._prepared is not self._last:
+                self.prepare()
+            run = self._run = _Run(lines, len(self._slots))
+        return run
+
+    def _take(self, run: _Run, lines: list[str], error: ErrorSink) -> None:
+        """Look up the rows of `lines` not taken yet among the predictions (see _finish); parse
+        the ones not found, and mark the last run's rows seen again."""
+        start, end = run.taken, len(lines)
+        if start == end:
+            return
+        run.taken = end
+        if start:
+            lines = lines[start:]
+        n = end - start
+        none = run.none  # "not found"
         found = list(map(self._predicted.get, lines, repeat(none, n)))
         unmatched = _where(found, none)
         if unmatched:  # a second off, as when a run comes a little early or late
@@ -267,11 +299,15 @@ class AgentReport:
                 else:
                     found[i] = slot
             unmatched = still
-        infos: list[tuple[str, tuple[str, ...]] | None] = []
-        parsed, bad = self._parse_lines([lines[i] for i in unmatched], error, infos)
-        seen = bytearray(none + 1)  # the last run's rows here again, found or parsed again
+        seen = run.seen  # the last run's rows here again, found or parsed again
         deque(map(seen.__setitem__, found, repeat(1, n)), maxlen=0)  # a loop in C
-        fresh = []
+        run.found += found
+        if not unmatched:
+            return
+        infos: list[tuple[str, tuple[str, ...]] | None] = []
+        _, bad = self._parse_lines([lines[i] for i in unmatched], error, infos, run.parsed)
+        run.bad += bad
+        slot_of, fresh = self._slot_of, run.fresh
         for i, info in zip(unmatched, infos, strict=True):
             if info is not None:  # a bad row is as if absent (and parsed again next run)
                 head = _head(lines[i])
@@ -279,19 +315,46 @@ class AgentReport:
                 if slot is not None:  # the same row, its time in state off: parsed again
                     seen[slot] = 1
                 fresh.append((head, info))
+
+    def _finish(self, run: _Run, error: ErrorSink) -> Batch:
+        """The agents whose rows changed since the last run, found with one lookup per row.
+
+        Between runs an agent's row changes only in TIME_IN_STATE, by about the refresh, unless
+        something happened. prepare() (between runs) writes down, for every row of the last
+        run, the texts it would have next run if nothing happened (time in state on by the
+        usual gap between runs, give or take a second). A row found among them is the same
+        stint of the same agent: nothing about it is parsed. The others (changed rows, new
+        ones, a time in state that restarted or jumped) are parsed, and the agents of last
+        run's rows not found again are looked at. The whole-run steps (the lookups, marking
+        the rows found, finding those not) are loops in C, done by _take as the rows arrive;
+        the Python loops run over what changed. What the next run needs is worked out by
+        prepare(), after the publish.
+        """
+        self._ran_at, ran_at = self.clock(), self._ran_at
+        if ran_at:  # the usual gap: one late run must not throw the next prediction off
+            self._gaps.append(max(1, round(self._ran_at - ran_at)))
+            self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
+        parsed, seen, none = run.parsed, run.seen, run.none
+        slot_agent, slot_skills = self._slot_agent, self._slot_skills
         touched = dict.fromkeys(parsed)  # in report order; then agents that lost a row
         gone = seen.find(0, 0, none)
         while gone >= 0:  # each found by a scan in C
             touched[slot_agent[gone]] = None
             gone = seen.find(0, gone + 1, none)
-        current, agent_slots = self._current, self._agent_slots
+        current, slots_of, get = self._current, self._agent_slots.get, parsed.get
         changed: list[AgentRow] = []
         departed: set[str] = set()
         for agent_id in touched:
-            row = parsed.get(agent_id)
-            old = agent_slots.get(agent_id)
-            # Usually none kept: an agent's rows all change together (its state is in each).
-            kept = [slot for slot in old if seen[slot]] if old else old
+            row = get(agent_id)
+            old = slots_of(agent_id)
+            # The last run's rows of the agent here again. Usually none: an agent's rows all
+            # change together (its state is in each), and most agents have one.
+            if old is None:
+                kept = None
+            elif len(old) == 1:
+                kept = old if seen[old[0]] else None
+            else:
+                kept = [slot for slot in old if seen[slot]]
             if kept:
                 skills = tuple(dict.fromkeys(s for slot in kept for s in slot_skills[slot]))
                 if row is None:  # only a split left the report: same row, fewer skills
@@ -307,9 +370,9 @@ class AgentReport:
                 continue
             current[agent_id] = row
             changed.append(row)
-        first, self._last = not self._last, lines
-        self._found, self._fresh = found, fresh
-        batch = Batch(agents=changed, snapshot=True, records=n - bad)
+        first, self._last = not self._last, run.lines
+        self._found, self._fresh = run.found, run.fresh
+        batch = Batch(agents=changed, snapshot=True, records=len(run.lines) - run.bad)
         if first:  # ingest may hold agents from before (a restart): tell it all that is here
             batch.listed = frozenset(current)
         else:
@@ -385,10 +448,13 @@ class AgentReport:
         lines: list[str],
         error: ErrorSink,
         infos: list[tuple[str, tuple[str, ...]] | None] | None,
+        agents: dict[str, AgentRow] | None = None,
     ) -> tuple[dict[str, AgentRow], int]:
-        """Full parse, rows of one LOGID merged. `infos` (if given) gets, per line, its
-        (LOGID, skills) or None for a bad line."""
-        agents: dict[str, AgentRow] = {}
+        """Full parse, rows of one LOGID merged (into `agents`, if given: rows of one run
+        parsed a few at a time). `infos` (if given) gets, per line, its (LOGID, skills) or
+        None for a bad line."""
+        if agents is None:
+            agents = {}
         width, pad, get = self.width, self._pad, self._get
         trailing = width + 1
         times, words, splits, missing = self._times, self._words, self._splits, _MISSING

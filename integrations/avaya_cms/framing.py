@@ -37,9 +37,13 @@ class RtsDecoder(Decoder):
         parse_rows: ParseRows,
         forget: Callable[[], None] | None = None,
         idle: Callable[[], None] | None = None,
+        early: Callable[[list[str], Callable[[str, str], None]], None] | None = None,
     ) -> None:
         super().__init__()
         self._parse_rows = parse_rows
+        # Given the rows of a run still arriving (the list that goes to parse_rows at its F3,
+        # grown since the last call), so a report can work on them before the last byte.
+        self._early = early
         self._forget = forget
         self._idle = idle
         self._tail = b""
@@ -81,6 +85,9 @@ class RtsDecoder(Decoder):
         if len(self._rows) > MAX_BATCH_ROWS:
             self._overfull = True
             self._rows.clear()
+        elif self._early is not None and self._rows and not batches:
+            # Not in the read that closed a run: its publish must not wait for the next one.
+            self._early(self._rows, self.error)
         return batches
 
     def forget(self) -> None:

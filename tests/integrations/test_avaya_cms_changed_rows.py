@@ -26,6 +26,17 @@ def decode(decoder: Decoder, data: bytes) -> Batch:
     return batch
 
 
+def decode_in_reads(decoder: Decoder, data: bytes, rng: random.Random) -> Batch:
+    """A run as the socket may hand it over: in a few reads cut anywhere (the decoder looks
+    rows up as they arrive)."""
+    cuts = sorted(rng.sample(range(len(data)), min(len(data), rng.randint(0, 6))))
+    batches = []
+    for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
+        batches += decoder.feed(data[start:end])
+    (batch,) = batches
+    return batch
+
+
 class Clocked:
     """An agent_tv decoder whose clock the test moves, as runs come every few seconds."""
 
@@ -130,6 +141,20 @@ def test_a_bad_row_is_reported_every_run_and_its_agent_leaves_the_report() -> No
     assert len(decoder.errors) == 1
 
 
+def test_rows_looked_up_while_a_run_arrives_give_the_same_batch_and_errors() -> None:
+    broken = AGED.replace(b"   :15", b"  x:yy")
+    whole, reads = Clocked(), Clocked()
+    for feed in (whole, reads):
+        feed.run(RUN_1)
+        feed.decoder.errors.clear()
+    expected = whole.run(broken)
+    reads.now += 3
+    cut = broken.index(b"F3")
+    assert reads.decoder.feed(broken[:cut]) == [] and reads.decoder.errors == []  # held back
+    (batch,) = reads.decoder.feed(broken[cut:])
+    assert batch == expected and reads.decoder.errors == whole.decoder.errors
+
+
 def test_after_forget_the_next_run_hands_on_every_agent_again() -> None:
     decoder = make_decoder("agent_tv", {})
     decode(decoder, RUN_1)
@@ -180,7 +205,7 @@ def test_live_state_from_changed_rows_equals_live_state_from_full_runs(seed: int
         rng.shuffle(listed)
         data = _report(agents, listed)
         feed.now = now  # the decoder's clock is ingest's
-        bulk.apply(decode(feed.decoder, data), now)
+        bulk.apply(decode_in_reads(feed.decoder, data, rng), now)
         full_decoder.forget()  # a full parse every run
         full.apply(decode(full_decoder, data), now)
         assert bulk.agents.keys() == full.agents.keys()
