@@ -97,6 +97,8 @@ class SourceWorker:
         self._connection: asyncio.Task[Any] | None = None
         self._decoder: Decoder | None = None  # the current connection's
         self._idle_call: asyncio.TimerHandle | None = None
+        self._batch_seen = 0.0  # time.monotonic() of the last batch
+        self._tick_waited = False
         self._server: asyncio.Server | None = None
         self.restored = False
 
@@ -291,6 +293,7 @@ class SourceWorker:
         self.batches += 1
         self.records += batch.records or len(batch.queues) + len(batch.agents)
         self.last_data_at = now
+        self._batch_seen = time.monotonic()
         if not self.queue_range.everything:
             queue_range = self.queue_range
             batch.queues = [q for q in batch.queues if q.number in queue_range]
@@ -413,23 +416,14 @@ class SourceWorker:
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            collect_when_idle()
             decoder = self._decoder
             if decoder is not None:
                 for batch in decoder.flush(time.monotonic()):
                     self.process(batch)
                 if decoder.errors:
                     self._count_errors(decoder)
-            self._observe()  # in order: what came before the boundary counts before it
-            boundary = self.intervals.tick(time.time())
-            # Normally written after a batch's own write (see _persist_loop); this is for a
-            # boundary, or a feed gone quiet.
-            quiet = time.monotonic() - self._intervals_written > 3 * INTERVAL_WRITE_SECONDS
-            if boundary or quiet:
-                try:
-                    await self._write_intervals()
-                except (DatabaseError, InterfaceError) as exc:
-                    self.last_error = f"database: {exc}"  # kept in memory; retried next time
+            if self._intervals_may_tick():
+                await self._tick_intervals()
             window = 3 * max(1, self.config.refresh_seconds)
             stale = self.last_data_at is None or time.time() - self.last_data_at > window
             if stale != self.stale:
@@ -439,6 +433,31 @@ class SourceWorker:
                 else:
                     log.info("source %s: recovered", self.name)
                 self._status_changed()
+
+    def _intervals_may_tick(self) -> bool:
+        """Right after a batch its publish is under way (in one process, its displays' copies
+        too): the interval work, tens of ms for a large report, would cut in between two
+        boards' sends. It waits a tick then, but not two in a row, so a feed that never
+        pauses (events) still has its intervals ticked."""
+        busy = time.monotonic() - self._batch_seen < PERSIST_AFTER_SECONDS or self._spawned
+        if busy and not self._tick_waited:
+            self._tick_waited = True
+            return False
+        self._tick_waited = False
+        return True
+
+    async def _tick_intervals(self) -> None:
+        collect_when_idle()
+        self._observe()  # in order: what came before the boundary counts before it
+        boundary = self.intervals.tick(time.time())
+        # Normally written after a batch's own write (see _persist_loop); this is for a
+        # boundary, or a feed gone quiet.
+        quiet = time.monotonic() - self._intervals_written > 3 * INTERVAL_WRITE_SECONDS
+        if boundary or quiet:
+            try:
+                await self._write_intervals()
+            except (DatabaseError, InterfaceError) as exc:
+                self.last_error = f"database: {exc}"  # kept in memory; retried next time
 
     def _status_changed(self) -> None:
         if self.publisher is not None:

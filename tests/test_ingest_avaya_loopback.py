@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from integrations.avaya_cms import simulator
+from integrations.avaya_cms import make_decoder, simulator
 from integrations.simnet import send_as_client
 from tests.conftest import send_bytes, wait_for
 from wallboard.models import Agent, Queue, Source, SourceHealth
@@ -210,3 +210,19 @@ async def test_the_simulator_feeds_runingest_with_consistent_figures(
         ]
         assert q.agents_staffed == sum(parts)
     await wait_for(lambda: runner.workers[source.pk].batches == 3, what="three batches")
+
+
+async def test_interval_work_waits_a_tick_after_a_batch_but_never_two_in_a_row(
+    make_source: Any, runner: Any
+) -> None:
+    source = await sync_to_async(make_source)()
+    worker = await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
+    report = simulator.make_producer({"layout": "tvi1", "skills": 3}).next_chunk()
+    (batch,) = make_decoder("tvi1", {}).feed(report)
+    worker.process(batch)
+    # Its publish is under way: the interval accounting would cut in between boards' sends.
+    assert worker._intervals_may_tick() is False
+    assert worker._intervals_may_tick() is True  # a feed that never pauses still ticks
+    worker._batch_seen -= 1.0  # a second later, nothing is under way
+    await asyncio.sleep(0.05)
+    assert worker._intervals_may_tick() is True
