@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,18 @@ async def test_a_display_that_saw_a_gap_asks_and_gets_a_fresh_snapshot(
     assert again["seq"] >= first["seq"] and again["values"] == first["values"]
     big_number = str(first["board"]["tiles"][0]["id"])
     assert again["values"][big_number]["kpis"]["calls_waiting"]["v"] == 4
+    await ws.disconnect()
+
+
+async def test_a_display_that_pings_gets_a_pong_with_the_server_time(make_source: Any) -> None:
+    _, board = await setup(make_source)
+    ws = socket(board, board.display_key)
+    assert (await ws.connect())[0]
+    await ws.receive_json_from(timeout=5)  # the snapshot
+    before = time.time() * 1000
+    await ws.send_json_to({"type": "ping"})
+    pong = await _next(ws, "pong")
+    assert before - 1000 <= pong["server_time"] <= time.time() * 1000 + 1000
     await ws.disconnect()
 
 

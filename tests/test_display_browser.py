@@ -178,6 +178,45 @@ def test_a_mitel_group_on_a_board_changes_when_the_pbx_changes_it(
     pbx.close()
 
 
+def test_a_display_whose_link_goes_silent_drops_it_and_reconnects(
+    product: Product, chromium: Any
+) -> None:
+    """A network drop can leave a half-open connection that never closes: the display hears
+    nothing, not even its pings' pongs, and must not show the last figures as live."""
+    product.configure(avaya_config(free_port()))
+    product.start()
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.add_init_script("window.WALLBOARD_HEARTBEAT = { every: 300, silent: 2000 };")
+    links: list[dict[str, Any]] = []
+
+    def route(ws: Any) -> None:  # between the page and the server: the first link goes deaf
+        server = ws.connect_to_server()
+        link = {"pings": 0, "deaf": not links}
+        links.append(link)
+
+        def up(message: Any) -> None:
+            link["pings"] += '"ping"' in str(message)
+            server.send(message)
+
+        def down(message: Any) -> None:
+            if not (link["deaf"] and link["pings"] >= 2):
+                ws.send(message)
+
+        ws.on_message(up)
+        server.on_message(down)
+
+    page.route_web_socket("**/ws/boards/**", route)
+    page.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    page.wait_for_selector('body[data-connection="reconnecting"]', timeout=15000)
+    assert links[0]["pings"] >= 2  # the server answered pings until the link went deaf
+    assert "not live" in page.inner_text("#wb-banner")
+    screenshot(page, "display-silent-link")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    assert len(links) == 2
+    page.close()
+
+
 def test_a_wrong_display_key_opens_nothing(product: Product, chromium: Any) -> None:
     product.configure(avaya_config(free_port()))
     product.start()

@@ -3,7 +3,8 @@
 On connect: access check (a staff session, the board's display key, or the key of a rotation
 that plays the board), join the board's group, send a `snapshot`. Then forward the publisher's
 `update` and `status` messages as they come; a client that sees a gap in `seq` sends
-{"type": "resync"} and gets a fresh snapshot.
+{"type": "resync"} and gets a fresh snapshot. A display sends {"type": "ping"} now and then and
+gets {"type": "pong"}: a link it hears nothing on, not even that, is dead though never closed.
 
 A display joins its board's group through the process's fan-out hub (wallboard.fanout), not
 with a channel of its own: the group then holds one channel per process, whatever the number of
@@ -13,6 +14,7 @@ screens, and the hub calls the handlers below for every local display.
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -117,8 +119,11 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
                 await membership.release()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "resync":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "resync":
             await self._send_snapshot()
+        elif kind == "ping":  # the display checks the link is alive, even with a quiet feed
+            await self.send_json({"type": "pong", "server_time": int(time.time() * 1000)})
 
     # -- events from the publisher and the admin, delivered by the fan-out hub -----------
     async def board_update(self, event: dict[str, Any]) -> None:

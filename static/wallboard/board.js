@@ -25,6 +25,11 @@
   };
   const RANK = { alarm: 2, warning: 1 };
   const OFFLINE_AFTER_MS = 30000; // "reconnecting" turns to "offline" after this long down
+  // A display pings every `every` ms; a link on which nothing at all is heard for `silent` ms
+  // (not even the pong) is dead though no close came: a half-open TCP connection after a
+  // network drop shows the last figures for ever otherwise. Tests shorten both through
+  // window.WALLBOARD_HEARTBEAT.
+  const HEARTBEAT = { every: 20000, silent: 45000, ...(window.WALLBOARD_HEARTBEAT || {}) };
 
   const body = document.body;
   const $ = (id) => document.getElementById(id);
@@ -485,7 +490,7 @@
   }
 
   // ---- connection ------------------------------------------------------------------------
-  const conn = { ws: null, attempt: 0, downSince: null, timer: null, state: 'reconnecting', slug: cfg.slug };
+  const conn = { ws: null, attempt: 0, downSince: null, timer: null, state: 'reconnecting', slug: cfg.slug, heardAt: 0, pingedAt: 0 };
   const CONN_TEXT = { live: 'live', reconnecting: 'reconnecting…', offline: 'offline', revoked: 'key revoked' };
 
   function setConnection(state) {
@@ -511,9 +516,29 @@
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const ws = new WebSocket(`${proto}://${location.host}/ws/boards/${encodeURIComponent(slug)}/?${q}`);
     conn.ws = ws;
-    ws.onmessage = (e) => { let m; try { m = JSON.parse(e.data); } catch { return; } onMessage(m); };
+    conn.heardAt = conn.pingedAt = Date.now();
+    ws.onmessage = (e) => {
+      conn.heardAt = Date.now();
+      let m; try { m = JSON.parse(e.data); } catch { return; }
+      onMessage(m);
+    };
     ws.onclose = (e) => { if (conn.ws === ws) onClose(e.code); };
   }
+
+  // The heartbeat: ping now and then; a link silent for too long is dropped and reconnected.
+  function watchLink() {
+    const ws = conn.ws, at = Date.now();
+    if (!ws) return;
+    if (at - conn.heardAt > HEARTBEAT.silent) {
+      ws.onclose = ws.onmessage = ws.onerror = null;
+      try { ws.close(4000); } catch { /* already closed */ }
+      onClose(1006);
+    } else if (ws.readyState === 1 && at - conn.pingedAt >= HEARTBEAT.every) {
+      conn.pingedAt = at;
+      send({ type: 'ping' });
+    }
+  }
+  setInterval(watchLink, Math.min(1000, HEARTBEAT.every / 2));
 
   function onClose(code) {
     conn.ws = null;
