@@ -23,3 +23,16 @@ def test_a_listen_address_this_server_does_not_have_is_a_start_up_warning() -> N
 def test_a_local_listen_address_passes(make_source: Any) -> None:
     make_source(listen="127.0.0.1:7001")
     assert not [m for m in run_checks() if m.id.startswith("wallboard.")]
+
+
+@pytest.mark.django_db
+def test_an_agent_report_without_its_c_speedup_is_a_start_up_warning(
+    make_source: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from integrations.avaya_cms import agents
+
+    make_source(name="cms-skills", listen="127.0.0.1:7001")
+    make_source(name="cms-agents", layout="agent_tv", listen="127.0.0.1:7002")
+    monkeypatch.setattr(agents, "Lookup", None)
+    messages = [m for m in run_checks() if m.id == "wallboard.W003"]
+    assert len(messages) == 1 and "cms-agents" in messages[0].msg  # the skills report has none

@@ -8,6 +8,7 @@ rows of one LOGID within a report run are merged into one AgentRow (first row's 
 from __future__ import annotations
 
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,7 +18,13 @@ from typing import Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
 
+from .framing import MAX_LINE
 from .values import seconds, time_text
+
+try:  # the optional C speed-up of the row lookup (built by pip install when a compiler is there)
+    from ._speedups import Lookup
+except ImportError:  # the pure-Python path below does the same, slower
+    Lookup = None
 
 ErrorSink = Callable[[str, str], None]
 
@@ -145,7 +152,7 @@ class _Run:
         self.lines = lines  # the decoder's list of the run's rows; it grows as they arrive
         self.taken = 0  # rows looked at
         self.none = none  # the slot number that means "not a row of the last run"
-        self.found: list[int] = []  # per row taken: the last run's slot it is, or none
+        self.found = array("i")  # per row taken: the last run's slot it is, or none
         self.seen = bytearray(none + 1)  # the last run's rows found again, or parsed again
         self.parsed: dict[str, AgentRow] = {}  # agents of the rows not found
         self.fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []  # their heads, info
@@ -195,9 +202,13 @@ class AgentReport:
         self._slot_skills: list[tuple[str, ...]] = []
         self._agent_slots: dict[str, list[int]] = {}
         # What the last run found: each row's slot (or len(slots)), the new rows' heads.
-        self._found: list[int] = []
+        self._found: array[int] | list[int] = []
         self._fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []
         self._run: _Run | None = None  # the run arriving
+        # The C speed-up, if built: the predictions as tables it looks bytes up in.
+        self._speedups = Lookup if self._reuse else None
+        self._lookup: Any = None
+        self._lookup_near: Any = None
         self._later: dict[int, dict[str, str]] = {}
         self._ran_at = 0.0
         self._refresh = 3
@@ -269,6 +280,35 @@ class AgentReport:
             run = self._run_for(lines)
             self._take(run, lines, run.hold)
 
+    @property
+    def accelerated(self) -> bool:
+        """Whether scan() can take rows (the C speed-up is built and the report's last column
+        is TIME_IN_STATE)."""
+        return self._speedups is not None
+
+    def scan(self, lines: list[str], buf: bytes, end: int) -> int:
+        """Take the run's rows straight from the bytes read, up to `end` (a line feed): the C
+        speed-up looks each line's bytes up among the predictions and makes a str only of a
+        line that is not one (a line that is gets the prediction's own str). The rows go onto
+        `lines` (the decoder's list of the run's rows) as early() would have taken them.
+        Returns where the lines it did not take start (at a line that is not an F1 row, which
+        the framing then reads itself), or end + 1."""
+        if self._speedups is None:
+            return 0
+        run = self._run_for(lines)
+        if run.taken < len(lines):
+            self._take(run, lines, run.hold)
+        rows, found, unmatched, stop = self._lookup.scan(
+            buf, end, run.none, self._lookup_near, run.seen, MAX_LINE
+        )
+        if rows:
+            lines += rows
+            run.taken = len(lines)
+            run.found.frombytes(found)
+            if unmatched:
+                self._parse_unmatched(run, rows, unmatched, run.hold)
+        return int(stop)
+
     def _run_for(self, lines: list[str]) -> _Run:
         run = self._run
         if run is None or run.lines is not lines or len(lines) < run.taken:
@@ -301,9 +341,15 @@ class AgentReport:
             unmatched = still
         seen = run.seen  # the last run's rows here again, found or parsed again
         deque(map(seen.__setitem__, found, repeat(1, n)), maxlen=0)  # a loop in C
-        run.found += found
-        if not unmatched:
-            return
+        run.found.extend(found)
+        if unmatched:
+            self._parse_unmatched(run, lines, unmatched, error)
+
+    def _parse_unmatched(
+        self, run: _Run, lines: list[str], unmatched: list[int], error: ErrorSink
+    ) -> None:
+        """Parse the rows of `lines` at `unmatched` (found among no prediction)."""
+        seen = run.seen
         infos: list[tuple[str, tuple[str, ...]] | None] = []
         _, bad = self._parse_lines([lines[i] for i in unmatched], error, infos, run.parsed)
         run.bad += bad
@@ -434,6 +480,9 @@ class AgentReport:
             if trailing:
                 keys = map(add, keys, repeat("|", len(texts)))
             predicted.update(zip(keys, range(len(heads)), strict=True))
+        if self._speedups is not None:
+            self._lookup = self._speedups(self._predicted)
+            self._lookup_near = self._speedups(self._near)
 
     def _after(self, step: int) -> dict[str, str]:
         cache = self._later.get(step)

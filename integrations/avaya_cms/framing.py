@@ -38,12 +38,16 @@ class RtsDecoder(Decoder):
         forget: Callable[[], None] | None = None,
         idle: Callable[[], None] | None = None,
         early: Callable[[list[str], Callable[[str, str], None]], None] | None = None,
+        scan: Callable[[list[str], bytes, int], int] | None = None,
     ) -> None:
         super().__init__()
         self._parse_rows = parse_rows
         # Given the rows of a run still arriving (the list that goes to parse_rows at its F3,
         # grown since the last call), so a report can work on them before the last byte.
         self._early = early
+        # Given the run's rows so far, a read and the index of its last line feed: takes the
+        # F1 rows it starts with itself (onto the rows) and returns where the rest starts.
+        self._scan = scan
         self._forget = forget
         self._idle = idle
         self._tail = b""
@@ -68,7 +72,20 @@ class RtsDecoder(Decoder):
         if end < 0:
             return []
         batches: list[Batch] = []
-        text = _decode(buf[:end])
+        start = self._scan(self._rows, buf, end) if self._scan is not None else 0
+        if start <= end:
+            self._read(buf[start:end] if start else buf[:end], batches)
+        if len(self._rows) > MAX_BATCH_ROWS:
+            self._overfull = True
+            self._rows.clear()
+        elif self._early is not None and self._rows and not batches:
+            # Not in the read that closed a run: its publish must not wait for the next one.
+            self._early(self._rows, self.error)
+        return batches
+
+    def _read(self, data: bytes, batches: list[Batch]) -> None:
+        """Whole lines (without the last one's line feed)."""
+        text = _decode(data)
         lines = text.split("\n")
         # The usual read: data rows only, perhaps ending with the run's F3. Checked in bulk.
         last = lines[-1]
@@ -82,13 +99,6 @@ class RtsDecoder(Decoder):
                 self._close(batches)
         else:
             self._lines(lines, batches)
-        if len(self._rows) > MAX_BATCH_ROWS:
-            self._overfull = True
-            self._rows.clear()
-        elif self._early is not None and self._rows and not batches:
-            # Not in the read that closed a run: its publish must not wait for the next one.
-            self._early(self._rows, self.error)
-        return batches
 
     def forget(self) -> None:
         if self._forget is not None:

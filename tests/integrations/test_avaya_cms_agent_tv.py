@@ -10,6 +10,8 @@ import pytest
 from integrations.avaya_cms import make_decoder
 from integrations.base import OVERFLOW, AgentRow
 
+pytestmark = pytest.mark.usefixtures("agent_lookup")  # with the C speed-up and without
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "avaya_cms"
 EXAMPLE = (FIXTURES / "agent_tv_example.txt").read_bytes()
 WORK_MODES = (FIXTURES / "agent_tv_work_modes.txt").read_bytes()

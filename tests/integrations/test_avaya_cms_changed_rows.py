@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,8 @@ from ingest.live import LiveState
 from integrations.avaya_cms import make_decoder
 from integrations.avaya_cms.agents import _later
 from integrations.base import Batch, Decoder
+
+pytestmark = pytest.mark.usefixtures("agent_lookup")  # with the C speed-up and without
 
 RUN_1 = (
     b"F1| 10001|Ann Adams | 40001|AVAIL |   |  1|  |   :12\n"

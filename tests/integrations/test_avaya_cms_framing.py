@@ -9,6 +9,8 @@ import pytest
 from integrations.avaya_cms import framing, make_decoder
 from integrations.base import Batch, Decoder
 
+pytestmark = pytest.mark.usefixtures("agent_lookup")  # with the C speed-up and without
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "avaya_cms"
 TVI1 = (FIXTURES / "tvi1_example.txt").read_bytes()
 AGENTS = (FIXTURES / "agent_tv_example.txt").read_bytes()

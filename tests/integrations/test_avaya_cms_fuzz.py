@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from integrations.avaya_cms import make_decoder
 from integrations.avaya_cms.values import time_text
 from integrations.base import OVERFLOW, Batch, Decoder
+
+pytestmark = pytest.mark.usefixtures("agent_lookup")  # with the C speed-up and without
 
 LAYOUTS: list[tuple[str, dict[str, Any]]] = [
     ("tvi1", {}),

@@ -1,0 +1,77 @@
+"""The C speed-up of the agent report's row lookup decodes exactly as the pure-Python path."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from integrations.avaya_cms import agents, make_decoder
+from integrations.base import Batch, Decoder
+
+pytestmark = pytest.mark.skipif(agents.Lookup is None, reason="the C speed-up is not built")
+
+STATES = ["AVAIL", "ACD", "ACW", "AUX", "RING", "50"]
+ODD = [  # lines a CMS or the network may put among the rows
+    b"F1| 10003|Zo\xe9 Z\xfcrich | 40003|AVAIL |   |  1|  |   :07",  # Latin-1, not UTF-8
+    "F1| 10004|Zoë Zürich | 40004|ACW   |   |  2|  |  1:07".encode(),  # UTF-8
+    b"F1| 10005|Broken",  # too few fields
+    b"F1| 10006|Bad Time | 40006|AUX   |   |  1| 2|  x:yy",
+    b" F1| 10007|Padded Tag | 40007|AVAIL |   |  1|  |   :03",
+    b"F0|HEADER",
+    b"",
+    b"F1|" + b"x" * 5000,  # longer than a line may be
+]
+
+
+def _run(rng: random.Random, agents_now: dict[str, tuple[str, int, int]]) -> bytes:
+    lines = []
+    for agent_id, (state, split, tis) in agents_now.items():
+        if rng.random() < 0.9:  # some are not in this run
+            lines.append(
+                f"F1| {agent_id}|Agent {agent_id} | 4{agent_id}|{state:<6}|   |{split:3}|  |"
+                f"{tis // 60:4}:{tis % 60:02}".encode()
+            )
+    for odd in ODD:
+        if rng.random() < 0.3:
+            lines.insert(rng.randint(0, len(lines)), odd)
+    newline = b"\r\n" if rng.random() < 0.2 else b"\n"
+    return newline.join([*lines, b"F3|END_OF_RECORDS", b""])
+
+
+def _feed(decoder: Decoder, data: bytes, cuts: list[int]) -> tuple[list[Batch], list[object]]:
+    batches = []
+    for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
+        batches += decoder.feed(data[start:end])
+    errors = list(decoder.errors)
+    decoder.errors.clear()
+    return batches, errors
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_runs_decode_the_same_with_and_without_the_speedup(seed: int) -> None:
+    rng = random.Random(seed)
+    fast = make_decoder("agent_tv", {})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(agents, "Lookup", None)
+        slow = make_decoder("agent_tv", {})
+    assert fast._scan is not None and slow._scan is None  # type: ignore[attr-defined]
+    now = 1000.0
+    for decoder in (fast, slow):
+        decoder.clock = lambda: now
+    people = {str(10000 + i): (rng.choice(STATES), rng.randint(1, 4), 10) for i in range(30)}
+    for _ in range(8):
+        now += 3
+        for agent_id, (state, split, tis) in list(people.items()):
+            roll = rng.random()
+            new = (rng.choice(STATES), split, rng.randint(0, 2)) if roll < 0.2 else None
+            people[agent_id] = new or (state, split, tis + rng.choice((3, 3, 3, 2, 4, 7)))
+        data = _run(rng, people)
+        cuts = sorted(rng.sample(range(len(data)), min(len(data), rng.randint(0, 8))))
+        assert _feed(fast, data, cuts) == _feed(slow, data, cuts)
+        fast.idle()
+        if rng.random() < 0.7:  # the slow one sometimes prepares only when the next run comes
+            slow.idle()
