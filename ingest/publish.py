@@ -148,16 +148,22 @@ class BoardPublisher:
     async def _changed(self, worker: SourceWorker, changes: Changes) -> None:
         source_id = worker.config.id
         stale = self.stale_sources()
-        updates: list[tuple[BoardRuntime, dict[str, Any]]] = []
         agents = self.router.apply(source_id, changes)
+        sending: list[asyncio.Future[None]] = []
         for board in self.boards.values():
             touched = [t for t in board.tiles if t.apply(source_id, changes) or t in agents]
             if touched:
                 changed = board.recompute(stale, touched)
                 if changed:
                     board.seq += 1
-                    updates.append((board, changed))
-        await self._publish(updates)
+                    # Each board's update leaves as soon as it is worked out: the web
+                    # processes hand it to their displays while the next board is worked
+                    # out. Its order is kept: the next batch waits for these sends (the lock).
+                    sending.append(asyncio.ensure_future(self._send_update(board, changed)))
+                    await asyncio.sleep(0)  # let it start
+        if sending:
+            await asyncio.gather(*sending)
+            self._save_soon()
 
     async def status(self, worker: SourceWorker) -> None:
         async with self._lock:
@@ -194,15 +200,21 @@ class BoardPublisher:
         if not updates:
             return
         for board, changed in updates:
-            # Encoded once here: consumers pass the text on, so neither the channel layer's
-            # copy nor a per-display json.dumps grows with the number of screens.
-            text = json.dumps(
-                {"type": "update", "seq": board.seq, "tiles": changed}, separators=(",", ":")
-            )
-            await self._send(board.group(), {"type": "board.update", "text": text})
-        for board, _ in updates:
-            self._unsaved[board.board_id] = board
-        if self._saver is None or self._saver.done():
+            await self._send_update(board, changed)
+        self._save_soon()
+
+    async def _send_update(self, board: BoardRuntime, changed: dict[str, Any]) -> None:
+        # Encoded once here: consumers pass the text on, so neither the channel layer's copy
+        # nor a per-display json.dumps grows with the number of screens.
+        text = json.dumps(
+            {"type": "update", "seq": board.seq, "tiles": changed}, separators=(",", ":")
+        )
+        self._unsaved[board.board_id] = board
+        await self._send(board.group(), {"type": "board.update", "text": text})
+
+    def _save_soon(self) -> None:
+        """Have the boards changed since the last save saved, behind the sends."""
+        if self._unsaved and (self._saver is None or self._saver.done()):
             self._saver = asyncio.ensure_future(self._save_states())
 
     async def _save_states(self) -> None:
