@@ -97,6 +97,7 @@ class SourceWorker:
         self._connection: asyncio.Task[Any] | None = None
         self._decoder: Decoder | None = None  # the current connection's
         self._idle_call: asyncio.TimerHandle | None = None
+        self._preparing: asyncio.Future[None] | None = None
         self._batch_seen = 0.0  # time.monotonic() of the last batch
         self._tick_waited = False
         self._server: asyncio.Server | None = None
@@ -170,6 +171,9 @@ class SourceWorker:
         if self._idle_call is not None:
             self._idle_call.cancel()
             self._idle_call = None
+        if self._preparing is not None:
+            self._preparing.cancel()
+            self._preparing = None
         if self._server is not None:
             self._server.close()
             self._server = None
@@ -284,9 +288,20 @@ class SourceWorker:
 
     def _idle(self, decoder: Decoder) -> None:
         self._idle_call = None
-        if decoder is self._decoder:
-            decoder.idle()  # ready for the next batch while nothing waits
-        collect_when_idle(after_batch=True)
+        if decoder is self._decoder and (self._preparing is None or self._preparing.done()):
+            self._preparing = asyncio.ensure_future(self._prepare(decoder))
+        else:
+            collect_when_idle(after_batch=True)
+
+    async def _prepare(self, decoder: Decoder) -> None:
+        """The decoder readies itself for the next batch while nothing waits, a step at a time:
+        reads, other sources' batches and (in one process) the web server go on in between."""
+        try:
+            for _ in decoder.idle_steps():
+                await asyncio.sleep(0)
+        except Exception:  # a decoder's bug must not stop ingest; its next batch is slower
+            log.exception("source %s: the decoder failed to prepare", self.name)
+        collect_when_idle(after_batch=True)  # what preparing left behind
 
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now

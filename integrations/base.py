@@ -7,7 +7,7 @@ diffs, stores and publishes them. Nothing here imports Django.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 
@@ -163,8 +163,15 @@ class Decoder:
         return []
 
     def idle(self) -> None:
-        """Called by ingest when a batch has been handed on and nothing waits: a decoder may
-        prepare here what makes the next batch quicker to decode."""
+        """Called when a batch has been handed on and nothing waits: a decoder may prepare
+        here what makes the next batch quicker to decode."""
+
+    def idle_steps(self) -> Iterator[None]:
+        """idle() in steps, each next() a part of a few milliseconds: ingest runs them with
+        its other work (reads, publishing, the web server in one process) in between. A
+        decoder with much to prepare overrides this one and idle() alike."""
+        self.idle()
+        yield from ()
 
     def forget(self) -> None:
         """Hand every row of the next batch on as changed: ingest's rows no longer match

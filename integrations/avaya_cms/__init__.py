@@ -53,7 +53,7 @@ def make_decoder(layout: str, options: dict[str, Any]) -> Decoder:
     if layout == "agent_tv":
         report = AgentReport(options.get("columns", DEFAULT_COLUMNS), options.get("state_map", {}))
         scan = report.scan if report.accelerated else None
-        decoder = RtsDecoder(report.parse, report.forget, report.prepare, report.early, scan)
+        decoder = RtsDecoder(report.parse, report.forget, report.prepare_steps, report.early, scan)
         report.clock = lambda: decoder.clock()
         return decoder
     return RtsDecoder(_QUEUE_REPORTS[layout]().parse)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import compress, repeat
 from operator import add, itemgetter, ne
@@ -77,6 +77,7 @@ DEFAULT_STATE_MAP: dict[str, str] = {**_WORDS, **_CODES}
 # Distinct TIME_IN_STATE texts are few (one per second of the last hours), and state words fewer:
 # parse each once.
 _CACHE_LIMIT = 20_000
+_STEP_ROWS = 5_000  # rows per step of a Python loop in prepare_steps()
 _MISSING = object()
 _first, _last = itemgetter(0), itemgetter(2)
 
@@ -429,10 +430,17 @@ class AgentReport:
         """Between runs: number the last run's good rows, and write down the texts each would
         have next run if only its time in state moved on (by the usual gap between runs, give
         or take a second)."""
+        deque(self.prepare_steps(), maxlen=0)
+
+    def prepare_steps(self) -> Iterator[None]:
+        """prepare() a few milliseconds at a time (each next() one step), so ingest can read,
+        publish and serve between the steps. What it works out takes effect at its last step,
+        unless the rows it started from are no longer the last run's, or prepare() ran
+        meanwhile (a run that starts arriving first prepares at once)."""
         lines, found, fresh = self._last, self._found, dict(self._fresh)
-        self._prepared = lines
+        if self._prepared is lines:
+            return
         old_agent, old_skills, none = self._slot_agent, self._slot_skills, len(self._slots)
-        self._predicted, self._near = {}, {}
         trailing = lines[0][-1:] == "|" if lines else False  # rows end in `|`: time before it
         bodies = [line[:-1] for line in lines] if trailing else lines
         parts = list(map(str.rpartition, bodies, repeat("|", len(bodies))))
@@ -440,49 +448,72 @@ class AgentReport:
         # found are their slot's row aged (maps and zips, loops in C); the new rows are few.
         heads_all = list(map(_first, parts))
         times_all = list(map(_last, parts))
+        del parts, bodies
+        yield
         was = list(map(ne, found, repeat(none, len(found))))
         slots_was = list(compress(found, was))
         heads_was = list(compress(heads_all, was))
         agent_of = dict(zip(heads_was, map(old_agent.__getitem__, slots_was), strict=True))
+        yield
         skills_of = dict(zip(heads_was, map(old_skills.__getitem__, slots_was), strict=True))
         time_of = dict(zip(heads_was, compress(times_all, was), strict=True))
+        del was, slots_was, heads_was
         for i in _where(found, none):
             head = heads_all[i]
             new = fresh.get(head)
             if new is not None:  # not a bad row
                 agent_of[head], skills_of[head] = new
                 time_of[head] = times_all[i]
+        yield
         heads = list(agent_of)
-        self._slots = heads
-        self._slot_of = dict(zip(heads, range(len(heads)), strict=True))
-        self._slot_agent = list(agent_of.values())
-        self._slot_skills = list(map(skills_of.__getitem__, heads))
+        slot_of = dict(zip(heads, range(len(heads)), strict=True))
+        slot_agent = list(agent_of.values())
+        slot_skills = list(map(skills_of.__getitem__, heads))
+        yield
         agent_slots: dict[str, list[int]] = {}
-        for slot, agent in enumerate(self._slot_agent):
-            slots = agent_slots.get(agent)
-            if slots is None:
-                agent_slots[agent] = [slot]
-            else:
-                slots.append(slot)
-        self._agent_slots = agent_slots
+        for start in range(0, len(slot_agent), _STEP_ROWS):
+            for slot, agent in enumerate(slot_agent[start : start + _STEP_ROWS], start):
+                slots = agent_slots.get(agent)
+                if slots is None:
+                    agent_slots[agent] = [slot]
+                else:
+                    slots.append(slot)
+            yield
         stems = list(map(add, heads, repeat("|", len(heads))))
         texts_now = list(map(time_of.__getitem__, heads))
+        predicted: dict[str, int] = {}
+        near: dict[str, int] = {}
         for step in (self._refresh, self._refresh - 1, self._refresh + 1):
             # The usual step in a small table (one lookup per row, cache-friendly), the
             # others in a second one for the few rows the first misses.
-            predicted = self._predicted if step == self._refresh else self._near
+            table = predicted if step == self._refresh else near
             after = self._after(step)
             texts = list(map(after.get, texts_now))
-            if None in texts:
-                for i in _where(texts, None):
-                    texts[i] = after[texts_now[i]] = _later(texts_now[i], step)
+            if None in texts:  # times not seen before (a cache refilled: all of them)
+                missing = _where(texts, None)
+                for start in range(0, len(missing), _STEP_ROWS):
+                    for i in missing[start : start + _STEP_ROWS]:
+                        texts[i] = after[texts_now[i]] = _later(texts_now[i], step)
+                    yield
             keys = map(add, stems, texts)
             if trailing:
                 keys = map(add, keys, repeat("|", len(texts)))
-            predicted.update(zip(keys, range(len(heads)), strict=True))
+            table.update(zip(keys, range(len(heads)), strict=True))
+            yield
+        lookups = None
         if self._speedups is not None:
-            self._lookup = self._speedups(self._predicted)
-            self._lookup_near = self._speedups(self._near)
+            lookups = [self._speedups(predicted)]
+            yield
+            lookups.append(self._speedups(near))
+            yield
+        if self._last is not lines or self._prepared is lines:
+            return  # a later run, or forget(), or a prepare() came meanwhile
+        self._prepared = lines
+        self._slots, self._slot_of = heads, slot_of
+        self._slot_agent, self._slot_skills = slot_agent, slot_skills
+        self._agent_slots = agent_slots
+        self._predicted, self._near = predicted, near
+        self._lookup, self._lookup_near = lookups or (None, None)
 
     def _after(self, step: int) -> dict[str, str]:
         cache = self._later.get(step)

@@ -6,7 +6,8 @@ One read may hold half a line or several runs; only the unfinished tail is carri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 
 from integrations.base import Batch, Decoder
 
@@ -36,7 +37,7 @@ class RtsDecoder(Decoder):
         self,
         parse_rows: ParseRows,
         forget: Callable[[], None] | None = None,
-        idle: Callable[[], None] | None = None,
+        idle: Callable[[], Iterator[None]] | None = None,
         early: Callable[[list[str], Callable[[str, str], None]], None] | None = None,
         scan: Callable[[list[str], bytes, int], int] | None = None,
     ) -> None:
@@ -105,8 +106,10 @@ class RtsDecoder(Decoder):
             self._forget()
 
     def idle(self) -> None:
-        if self._idle is not None:
-            self._idle()
+        deque(self.idle_steps(), maxlen=0)
+
+    def idle_steps(self) -> Iterator[None]:
+        return self._idle() if self._idle is not None else iter(())
 
     def _lines(self, lines: list[str], batches: list[Batch]) -> None:
         rows = self._rows

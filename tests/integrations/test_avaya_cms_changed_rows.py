@@ -158,6 +158,34 @@ def test_rows_looked_up_while_a_run_arrives_give_the_same_batch_and_errors() -> 
     assert batch == expected and reads.decoder.errors == whole.decoder.errors
 
 
+def test_preparing_in_steps_predicts_the_next_run_as_preparing_at_once() -> None:
+    at_once, in_steps = Clocked(), Clocked()
+    at_once.run(RUN_1)
+    at_once.decoder.idle()
+    in_steps.run(RUN_1)
+    assert len(list(in_steps.decoder.idle_steps())) > 3  # other work can run in between
+    for feed in (at_once, in_steps):
+        batch = feed.run(AGED)
+        assert batch.agents == [] and batch.departed == set()
+
+
+def test_a_run_that_arrives_while_preparing_in_steps_is_decoded_right() -> None:
+    feed = Clocked()
+    feed.run(RUN_1)
+    steps = feed.decoder.idle_steps()
+    next(steps)  # half way, the next run arrives
+    batch = feed.run(AGED)
+    assert batch.agents == [] and batch.departed == set()
+    list(steps)  # the rest, worked out from RUN_1: the runs after AGED are still right
+    later = AGED.replace(b"   :15", b"   :18").replace(b"  2:21", b"  2:24")
+    batch = feed.run(later)
+    assert batch.agents == [] and batch.departed == set()
+    changed = later.replace(b"AVAIL |   |  1|  |   :18", b"AUX   |   |  1| 2|   :00")
+    changed = changed.replace(b"  2:24", b"  2:27")
+    (ann,) = feed.run(changed).agents
+    assert (ann.agent_id, ann.state, ann.reason_code) == ("10001", "not_ready", "2")
+
+
 def test_after_forget_the_next_run_hands_on_every_agent_again() -> None:
     decoder = make_decoder("agent_tv", {})
     decode(decoder, RUN_1)
