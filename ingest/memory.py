@@ -24,6 +24,9 @@ YOUNG_BACKLOG = 5_000
 BATCH_BACKLOG = 50_000
 _last_full = 0.0
 _managed = False  # tune_gc() ran: this process (runingest, serve) leaves collection to us
+# A feed's bytes are arriving until then (time.monotonic()): not a quiet moment.
+_reading_until = 0.0
+READING_SECONDS = 0.05
 
 
 def tune_gc() -> None:
@@ -52,5 +55,12 @@ def collect_when_idle(after_batch: bool = False) -> None:
             gc.unfreeze()
             gc.collect()
         gc.freeze()
-    elif YOUNG_BACKLOG < gc.get_count()[0] < BATCH_BACKLOG:
+    elif YOUNG_BACKLOG < gc.get_count()[0] < BATCH_BACKLOG and time.monotonic() > _reading_until:
         gc.collect(1)
+
+
+def reading() -> None:
+    """A feed's bytes just came: a batch may be arriving, and a collection now would delay
+    it on its way to the displays (the once-a-second one waits)."""
+    global _reading_until
+    _reading_until = time.monotonic() + READING_SECONDS

@@ -1,6 +1,6 @@
 """runingest's garbage collection: a batch's survivors are frozen, not scanned; cycles among
-them are still collected, by the periodic full collection. Run in a child process: freezing
-would reach into the test process's own objects."""
+them are still collected, by the periodic full collection; nothing runs while bytes arrive.
+Run in a child process: freezing would reach into the test process's own objects."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ SCRIPT = textwrap.dedent(
         pass
 
     memory.tune_gc()
+    stray = [[i] for i in range(10_000)]  # garbage between batches: collected when quiet...
+    memory.reading()
+    memory.collect_when_idle()  # ...but not while a feed's bytes are arriving
+    assert gc.get_count()[0] >= 10_000, gc.get_count()
+    memory._reading_until = 0.0
+    memory.collect_when_idle()
+    assert gc.get_count()[0] < 100, gc.get_count()
     frozen = gc.get_freeze_count()
     survivors = [[i] for i in range(100_000)]  # a batch's worth of young containers
     memory.collect_when_idle()  # a tick meanwhile: too many to be stray garbage, left alone
