@@ -148,10 +148,15 @@ class BoardPublisher:
     async def _changed(self, worker: SourceWorker, changes: Changes) -> None:
         source_id = worker.config.id
         stale = self.stale_sources()
-        agents = self.router.apply(source_id, changes)
+        # Each tile takes its agents when its board is worked out, not all before the first.
+        staged = self.router.stage(source_id, changes)
         sending: list[asyncio.Future[None]] = []
         for board in self.boards.values():
-            touched = [t for t in board.tiles if t.apply(source_id, changes) or t in agents]
+            touched = []
+            for tile in board.tiles:
+                queues = tile.apply(source_id, changes)
+                if staged.put(tile) or queues:
+                    touched.append(tile)
             if touched:
                 changed = board.recompute(stale, touched)
                 if changed:
@@ -161,6 +166,8 @@ class BoardPublisher:
                     # out. Its order is kept: the next batch waits for these sends (the lock).
                     sending.append(asyncio.ensure_future(self._send_update(board, changed)))
                     await asyncio.sleep(0)  # let it start
+        for tile in list(staged.waiting):  # a tile on no board: none, but none must miss out
+            staged.put(tile)
         if sending:
             await asyncio.gather(*sending)
             self._save_soon()

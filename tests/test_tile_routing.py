@@ -82,3 +82,17 @@ def test_tiles_filled_before_the_router_share_one_member_per_agent() -> None:
     AgentRouter([grid, count])
     assert grid.agents[(1, "5001")] is count.agents[(1, "5001")]
     assert set(grid.agents) == {(1, "5001"), (1, "6001")}
+
+
+def test_a_staged_batch_reaches_each_tile_only_when_it_takes_its_share() -> None:
+    sales, support = tile(1, queues="1"), tile(2, queues="1")
+    router = AgentRouter([sales, support])
+    staged = router.stage(1, changes(agent("5001", "1"), agent("5002", "1")))
+    assert not sales.agents and not support.agents  # worked out, not yet taken
+    assert staged.put(sales) is True
+    assert set(sales.agents) == {(1, "5001"), (1, "5002")} and not support.agents
+    assert staged.put(support) is True and set(support.agents) == set(sales.agents)
+    assert staged.waiting == {}  # every share taken, once
+    again = router.stage(1, changes(agent("5001", "1"), gone=("5002",)))
+    assert set(sales.agents) == {(1, "5001")}  # a departure applies at once
+    assert again.put(sales) is True  # dropped 5002 now, and took 5001's new row

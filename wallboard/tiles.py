@@ -681,9 +681,19 @@ class AgentRouter:
 
     def apply(self, source_id: int, changes: Any) -> set[TileRuntime]:
         """Fold one batch's agent changes into the tiles; the tiles whose value may change."""
-        touched: set[TileRuntime] = set()
+        staged = self.stage(source_id, changes)
+        for tile in self.tiles:
+            staged.put(tile)
+        return staged.touched
+
+    def stage(self, source_id: int, changes: Any) -> Staged:
+        """apply() in two parts: the agents' Members now, and each tile's share when it is
+        asked for (Staged.put), so a publisher can finish one board and send it before the
+        next board's tiles take their agents."""
+        staged = Staged()
+        touched = staged.touched
         if not self.tiles:
-            return touched
+            return staged
         placed = self.placed.get(source_id)
         if placed is None:
             placed = self.placed[source_id] = {}
@@ -704,11 +714,15 @@ class AgentRouter:
                 if not route.members:
                     pending.append(route)
                 route.members.append(m)
+        waiting = staged.waiting
         for route in pending:
             for tile in route.tiles:
-                if tile.put_agents(route.members):
-                    touched.add(tile)
-            route.members = []
+                shares = waiting.get(tile)
+                if shares is None:
+                    waiting[tile] = [route.members]
+                else:
+                    shares.append(route.members)
+            route.members = []  # the staged list is the tiles' now
         for agent_id in changes.gone_agents:
             m = placed.get(agent_id)
             if m is None or m.away:
@@ -720,7 +734,28 @@ class AgentRouter:
                 m.away = True
             else:
                 del placed[agent_id]
-        return touched
+        return staged
+
+
+class Staged:
+    """A batch's agent changes routed, each tile's share not yet taken (AgentRouter.stage).
+    The shares are of different agents than the changes already applied (agents that left,
+    or changed skills), so when a tile takes its share does not matter."""
+
+    __slots__ = ("touched", "waiting")
+
+    def __init__(self) -> None:
+        self.touched: set[TileRuntime] = set()  # tiles whose value may change
+        self.waiting: dict[TileRuntime, list[list[Member]]] = {}
+
+    def put(self, tile: TileRuntime) -> bool:
+        """The tile takes its share; True when its value may change."""
+        shares = self.waiting.pop(tile, None)
+        if shares is not None:
+            for members in shares:
+                if tile.put_agents(members):
+                    self.touched.add(tile)
+        return tile in self.touched
 
 
 def _queue_order(key: Key) -> tuple[Any, ...]:
