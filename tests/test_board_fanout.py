@@ -412,3 +412,28 @@ async def test_the_hub_goes_on_receiving_after_the_layer_failed_a_receive(
     await wait_for(lambda: display.sent, what="the update")
     assert "Redis restarting" in caplog.text
     await member.leave()
+
+
+@displays_db
+async def test_a_layout_change_is_read_once_for_all_of_a_boards_displays(
+    layer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = await make_board()
+    displays = [await open_display(board) for _ in range(3)]
+    reads: list[int] = []
+    snapshot = consumers.board_snapshot
+
+    def counted(board: Board) -> dict[str, Any]:
+        reads.append(board.pk)
+        return snapshot(board)
+
+    monkeypatch.setattr(consumers, "board_snapshot", counted)
+    await layer.group_send(group_of(board), {"type": "board.reload", "seq": 7})
+    firsts = [await ws.receive_json_from(timeout=5) for ws in displays]
+    assert all(m["type"] == "snapshot" for m in firsts) and reads == [board.pk]
+    await layer.group_send(group_of(board), {"type": "board.reload", "seq": 8})
+    for ws in displays:
+        assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
+    assert reads == [board.pk, board.pk]  # the next layout change is read afresh, once
+    for ws in displays:
+        await ws.disconnect()

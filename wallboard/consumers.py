@@ -13,6 +13,7 @@ screens, and the hub calls the handlers below for every local display.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from typing import Any
@@ -64,6 +65,22 @@ def _authorise(
 @database_sync_to_async
 def _snapshot(board: Board) -> dict[str, Any]:
     return board_snapshot(board)
+
+
+# A board's layout changed (board.reload): each of a process's displays of the board gets the
+# same new snapshot, read and encoded once, by the first display the hub hands the event to (it
+# hands it to one display at a time). The event's seq tells one reload from the next; the last
+# reload's snapshot per board is kept.
+_reloads: dict[int, tuple[object, str]] = {}
+
+
+async def _reloaded(board: Board, seq: object) -> str:
+    shared = _reloads.get(board.pk)
+    if shared is not None and shared[0] == seq and seq is not None:
+        return shared[1]
+    text = json.dumps(await _snapshot(board))
+    _reloads[board.pk] = (seq, text)
+    return text
 
 
 class BoardConsumer(AsyncJsonWebsocketConsumer):
@@ -141,7 +158,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def board_reload(self, event: dict[str, Any]) -> None:
-        await self.send_json(await _snapshot(self.board))
+        await self.send(text_data=await _reloaded(self.board, event.get("seq")))
 
     async def key_revoked(self, event: dict[str, Any]) -> None:
         if self.key and secrets.compare_digest(self.key, event["key"]):
