@@ -37,19 +37,24 @@ from wallboard.tiles import (
 )
 
 
+def ident(entry: dict[str, Any]) -> str:
+    """How displays name a grid's agent: by source and agent ID."""
+    return f"{entry['src']}:{entry['id']}"
+
+
 def agent_grid_delta(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The reference update of an agent grid: the agents that changed or left since `old`,
     found by comparing the whole values (the tiles derive the same from what changed)."""
-    before = {a["id"]: a for a in old["agents"]}
-    after = {a["id"]: a for a in new["agents"]}
+    before = {ident(a): a for a in old["agents"]}
+    after = {ident(a): a for a in new["agents"]}
     delta = {k: v for k, v in new.items() if k != "agents"}
     delta["delta"] = True
-    delta["upsert"] = [a for agent_id, a in after.items() if before.get(agent_id) != a]
-    delta["remove"] = [agent_id for agent_id in before if agent_id not in after]
+    delta["upsert"] = [a for key, a in after.items() if before.get(key) != a]
+    delta["remove"] = [key for key in before if key not in after]
     return delta
 
 
-A, B = 1, 2  # source ids; their agent IDs do not overlap (1000s and 2000s)
+A, B = 1, 2  # source ids; their agent IDs overlap from 1010 on (two ACDs on one grid)
 STATES = [AVAILABLE, ON_CALL, WRAP_UP, NOT_READY, RINGING, OTHER, LOGGED_OUT]
 NAMES = ["", "Ann", "Bob", "Cy", "Dee", "Eve", "Zed", "ann", "Émile", "Bob"]
 SKILLS = [("1",), ("2",), ("1", "2"), ("3",), ()]
@@ -113,20 +118,21 @@ def reference(tile: TileRuntime, truth: dict, queues: dict, stale: set[int]) -> 
         "stale": bool(sources) and all(s in stale for s in sources),
     }
     if tile.kind == "agent_grid":
-        order = sorted(held, key=lambda k: (held[k][0].name or k[1], k[1]))
+        order = sorted(held, key=lambda k: (held[k][0].name or k[1], k[1], k[0]))
         shown = [k for k in order if held[k][0].state != LOGGED_OUT]
         value["total"] = len(shown)
         value["agents"] = [
             {
-                "id": a.agent_id,
-                "name": a.name,
-                "ext": a.extension,
-                "state": a.state,
-                "vs": a.vendor_state,
-                "reason": a.reason_code,
-                "since": int(since * 1000) if since is not None else None,
+                "id": held[k][0].agent_id,
+                "src": k[0],
+                "name": held[k][0].name,
+                "ext": held[k][0].extension,
+                "state": held[k][0].state,
+                "vs": held[k][0].vendor_state,
+                "reason": held[k][0].reason_code,
+                "since": int(held[k][1] * 1000) if held[k][1] is not None else None,
             }
-            for a, since in (held[k] for k in shown[: tiles.MAX_GRID_AGENTS])
+            for k in shown[: tiles.MAX_GRID_AGENTS]
         ]
         value["counts"] = dict(Counter(a.state for a, _ in held.values()))
     else:
@@ -148,13 +154,14 @@ def merge(full: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     merged by id, departed ids removed, sorted by name (or id), then id."""
     if not update.get("delta"):
         return update
-    by_id = {a["id"]: a for a in full["agents"]}
-    for agent_id in update["remove"]:
-        by_id.pop(agent_id, None)
+    by_key = {ident(a): a for a in full["agents"]}
+    for key in update["remove"]:
+        by_key.pop(key, None)
     for a in update["upsert"]:
-        by_id[a["id"]] = a
+        by_key[ident(a)] = a
     rest = {k: v for k, v in update.items() if k not in ("delta", "upsert", "remove")}
-    return {**rest, "agents": sorted(by_id.values(), key=lambda a: (a["name"] or a["id"], a["id"]))}
+    order = sorted(by_key.values(), key=lambda a: (a["name"] or a["id"], a["id"], a["src"]))
+    return {**rest, "agents": order}
 
 
 # ---- a feed that changes at random ------------------------------------------------------
@@ -164,7 +171,7 @@ class Feed:
     def __init__(self, rng: random.Random, agents: dict[int, int]) -> None:
         self.rng = rng
         self.truth: dict[int, dict[str, tuple[AgentRow, float]]] = {s: {} for s in agents}
-        self.next_id = {A: 1000, B: 2000}
+        self.next_id = {A: 1000, B: 1010}
         self.departed: dict[int, list[str]] = {s: [] for s in agents}
         self.queues = {
             A: [
@@ -408,10 +415,10 @@ def test_an_agent_entering_the_window_pushes_the_last_one_out_and_back_in_on_lea
     board, router = loaded(grid, *(agent(str(i), n) for i, n in enumerate("BCDE", 1)))
     assert [a["name"] for a in grid.value["agents"]] == ["B", "C", "D"]  # type: ignore[index]
     sent = update(board, router, changes(agent("9", "A")))["1"]
-    assert [a["name"] for a in sent["upsert"]] == ["A"] and sent["remove"] == ["3"]
+    assert [a["name"] for a in sent["upsert"]] == ["A"] and sent["remove"] == ["1:3"]
     assert sent["total"] == 5
     sent = update(board, router, changes(agent("9", "A", LOGGED_OUT)))["1"]
-    assert [a["name"] for a in sent["upsert"]] == ["D"] and sent["remove"] == ["9"]
+    assert [a["name"] for a in sent["upsert"]] == ["D"] and sent["remove"] == ["1:9"]
     assert sent["total"] == 4 and sent["counts"] == {"available": 4, "logged_out": 1}
 
 
@@ -425,7 +432,7 @@ def test_a_renamed_agent_is_resent_in_its_new_place_not_removed(
     assert [a["name"] for a in sent["upsert"]] == ["Cz"] and sent["remove"] == []
     assert [a["name"] for a in grid.value["agents"]] == ["C", "Cz", "D"]  # type: ignore[index]
     sent = update(board, router, changes(agent("1", "Zed")))["1"]  # out of view
-    assert [a["name"] for a in sent["upsert"]] == ["E"] and sent["remove"] == ["1"]
+    assert [a["name"] for a in sent["upsert"]] == ["E"] and sent["remove"] == ["1:1"]
 
 
 def test_a_change_no_display_shows_leaves_the_tile_out_of_the_update(

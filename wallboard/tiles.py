@@ -197,11 +197,18 @@ class Member:
         self.agent, self.state, self.name, self.since = agent, agent.state, agent.name, since
 
 
+def _ident(member: Member) -> str:
+    """An agent grid's name for an agent on the wire ("<source>:<agent ID>"): a grid may show
+    two feeds whose agent IDs overlap (two ACDs), so an agent ID alone is not enough."""
+    return f"{member.key[0]}:{member.key[1]}"
+
+
 def _entry(member: Member) -> dict[str, Any]:
-    """An agent as an agent grid sends it."""
+    """An agent as an agent grid sends it: `id` is the agent ID, `src` its source's id."""
     agent, started = member.agent, member.since
     return {
         "id": agent.agent_id,
+        "src": member.key[0],
         "name": agent.name,
         "ext": agent.extension,
         "state": agent.state,
@@ -327,10 +334,10 @@ class TileRuntime:
         if self.moved or self.rebuilt or previous is None:
             members = list(map(_member_of, self.shown[:MAX_GRID_AGENTS]))
             rebuild = self.rebuilt or previous is None
-            if rebuild:  # the members are new objects: compare by agent ID
+            if rebuild:  # the members are new objects: compare by source and agent ID
                 window = {m: _entry(m) for m in members}
-                sent = {m.key[1]: entry for m, entry in old.items()}
-                changed = [m for m in members if window[m] != sent.get(m.key[1])]
+                sent = {m.key: entry for m, entry in old.items()}
+                changed = [m for m in members if window[m] != sent.get(m.key)]
             else:
                 window = dict(zip(members, map(old.get, members), strict=True))
                 for m in window.keys() - old.keys():  # came into view
@@ -341,11 +348,11 @@ class TileRuntime:
                         window[m] = entry
                         changed.append(m)
             gone = old.keys() - window.keys()
-            if gone and (rebuild or len(self.agent_sources) > 1):
-                ids = {m.key[1] for m in window}  # by agent ID, as displays keep them
-                remove = [m.key[1] for m in old if m in gone and m.key[1] not in ids]
+            if gone and rebuild:
+                kept = {m.key for m in window}  # still shown, as a new object
+                remove = [_ident(m) for m in old if m in gone and m.key not in kept]
             elif gone:
-                remove = [m.key[1] for m in old if m in gone]
+                remove = [_ident(m) for m in old if m in gone]
             self.window = window
             full = len(members) >= MAX_GRID_AGENTS
             self.edge = self.shown[MAX_GRID_AGENTS - 1] if full else None

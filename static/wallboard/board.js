@@ -24,6 +24,9 @@
     unknown: ['Unknown', 'Unk'], logged_out: ['Logged out', 'Out'],
   };
   const RANK = { alarm: 2, warning: 1 };
+  // An agent grid names an agent by source and agent ID (two feeds' agent IDs may overlap);
+  // updates' `remove` lists these names.
+  const ident = (a) => `${a.src}:${a.id}`;
   const OFFLINE_AFTER_MS = 30000; // "reconnecting" turns to "offline" after this long down
   // A display pings every `every` ms; a link on which nothing at all is heard for `silent` ms
   // (not even the pong) is dead though no close came: a half-open TCP connection after a
@@ -249,7 +252,7 @@
       };
       // Alarmed agents first (alarm, then warning), then the server's order (by name).
       t.sort = () => {
-        const order = agents.map((a, i) => ({ c: cells.get(a.id), i }))
+        const order = agents.map((a, i) => ({ c: cells.get(ident(a)), i }))
           .sort((x, y) => (RANK[y.c.level] || 0) - (RANK[x.c.level] || 0) || x.i - y.i);
         const shown = order.slice(0, visible).map((o) => o.c.el);
         const extra = total - Math.min(visible, agents.length);
@@ -261,10 +264,11 @@
         total = Math.max((v && v.total) || 0, agents.length);
         const seen = new Set();
         for (const a of agents) {
-          seen.add(a.id);
-          const c = cells.get(a.id) || cell(a);
+          const key = ident(a);
+          seen.add(key);
+          const c = cells.get(key) || cell(a);
           c.a = a;
-          cells.set(a.id, c);
+          cells.set(key, c);
           fill(c);
         }
         for (const id of [...cells.keys()]) if (!seen.has(id)) cells.delete(id);
@@ -478,13 +482,14 @@
   function byNameThenId(a, b) {
     const ka = agentKey(a), kb = agentKey(b);
     if (ka !== kb) return ka < kb ? -1 : 1;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    if (a.id !== b.id) return a.id < b.id ? -1 : 1;
+    return (a.src || 0) - (b.src || 0);
   }
   function mergeAgents(base, d) {
     if (!base || !Array.isArray(base.agents)) return null;
-    const byId = new Map(base.agents.map((a) => [a.id, a]));
+    const byId = new Map(base.agents.map((a) => [ident(a), a]));
     for (const id of d.remove || []) byId.delete(id);
-    for (const a of d.upsert || []) byId.set(a.id, a);
+    for (const a of d.upsert || []) byId.set(ident(a), a);
     const { delta, upsert, remove, ...rest } = d;
     return { ...rest, agents: [...byId.values()].sort(byNameThenId) };
   }
