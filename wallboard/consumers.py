@@ -69,17 +69,20 @@ def _snapshot(board: Board) -> dict[str, Any]:
 
 # A board's layout changed (board.reload): each of a process's displays of the board gets the
 # same new snapshot, read and encoded once, by the first display the hub hands the event to (it
-# hands it to one display at a time). The event's seq tells one reload from the next; the last
-# reload's snapshot per board is kept.
-_reloads: dict[int, tuple[object, str]] = {}
+# hands it to one display at a time). The event's seq tells one reload from the next. The last
+# reload's snapshot per board is kept for the seconds its fan-out takes, no longer: a board
+# deleted and made again may get the same id, and its seq starts again.
+_reloads: dict[int, tuple[object, float, str]] = {}
+RELOAD_SHARED_SECONDS = 10.0
 
 
 async def _reloaded(board: Board, seq: object) -> str:
     shared = _reloads.get(board.pk)
-    if shared is not None and shared[0] == seq and seq is not None:
-        return shared[1]
+    now = time.monotonic()
+    if shared and seq is not None and shared[0] == seq and now - shared[1] < RELOAD_SHARED_SECONDS:
+        return shared[2]
     text = json.dumps(await _snapshot(board))
-    _reloads[board.pk] = (seq, text)
+    _reloads[board.pk] = (seq, now, text)
     return text
 
 
