@@ -166,8 +166,6 @@ class BoardPublisher:
                     # out. Its order is kept: the next batch waits for these sends (the lock).
                     sending.append(asyncio.ensure_future(self._send_update(board, changed)))
                     await asyncio.sleep(0)  # let it start
-        for tile in list(staged.waiting):  # a tile on no board: none, but none must miss out
-            staged.put(tile)
         if sending:
             await asyncio.gather(*sending)
             self._save_soon()
