@@ -500,11 +500,11 @@ class AgentReport:
                 keys = map(add, keys, repeat("|", len(texts)))
             table.update(zip(keys, range(len(heads)), strict=True))
             yield
-        lookups = None
+        lookup = lookup_near = None
         if self._speedups is not None:
-            lookups = [self._speedups(predicted)]
+            lookup = self._speedups(predicted)
             yield
-            lookups.append(self._speedups(near))
+            lookup_near = self._speedups(near)
             yield
         if self._last is not lines or self._prepared is lines:
             return  # a later run, or forget(), or a prepare() came meanwhile
@@ -513,7 +513,7 @@ class AgentReport:
         self._slot_agent, self._slot_skills = slot_agent, slot_skills
         self._agent_slots = agent_slots
         self._predicted, self._near = predicted, near
-        self._lookup, self._lookup_near = lookups or (None, None)
+        self._lookup, self._lookup_near = lookup, lookup_near
 
     def _after(self, step: int) -> dict[str, str]:
         cache = self._later.get(step)
