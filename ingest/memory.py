@@ -55,8 +55,13 @@ def collect_when_idle(after_batch: bool = False) -> None:
             gc.unfreeze()
             gc.collect()
         gc.freeze()
-    elif YOUNG_BACKLOG < gc.get_count()[0] < BATCH_BACKLOG and time.monotonic() > _reading_until:
+    elif YOUNG_BACKLOG < gc.get_count()[0] < BATCH_BACKLOG and not is_reading():
         gc.collect(1)
+
+
+def is_reading() -> bool:
+    """Whether a feed's bytes came in the last READING_SECONDS (a batch may be arriving)."""
+    return time.monotonic() < _reading_until
 
 
 def reading() -> None:

@@ -26,7 +26,7 @@ from . import store
 from .addresses import parse_address, parse_peers, peer_allowed
 from .intervals import IntervalAccounting
 from .live import Changes, LiveState
-from .memory import READING_SECONDS, collect_when_idle, reading
+from .memory import collect_when_idle, is_reading, reading
 from .passthrough import PassThroughTarget
 from .ranges import IdRange
 from .store import SourceConfig
@@ -99,7 +99,6 @@ class SourceWorker:
         self._idle_call: asyncio.TimerHandle | None = None
         self._preparing: asyncio.Future[None] | None = None
         self._batch_seen = 0.0  # time.monotonic() of the last batch
-        self._read_at = 0.0  # and of the last read
         self._tick_waited = False
         self._server: asyncio.Server | None = None
         self.restored = False
@@ -275,7 +274,6 @@ class SourceWorker:
     # -- the hot path ------------------------------------------------------------------
     def receive(self, decoder: Decoder, data: bytes) -> None:
         reading()
-        self._read_at = time.monotonic()
         for target in self.targets.values():
             target.send(data)
         self.recent_frames.append(excerpt(data[:160], 160))
@@ -457,10 +455,9 @@ class SourceWorker:
         too), and while bytes come in a batch may be arriving: the interval work, tens of ms
         for a large report, would delay it. It waits a tick then, but not two in a row, so a
         feed that never pauses (events) still has its intervals ticked."""
-        now = time.monotonic()
         busy = (
-            now - self._batch_seen < PERSIST_AFTER_SECONDS
-            or now - self._read_at < READING_SECONDS  # a batch may be arriving
+            time.monotonic() - self._batch_seen < PERSIST_AFTER_SECONDS
+            or is_reading()  # a batch may be arriving (this feed's or another's)
             or self._spawned
         )
         if busy and not self._tick_waited:
