@@ -318,17 +318,441 @@ static PyTypeObject LookupType = {
     .tp_as_sequence = &Lookup_as_sequence,
 };
 
+/* ---- RowParser: the changed rows' parse ----------------------------------------------------
+ *
+ * The rows Lookup.scan finds among no prediction (about a tenth of a run: the agents who changed)
+ * are parsed into AgentRows. RowParser.parse does AgentReport._parse_unmatched's work for the
+ * usual row (the configured number of fields, a LOGID, a time in state seen before) and
+ * hands every other row, before touching anything, to the Python path, which does all of it
+ * (errors included). The report's own caches (times, state words, splits) are shared, so both
+ * paths read and fill the same ones.
+ */
+enum { F_LOGID, F_STATE, F_NAME, F_EXTN, F_SPLIT, F_REASON, F_TIME, FIELDS };
+#define MAX_WIDTH 64
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t width;            /* fields a row has, its F1 tag included */
+    Py_ssize_t at[FIELDS];       /* where each of AgentRow's fields is; width: a blank one */
+    Py_ssize_t nextra;
+    Py_ssize_t extra_at[MAX_WIDTH];
+    PyObject *extra_names;       /* a tuple of str, one per other column, for AgentRow.extra */
+    PyObject *times, *words, *splits; /* dicts: time text -> seconds, state word -> (state,
+                                       * word), split text -> skills */
+    PyObject *state, *skills;    /* callables: a state word's (state, word), a split's skills,
+                                  * each cached by the callable itself */
+    PyObject *row;               /* AgentRow */
+} RowParser;
+
+static PyObject *str_skills;
+
+static int
+RowParser_traverse(RowParser *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->extra_names);
+    Py_VISIT(self->times);
+    Py_VISIT(self->words);
+    Py_VISIT(self->splits);
+    Py_VISIT(self->state);
+    Py_VISIT(self->skills);
+    Py_VISIT(self->row);
+    return 0;
+}
+
+static int
+RowParser_clear(RowParser *self)
+{
+    Py_CLEAR(self->extra_names);
+    Py_CLEAR(self->times);
+    Py_CLEAR(self->words);
+    Py_CLEAR(self->splits);
+    Py_CLEAR(self->state);
+    Py_CLEAR(self->skills);
+    Py_CLEAR(self->row);
+    return 0;
+}
+
+static void
+RowParser_dealloc(RowParser *self)
+{
+    PyObject_GC_UnTrack(self);
+    RowParser_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* RowParser(width, at, extras, times, words, splits, state, skills, row)
+ * at: the field index of LOGID, STATE, NAME, EXTN, SPLIT, AUXREASON, TIME_IN_STATE (width:
+ * the report lacks it, blank); extras: (field index, name) of the other columns. */
+static int
+RowParser_init(RowParser *self, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t width;
+    PyObject *at, *extras, *times, *words, *splits, *state, *skills, *row;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "RowParser takes no keyword arguments");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "nO!O!O!O!O!OOO:RowParser", &width, &PyTuple_Type, &at,
+                          &PyTuple_Type, &extras, &PyDict_Type, &times, &PyDict_Type, &words,
+                          &PyDict_Type, &splits, &state, &skills, &row))
+        return -1;
+    if (width < 2 || width > MAX_WIDTH) {
+        PyErr_Format(PyExc_ValueError, "RowParser takes rows of 2 to %d fields", MAX_WIDTH);
+        return -1;
+    }
+    if (PyTuple_GET_SIZE(at) != FIELDS || PyTuple_GET_SIZE(extras) >= MAX_WIDTH) {
+        PyErr_SetString(PyExc_ValueError, "RowParser: at has 7 indexes, extras fewer than 64");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < FIELDS; k++) {
+        Py_ssize_t i = PyLong_AsSsize_t(PyTuple_GET_ITEM(at, k));
+        if (i == -1 && PyErr_Occurred())
+            return -1;
+        if (i < 0 || i > width) {
+            PyErr_SetString(PyExc_ValueError, "RowParser: a field index beyond the row");
+            return -1;
+        }
+        self->at[k] = i;
+    }
+    Py_ssize_t nextra = PyTuple_GET_SIZE(extras);
+    PyObject *names = PyTuple_New(nextra);
+    if (names == NULL)
+        return -1;
+    for (Py_ssize_t k = 0; k < nextra; k++) {
+        PyObject *pair = PyTuple_GET_ITEM(extras, k);
+        Py_ssize_t i;
+        PyObject *name;
+        if (!PyArg_ParseTuple(pair, "nU:RowParser extras", &i, &name)) {
+            Py_DECREF(names);
+            return -1;
+        }
+        if (i < 0 || i >= width) {
+            Py_DECREF(names);
+            PyErr_SetString(PyExc_ValueError, "RowParser: an extra column beyond the row");
+            return -1;
+        }
+        self->extra_at[k] = i;
+        Py_INCREF(name);
+        PyTuple_SET_ITEM(names, k, name);
+    }
+    self->width = width;
+    self->nextra = nextra;
+    Py_XSETREF(self->extra_names, names);
+    Py_INCREF(times);
+    Py_XSETREF(self->times, times);
+    Py_INCREF(words);
+    Py_XSETREF(self->words, words);
+    Py_INCREF(splits);
+    Py_XSETREF(self->splits, splits);
+    Py_INCREF(state);
+    Py_XSETREF(self->state, state);
+    Py_INCREF(skills);
+    Py_XSETREF(self->skills, skills);
+    Py_INCREF(row);
+    Py_XSETREF(self->row, row);
+    return 0;
+}
+
+/* A row's text as CPython holds it: any str, read a code point at a time, or as bytes when
+ * it is ASCII (the usual row), where slices are made by a copy. */
+typedef struct {
+    PyObject *str;
+    int kind;
+    const void *data;
+    int ascii;
+} Text;
+
+static inline Py_UCS4
+ch(const Text *t, Py_ssize_t i)
+{
+    return PyUnicode_READ(t->kind, t->data, i);
+}
+
+/* t[a:b] as a str. */
+static inline PyObject *
+slice(const Text *t, Py_ssize_t a, Py_ssize_t b)
+{
+    if (!t->ascii)
+        return PyUnicode_Substring(t->str, a, b);
+    PyObject *s = PyUnicode_New(b - a, 127);
+    if (s != NULL && b > a)
+        memcpy(PyUnicode_DATA(s), (const char *)t->data + a, (size_t)(b - a));
+    return s;
+}
+
+/* Narrows [a, b) of t to what str.strip() leaves (the same whitespace). */
+static inline void
+strip(const Text *t, Py_ssize_t *a, Py_ssize_t *b)
+{
+    while (*a < *b && Py_UNICODE_ISSPACE(ch(t, *a)))
+        (*a)++;
+    while (*b > *a && Py_UNICODE_ISSPACE(ch(t, *b - 1)))
+        (*b)--;
+}
+
+/* t[a:b].strip() as a str. */
+static inline PyObject *
+stripped(const Text *t, Py_ssize_t a, Py_ssize_t b)
+{
+    strip(t, &a, &b);
+    return slice(t, a, b);
+}
+
+/* The next `|` in t from i on, or n. */
+static inline Py_ssize_t
+next_bar(const Text *t, Py_ssize_t i, Py_ssize_t n)
+{
+    if (t->kind == PyUnicode_1BYTE_KIND) {
+        const char *p = t->data, *bar = memchr(p + i, '|', (size_t)(n - i));
+        return bar ? bar - p : n;
+    }
+    while (i < n && ch(t, i) != '|')
+        i++;
+    return i;
+}
+
+/* A cached value for `key` (a new reference), or the callable's answer on a miss (which caches
+ * it itself). */
+static PyObject *
+cached(PyObject *cache, PyObject *key, PyObject *fill)
+{
+    PyObject *value = PyDict_GetItemWithError(cache, key);
+    if (value != NULL) {
+        Py_INCREF(value);
+        return value;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    return PyObject_CallOneArg(fill, key);
+}
+
+/* One row: 1 when parsed, 0 when left to the Python path (nothing done yet), -1 on an error. */
+static int
+parse_row(RowParser *self, PyObject *line, PyObject *agents, PyObject *slot_of,
+          Py_buffer *seen, PyObject *fresh)
+{
+    if (!PyUnicode_Check(line) || PyUnicode_READY(line) < 0)
+        return PyErr_Occurred() ? -1 : 0;
+    const Text text = {line, PyUnicode_KIND(line), PyUnicode_DATA(line), PyUnicode_IS_ASCII(line)};
+    const Text *t = &text;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+    Py_ssize_t width = self->width, nf = 0;
+    Py_ssize_t start[MAX_WIDTH + 1], stop[MAX_WIDTH + 1];
+    for (Py_ssize_t i = 0;;) {
+        Py_ssize_t bar = next_bar(t, i, n);
+        if (nf > width)
+            return 0; /* more fields than a row has, bar a trailing `|`: Python fits it */
+        start[nf] = i;
+        stop[nf] = bar;
+        nf++;
+        if (bar == n)
+            break;
+        i = bar + 1;
+    }
+    if (nf < width || (nf > width && start[width] != stop[width]))
+        return 0;
+    if (nf == width)
+        start[width] = stop[width] = n; /* a column the report lacks reads blank */
+#define FIELD(k) start[self->at[k]], stop[self->at[k]]
+    Py_ssize_t la = start[self->at[F_LOGID]], lb = stop[self->at[F_LOGID]];
+    strip(t, &la, &lb);
+    if (la == lb)
+        return 0; /* no LOGID: an error, told by the Python path */
+
+    int done = -1;
+    PyObject *logid = NULL, *key = NULL, *skills = NULL, *secs = NULL, *word = NULL;
+    PyObject *name = NULL, *extn = NULL, *reason = NULL, *extra = NULL, *info = NULL;
+    PyObject *head = NULL, *entry = NULL;
+    PyObject *row = NULL, *had = NULL, *more = NULL;
+    if ((logid = slice(t, la, lb)) == NULL)
+        goto out;
+    if ((key = slice(t, FIELD(F_SPLIT))) == NULL)
+        goto out;
+    if ((skills = cached(self->splits, key, self->skills)) == NULL)
+        goto out;
+    Py_CLEAR(key);
+    if (!PyTuple_Check(skills)) {
+        PyErr_SetString(PyExc_TypeError, "skills must be a tuple");
+        goto out;
+    }
+    PyObject *known = PyDict_GetItemWithError(agents, logid); /* borrowed */
+    if (known == NULL && PyErr_Occurred())
+        goto out;
+    if (known == NULL) {
+        if ((key = slice(t, FIELD(F_TIME))) == NULL)
+            goto out;
+        secs = PyDict_GetItemWithError(self->times, key);
+        if (secs == NULL) {
+            done = PyErr_Occurred() ? -1 : 0; /* a time not seen before: Python reads it */
+            goto out;
+        }
+        Py_INCREF(secs);
+        Py_CLEAR(key);
+        if ((key = slice(t, FIELD(F_STATE))) == NULL)
+            goto out;
+        if ((word = cached(self->words, key, self->state)) == NULL)
+            goto out;
+        if (!PyTuple_Check(word) || PyTuple_GET_SIZE(word) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a state word must map to (state, word)");
+            goto out;
+        }
+        if ((name = stripped(t, FIELD(F_NAME))) == NULL ||
+            (extn = stripped(t, FIELD(F_EXTN))) == NULL ||
+            (reason = stripped(t, FIELD(F_REASON))) == NULL || (extra = PyDict_New()) == NULL)
+            goto out;
+        for (Py_ssize_t k = 0; k < self->nextra; k++) {
+            Py_ssize_t a = start[self->extra_at[k]], b = stop[self->extra_at[k]];
+            strip(t, &a, &b);
+            PyObject *value = a < b ? slice(t, a, b) : Py_NewRef(Py_None);
+            if (value == NULL)
+                goto out;
+            int failed = PyDict_SetItem(extra, PyTuple_GET_ITEM(self->extra_names, k), value);
+            Py_DECREF(value);
+            if (failed < 0)
+                goto out;
+        }
+        PyObject *argv[9] = {logid, PyTuple_GET_ITEM(word, 0), PyTuple_GET_ITEM(word, 1),
+                             name, extn, reason, secs, skills, extra};
+        if ((row = PyObject_Vectorcall(self->row, argv, 9, NULL)) == NULL)
+            goto out;
+        if (PyDict_SetItem(agents, logid, row) < 0)
+            goto out;
+    }
+    else if (PyTuple_GET_SIZE(skills) > 0) { /* the same agent in another split */
+        if ((had = PyObject_GetAttr(known, str_skills)) == NULL)
+            goto out;
+        int in = PySequence_Contains(had, PyTuple_GET_ITEM(skills, 0));
+        if (in < 0)
+            goto out;
+        if (!in && ((more = PySequence_Concat(had, skills)) == NULL ||
+                    PyObject_SetAttr(known, str_skills, more) < 0))
+            goto out;
+    }
+    if ((info = PyTuple_Pack(2, logid, skills)) == NULL)
+        goto out;
+    /* The row's head (without its time in state, the last field; a trailing `|` is none). */
+    Py_ssize_t m = n > 0 && ch(t, n - 1) == '|' ? n - 1 : n, cut = m;
+    while (cut > 0 && ch(t, cut - 1) != '|')
+        cut--;
+    if ((head = slice(t, 0, cut > 0 ? cut - 1 : 0)) == NULL)
+        goto out;
+    PyObject *slot = PyDict_GetItemWithError(slot_of, head); /* borrowed */
+    if (slot != NULL) { /* the same row, its time in state off: the last run's row seen */
+        Py_ssize_t v = PyLong_AsSsize_t(slot);
+        if (v == -1 && PyErr_Occurred())
+            goto out;
+        if (v >= 0 && v < seen->len)
+            ((unsigned char *)seen->buf)[v] = 1;
+    }
+    else if (PyErr_Occurred())
+        goto out;
+    if ((entry = PyTuple_Pack(2, head, info)) == NULL || PyList_Append(fresh, entry) < 0)
+        goto out;
+    done = 1;
+#undef FIELD
+out:
+    Py_XDECREF(logid);
+    Py_XDECREF(key);
+    Py_XDECREF(skills);
+    Py_XDECREF(secs);
+    Py_XDECREF(word);
+    Py_XDECREF(name);
+    Py_XDECREF(extn);
+    Py_XDECREF(reason);
+    Py_XDECREF(extra);
+    Py_XDECREF(info);
+    Py_XDECREF(head);
+    Py_XDECREF(entry);
+    Py_XDECREF(row);
+    Py_XDECREF(had);
+    Py_XDECREF(more);
+    return done;
+}
+
+/* parse(lines, unmatched, agents, slot_of, seen, fresh, slow): the rows of `lines` at the
+ * indexes `unmatched`, in order, as AgentReport._parse_unmatched does them: each AgentRow into
+ * `agents` (rows of one LOGID merged), the last run's row with the same head marked in `seen`,
+ * (head, (LOGID, skills)) onto `fresh`. slow(index) is called for each row left to Python. */
+static PyObject *
+RowParser_parse(RowParser *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "parse(lines, unmatched, agents, slot_of, seen, fresh, slow)");
+        return NULL;
+    }
+    PyObject *lines = args[0], *unmatched = args[1], *agents = args[2], *slot_of = args[3];
+    PyObject *fresh = args[5], *slow = args[6];
+    if (!PyList_Check(lines) || !PyList_Check(unmatched) || !PyDict_Check(agents) ||
+        !PyDict_Check(slot_of) || !PyList_Check(fresh)) {
+        PyErr_SetString(PyExc_TypeError, "parse: lists, dicts and a list, as documented");
+        return NULL;
+    }
+    Py_buffer seen;
+    if (PyObject_GetBuffer(args[4], &seen, PyBUF_WRITABLE) < 0)
+        return NULL;
+    PyObject *result = NULL;
+    for (Py_ssize_t u = 0; u < PyList_GET_SIZE(unmatched); u++) {
+        PyObject *index = PyList_GET_ITEM(unmatched, u);
+        Py_ssize_t i = PyLong_AsSsize_t(index);
+        if (i == -1 && PyErr_Occurred())
+            goto done;
+        if (i < 0 || i >= PyList_GET_SIZE(lines)) {
+            PyErr_SetString(PyExc_IndexError, "parse: an index beyond the lines");
+            goto done;
+        }
+        int parsed = parse_row(self, PyList_GET_ITEM(lines, i), agents, slot_of, &seen, fresh);
+        if (parsed < 0)
+            goto done;
+        if (parsed == 0) {
+            Py_INCREF(index);
+            PyObject *out = PyObject_CallOneArg(slow, index);
+            Py_DECREF(index);
+            if (out == NULL)
+                goto done;
+            Py_DECREF(out);
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&seen);
+    return result;
+}
+
+static PyMethodDef RowParser_methods[] = {
+    {"parse", (PyCFunction)(void (*)(void))RowParser_parse, METH_FASTCALL,
+     "parse(lines, unmatched, agents, slot_of, seen, fresh, slow) -> None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject RowParserType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "integrations.avaya_cms._speedups.RowParser",
+    .tp_doc = "RowParser(width, at, extras, times, words, splits, state, skills, row): the "
+              "agent report's changed rows, parsed",
+    .tp_basicsize = sizeof(RowParser),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)RowParser_init,
+    .tp_dealloc = (destructor)RowParser_dealloc,
+    .tp_traverse = (traverseproc)RowParser_traverse,
+    .tp_clear = (inquiry)RowParser_clear,
+    .tp_methods = RowParser_methods,
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "integrations.avaya_cms._speedups",
-    .m_doc = "Optional C speed-up of the agent report's row lookup (see agents.py).",
+    .m_doc = "Optional C speed-up of the agent report's row lookup and parse (see agents.py).",
     .m_size = -1,
 };
 
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (PyType_Ready(&LookupType) < 0)
+    if (PyType_Ready(&LookupType) < 0 || PyType_Ready(&RowParserType) < 0)
+        return NULL;
+    if (str_skills == NULL && (str_skills = PyUnicode_InternFromString("skills")) == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
@@ -336,6 +760,12 @@ PyInit__speedups(void)
     Py_INCREF(&LookupType);
     if (PyModule_AddObject(m, "Lookup", (PyObject *)&LookupType) < 0) {
         Py_DECREF(&LookupType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&RowParserType);
+    if (PyModule_AddObject(m, "RowParser", (PyObject *)&RowParserType) < 0) {
+        Py_DECREF(&RowParserType);
         Py_DECREF(m);
         return NULL;
     }

@@ -21,10 +21,10 @@ from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
 from .framing import MAX_LINE
 from .values import seconds, time_text
 
-try:  # the optional C speed-up of the row lookup (built by pip install when a compiler is there)
-    from ._speedups import Lookup
+try:  # the optional C speed-up of the row lookup and parse (built by pip install with a compiler)
+    from ._speedups import Lookup, RowParser
 except ImportError:  # the pure-Python path below does the same, slower
-    Lookup = None
+    Lookup = RowParser = None
 
 ErrorSink = Callable[[str, str], None]
 
@@ -179,7 +179,8 @@ class AgentReport:
         # A configured column the report lacks reads an always-blank field appended at `width`.
         index = {name: i + 1 for i, name in enumerate(names)}
         self._pad = any(name not in index for name in _FIELDS)
-        self._get = itemgetter(*(index.get(name, self.width) for name in _FIELDS))
+        at = tuple(index.get(name, self.width) for name in _FIELDS)
+        self._get = itemgetter(*at)
         self._extra = [(i + 1, n.lower()) for i, n in enumerate(names) if n not in _FIELDS]
         self._name = index.get("NAME")
         self._states = {**DEFAULT_STATE_MAP, **state_map}
@@ -208,6 +209,12 @@ class AgentReport:
         self._run: _Run | None = None  # the run arriving
         # The C speed-up, if built: the predictions as tables it looks bytes up in.
         self._speedups = Lookup if self._reuse else None
+        self._parser: Any = None  # and of the changed rows' parse (_parse_unmatched)
+        if self._speedups is not None and RowParser is not None and self.width <= 64:
+            self._parser = RowParser(
+                self.width, at, tuple(self._extra), self._times, self._words, self._splits,
+                self._state, self._skills, AgentRow,
+            )  # fmt: skip
         self._lookup: Any = None
         self._lookup_near: Any = None
         self._later: dict[int, dict[str, str]] = {}
@@ -349,7 +356,21 @@ class AgentReport:
     def _parse_unmatched(
         self, run: _Run, lines: list[str], unmatched: list[int], error: ErrorSink
     ) -> None:
-        """Parse the rows of `lines` at `unmatched` (found among no prediction)."""
+        """Parse the rows of `lines` at `unmatched` (found among no prediction). The C speed-up
+        does the usual row and hands each other one (not ASCII, bad, a time not seen before)
+        back to the Python path, in the same order."""
+        parser = self._parser
+        if parser is None:
+            self._parse_python(run, lines, unmatched, error)
+            return
+        parser.parse(
+            lines, unmatched, run.parsed, self._slot_of, run.seen, run.fresh,
+            lambda i: self._parse_python(run, lines, [i], error),
+        )  # fmt: skip
+
+    def _parse_python(
+        self, run: _Run, lines: list[str], unmatched: list[int], error: ErrorSink
+    ) -> None:
         seen = run.seen
         infos: list[tuple[str, tuple[str, ...]] | None] = []
         _, bad = self._parse_lines([lines[i] for i in unmatched], error, infos, run.parsed)

@@ -75,3 +75,51 @@ def test_runs_decode_the_same_with_and_without_the_speedup(seed: int) -> None:
         fast.idle()
         if rng.random() < 0.7:  # the slow one sometimes prepares only when the next run comes
             slow.idle()
+
+
+LAYOUTS = [
+    agents.DEFAULT_COLUMNS,
+    # Columns the report lacks read blank; a column with no place in AgentRow goes to extra.
+    ("LOGID", "STATE", "SPLIT", "LOCATION", "NAME", "TIME_IN_STATE"),
+    ("LOGID", "STATE", "TIME_IN_STATE"),
+]
+FIELD_TEXTS = {  # what a field may hold, odd texts among them
+    "LOGID": [" 10001", "10002 ", " 10003", "  ", "", "1\u00a00004"],
+    "STATE": ["AVAIL ", "ACD", " AUX ", "RING", "50", "", "weird", "ACW\u2003"],
+    "SPLIT": ["  1", "2", " 007", "", " 3 "],
+    "NAME": ["Tom Jones ", " Zoë Zürich", "Wăng 王", "A|B", "", "\tTab\x1f", "Emoji 😀"],
+    "TIME_IN_STATE": ["   :07", " 1:42", "1:02:03", "", "****", "x:yy", "  :18 "],
+}
+
+
+def _field(rng: random.Random, column: str) -> str:
+    return rng.choice(FIELD_TEXTS.get(column, [" x ", "", "IN", "  Ünï  "]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 1_000_000))
+def test_changed_rows_parse_the_same_in_c_as_in_python(seed: int) -> None:
+    """RowParser takes the rows it can and hands the others to the Python path; together they
+    give what the Python path gives alone: rows, merges, errors, the rows seen and the heads."""
+    rng = random.Random(seed)
+    columns = rng.choice(LAYOUTS)
+    lines = []
+    for _ in range(rng.randint(1, 25)):
+        fields = ["F1", *(_field(rng, c) for c in columns)]
+        if rng.random() < 0.1:  # a field too many or too few
+            fields.append("x") if rng.random() < 0.5 else fields.pop()
+        line = "|".join(fields) + rng.choice(["", "", "|", "| ", "\r", "|\r"])
+        lines.append(line)
+    fast, slow = (agents.AgentReport(list(columns), {}) for _ in range(2))
+    assert fast._parser is not None
+    slow._parser = None
+    heads = {agents._head(line) for line in lines if rng.random() < 0.3}
+    unmatched = sorted(rng.sample(range(len(lines)), rng.randint(0, len(lines))))
+    results = []
+    for report in (fast, slow):
+        report._slot_of = {head: slot for slot, head in enumerate(sorted(heads))}
+        errors: list[tuple[str, str]] = []
+        run = agents._Run(lines, len(heads))
+        report._parse_unmatched(run, lines, unmatched, lambda r, line: errors.append((r, line)))
+        results.append((run.parsed, run.fresh, bytes(run.seen), run.bad, errors))
+    assert results[0] == results[1]
