@@ -719,6 +719,133 @@ done:
     return result;
 }
 
+/* changes(parsed, seen, none, slot_agent, agent_slots, current, kept) -> (changed, departed)
+ *
+ * AgentReport._finish's loops: the agents of the rows parsed (in report order), then those of
+ * the last run's rows not seen again (slot order), each once. An agent none of whose last
+ * rows was seen again is its parsed row (current[agent] = row, onto changed), or, with no row,
+ * has left the report (popped from current, into departed when it was there). One with rows
+ * seen again goes to kept(agent, row or None, [slots seen]), which returns its row. */
+static PyObject *
+changes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "changes(parsed, seen, none, slot_agent, agent_slots, current, kept)");
+        return NULL;
+    }
+    PyObject *parsed = args[0], *slot_agent = args[3], *agent_slots = args[4];
+    PyObject *current = args[5], *kept_fn = args[6];
+    if (!PyDict_Check(parsed) || !PyList_Check(slot_agent) || !PyDict_Check(agent_slots) ||
+        !PyDict_Check(current)) {
+        PyErr_SetString(PyExc_TypeError, "changes: dicts and a list, as documented");
+        return NULL;
+    }
+    Py_ssize_t none = PyLong_AsSsize_t(args[2]);
+    if (none == -1 && PyErr_Occurred())
+        return NULL;
+    Py_buffer seen;
+    if (PyObject_GetBuffer(args[1], &seen, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *marks = seen.buf;
+    PyObject *touched = NULL, *changed = NULL, *departed = NULL, *result = NULL;
+    if (none < 0 || none > seen.len || none > PyList_GET_SIZE(slot_agent)) {
+        PyErr_SetString(PyExc_ValueError, "changes: none beyond seen or slot_agent");
+        goto done;
+    }
+    if ((touched = PyDict_New()) == NULL || (changed = PyList_New(0)) == NULL ||
+        (departed = PySet_New(NULL)) == NULL)
+        goto done;
+    Py_ssize_t pos = 0;
+    PyObject *agent, *row;
+    while (PyDict_Next(parsed, &pos, &agent, &row))
+        if (PyDict_SetItem(touched, agent, Py_None) < 0)
+            goto done;
+    for (Py_ssize_t slot = 0; slot < none; slot++) {
+        const unsigned char *zero = memchr(marks + slot, 0, (size_t)(none - slot));
+        if (zero == NULL)
+            break;
+        slot = zero - marks;
+        if (PyDict_SetItem(touched, PyList_GET_ITEM(slot_agent, slot), Py_None) < 0)
+            goto done;
+    }
+    pos = 0;
+    PyObject *unused;
+    while (PyDict_Next(touched, &pos, &agent, &unused)) {
+        row = PyDict_GetItemWithError(parsed, agent); /* borrowed */
+        if (row == NULL && PyErr_Occurred())
+            goto done;
+        PyObject *old = PyDict_GetItemWithError(agent_slots, agent); /* borrowed */
+        if (old == NULL && PyErr_Occurred())
+            goto done;
+        Py_ssize_t seen_again = 0;
+        if (old != NULL) {
+            if (!PyList_Check(old)) {
+                PyErr_SetString(PyExc_TypeError, "changes: agent_slots holds lists");
+                goto done;
+            }
+            for (Py_ssize_t k = 0; k < PyList_GET_SIZE(old); k++) {
+                Py_ssize_t v = PyLong_AsSsize_t(PyList_GET_ITEM(old, k));
+                if (v == -1 && PyErr_Occurred())
+                    goto done;
+                if (v < 0 || v >= seen.len) {
+                    PyErr_SetString(PyExc_IndexError, "changes: a slot beyond seen");
+                    goto done;
+                }
+                seen_again += marks[v] != 0;
+            }
+        }
+        PyObject *now; /* a new reference */
+        if (seen_again) {
+            PyObject *slots = PyList_New(0);
+            if (slots == NULL)
+                goto done;
+            for (Py_ssize_t k = 0; k < PyList_GET_SIZE(old); k++) {
+                PyObject *v = PyList_GET_ITEM(old, k);
+                if (marks[PyLong_AsSsize_t(v)] && PyList_Append(slots, v) < 0) {
+                    Py_DECREF(slots);
+                    goto done;
+                }
+            }
+            PyObject *argv[3] = {agent, row ? row : Py_None, slots};
+            now = PyObject_Vectorcall(kept_fn, argv, 3, NULL);
+            Py_DECREF(slots);
+            if (now == NULL)
+                goto done;
+        }
+        else if (row == NULL) { /* every row of the agent left the report */
+            PyObject *was = PyDict_GetItemWithError(current, agent);
+            if (was == NULL && PyErr_Occurred())
+                goto done;
+            if (was != NULL &&
+                (PySet_Add(departed, agent) < 0 || PyDict_DelItem(current, agent) < 0))
+                goto done;
+            continue;
+        }
+        else {
+            now = Py_NewRef(row);
+        }
+        int failed = PyDict_SetItem(current, agent, now) < 0 || PyList_Append(changed, now) < 0;
+        Py_DECREF(now);
+        if (failed)
+            goto done;
+    }
+    result = PyTuple_Pack(2, changed, departed);
+done:
+    Py_XDECREF(touched);
+    Py_XDECREF(changed);
+    Py_XDECREF(departed);
+    PyBuffer_Release(&seen);
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"changes", (PyCFunction)(void (*)(void))changes, METH_FASTCALL,
+     "changes(parsed, seen, none, slot_agent, agent_slots, current, kept) -> (changed, departed)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMethodDef RowParser_methods[] = {
     {"parse", (PyCFunction)(void (*)(void))RowParser_parse, METH_FASTCALL,
      "parse(lines, unmatched, agents, slot_of, seen, fresh, slow) -> None"},
@@ -745,6 +872,7 @@ static struct PyModuleDef module = {
     .m_name = "integrations.avaya_cms._speedups",
     .m_doc = "Optional C speed-up of the agent report's row lookup and parse (see agents.py).",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC

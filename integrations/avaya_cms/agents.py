@@ -22,9 +22,9 @@ from .framing import MAX_LINE
 from .values import seconds, time_text
 
 try:  # the optional C speed-up of the row lookup and parse (built by pip install with a compiler)
-    from ._speedups import Lookup, RowParser
+    from ._speedups import Lookup, RowParser, changes
 except ImportError:  # the pure-Python path below does the same, slower
-    Lookup = RowParser = None
+    Lookup = RowParser = changes = None
 
 ErrorSink = Callable[[str, str], None]
 
@@ -210,6 +210,7 @@ class AgentReport:
         # The C speed-up, if built: the predictions as tables it looks bytes up in.
         self._speedups = Lookup if self._reuse else None
         self._parser: Any = None  # and of the changed rows' parse (_parse_unmatched)
+        self._changes_c = changes if self._speedups is not None else None  # and _changes
         if self._speedups is not None and RowParser is not None and self.width <= 64:
             self._parser = RowParser(
                 self.width, at, tuple(self._extra), self._times, self._words, self._splits,
@@ -395,15 +396,36 @@ class AgentReport:
         ones, a time in state that restarted or jumped) are parsed, and the agents of last
         run's rows not found again are looked at. The whole-run steps (the lookups, marking
         the rows found, finding those not) are loops in C, done by _take as the rows arrive;
-        the Python loops run over what changed. What the next run needs is worked out by
-        prepare(), after the publish.
+        the loops over what changed (_parse_unmatched, _changes) are in C too where the
+        speed-up is built. What the next run needs is worked out by prepare(), after the
+        publish.
         """
         self._ran_at, ran_at = self.clock(), self._ran_at
         if ran_at:  # the usual gap: one late run must not throw the next prediction off
             self._gaps.append(max(1, round(self._ran_at - ran_at)))
             self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
+        if self._changes_c is not None:
+            changed, departed = self._changes_c(
+                run.parsed, run.seen, run.none, self._slot_agent, self._agent_slots,
+                self._current, self._kept,
+            )  # fmt: skip
+        else:
+            changed, departed = self._changes(run)
+        first, self._last = not self._last, run.lines
+        self._found, self._fresh = run.found, run.fresh
+        batch = Batch(agents=changed, snapshot=True, records=len(run.lines) - run.bad)
+        if first:  # ingest may hold agents from before (a restart): tell it all that is here
+            batch.listed = frozenset(self._current)
+        else:
+            batch.departed = departed
+        return batch
+
+    def _changes(self, run: _Run) -> tuple[list[AgentRow], set[str]]:
+        """The agents of the rows parsed, then those of the last run's rows not seen again:
+        each one's row now (onto changed, and into current), or departed. Done by
+        `_speedups.changes` where it is built."""
         parsed, seen, none = run.parsed, run.seen, run.none
-        slot_agent, slot_skills = self._slot_agent, self._slot_skills
+        slot_agent = self._slot_agent
         touched = dict.fromkeys(parsed)  # in report order; then agents that lost a row
         gone = seen.find(0, 0, none)
         while gone >= 0:  # each found by a scan in C
@@ -424,28 +446,27 @@ class AgentReport:
             else:
                 kept = [slot for slot in old if seen[slot]]
             if kept:
-                skills = tuple(dict.fromkeys(s for slot in kept for s in slot_skills[slot]))
-                if row is None:  # only a split left the report: same row, fewer skills
-                    row = current[agent_id]
-                    if row.state_seconds is not None:  # the same stint, a run older
-                        row = replace(row, state_seconds=row.state_seconds + self._refresh)
-                    row = replace(row, skills=skills)
-                else:
-                    row.skills = tuple(dict.fromkeys(skills + row.skills))
+                row = self._kept(agent_id, row, kept)
             elif row is None:  # every row of the agent left the report
                 if current.pop(agent_id, None) is not None:
                     departed.add(agent_id)
                 continue
             current[agent_id] = row
             changed.append(row)
-        first, self._last = not self._last, run.lines
-        self._found, self._fresh = run.found, run.fresh
-        batch = Batch(agents=changed, snapshot=True, records=len(run.lines) - run.bad)
-        if first:  # ingest may hold agents from before (a restart): tell it all that is here
-            batch.listed = frozenset(current)
-        else:
-            batch.departed = departed
-        return batch
+        return changed, departed
+
+    def _kept(self, agent_id: str, row: AgentRow | None, kept: list[int]) -> AgentRow:
+        """An agent some of whose last run's rows (slots `kept`) are here again, unchanged,
+        and `row` its rows parsed (if any): its row now."""
+        slot_skills = self._slot_skills
+        skills = tuple(dict.fromkeys(s for slot in kept for s in slot_skills[slot]))
+        if row is None:  # only a split left the report: same row, fewer skills
+            row = self._current[agent_id]
+            if row.state_seconds is not None:  # the same stint, a run older
+                row = replace(row, state_seconds=row.state_seconds + self._refresh)
+            return replace(row, skills=skills)
+        row.skills = tuple(dict.fromkeys(skills + row.skills))
+        return row
 
     def prepare(self) -> None:
         """Between runs: number the last run's good rows, and write down the texts each would
