@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -437,3 +438,52 @@ async def test_a_layout_change_is_read_once_for_all_of_a_boards_displays(
     assert reads == [board.pk, board.pk]  # the next layout change is read afresh, once
     for ws in displays:
         await ws.disconnect()
+
+
+@displays_db
+async def test_displays_that_come_up_together_share_their_boards_snapshot_reads(
+    layer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board = await make_board()
+    reads: list[int] = []
+    snapshot = consumers.board_snapshot
+
+    def counted(board: Board) -> dict[str, Any]:
+        reads.append(board.pk)
+        return snapshot(board)
+
+    monkeypatch.setattr(consumers, "board_snapshot", counted)
+    displays = await asyncio.gather(*(open_display(board) for _ in range(12)))
+    # Each display asks after its access check, which waits for the same database thread:
+    # most ask while one read waits for that thread, and share it.
+    assert 1 <= len(reads) <= 3
+    await layer.group_send(group_of(board), update(1))
+    for ws in displays:
+        assert (await ws.receive_json_from(timeout=5))["seq"] == 1
+        await ws.disconnect()
+
+
+@displays_db
+async def test_a_display_never_shares_a_snapshot_read_that_started_before_it_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    board = await make_board()
+    reads: list[int] = []
+    reading, go_on = threading.Event(), threading.Event()
+
+    def held(board: Board) -> dict[str, Any]:
+        reads.append(board.pk)
+        if len(reads) == 1:
+            reading.set()
+            go_on.wait(5)
+        return {"type": "snapshot", "read": len(reads)}
+
+    monkeypatch.setattr(consumers, "board_snapshot", held)
+    first = asyncio.ensure_future(consumers._snapshot_text(board))
+    assert await asyncio.to_thread(reading.wait, 5)  # the first read is under way
+    late = [asyncio.ensure_future(consumers._snapshot_text(board)) for _ in range(3)]
+    await asyncio.sleep(0.05)
+    go_on.set()
+    assert json.loads(await first)["read"] == 1
+    assert [json.loads(await text)["read"] for text in late] == [2, 2, 2]  # one read after it
+    assert len(reads) == 2

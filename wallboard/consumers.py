@@ -13,9 +13,12 @@ screens, and the hub calls the handlers below for every local display.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
+import weakref
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -64,7 +67,47 @@ def _authorise(
 
 @database_sync_to_async
 def _snapshot(board: Board) -> dict[str, Any]:
+    read = _starting.get()
+    if read is not None:
+        read.started = True  # the reads below come after every display that shares this one
     return board_snapshot(board)
+
+
+# Displays that come up together (a floor's screens after a restart or a network outage)
+# share their board's snapshot: a display that asks while a read of it waits for the database
+# thread gets that read's text, read and encoded once. Never a read that has started: it may
+# have read the board's state before this display joined the board's group, and missed an
+# update the display then never gets.
+class _SharedRead:
+    __slots__ = ("started", "text")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.text: asyncio.Future[str] | None = None
+
+
+_starting: ContextVar[_SharedRead | None] = ContextVar("snapshot_read_starting", default=None)
+_waiting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _SharedRead]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _snapshot_text(board: Board) -> str:
+    """The board's snapshot, encoded; shared with the displays that asked before its read
+    started (see above). Called after the display joined the board's group."""
+    reads = _waiting.setdefault(asyncio.get_running_loop(), {})
+    read = reads.get(board.pk)
+    if read is None or read.started:
+        read = reads[board.pk] = _SharedRead()
+        read.text = asyncio.ensure_future(_read_text(board, read))
+        read.text.add_done_callback(lambda _: reads.get(board.pk) is read and reads.pop(board.pk))
+    assert read.text is not None
+    return await asyncio.shield(read.text)  # one display leaving does not cancel the others'
+
+
+async def _read_text(board: Board, read: _SharedRead) -> str:
+    _starting.set(read)  # this task's own context, which the database thread runs in
+    return json.dumps(await _snapshot(board))
 
 
 # A board's layout changed (board.reload): each of a process's displays of the board gets the
@@ -133,7 +176,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         if membership is not None:
             membership.hold()
         try:
-            await self.send_json(await _snapshot(self.board))
+            await self.send(text_data=await _snapshot_text(self.board))
         finally:
             if membership is not None:
                 await membership.release()

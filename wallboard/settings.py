@@ -91,6 +91,10 @@ DATABASES = {
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {}).setdefault("application_name", "wallboard")
+    # Connections are kept (checked before reuse): a new one costs PostgreSQL a backend process
+    # and the client several round trips, and a display's connect or an ingest write made one
+    # per database call. `?conn_max_age=0` in DATABASE_URL closes each after use again.
+    _db.setdefault("CONN_MAX_AGE", 600)
     _db.setdefault("CONN_HEALTH_CHECKS", True)
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web side read while ingest writes; a short busy wait instead of "locked".
