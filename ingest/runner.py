@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,6 +22,8 @@ from .store import SourceConfig
 from .worker import Publisher, SourceWorker
 
 log = logging.getLogger(__name__)
+QUIET_WAIT_SECONDS = 1.0  # the longest a reload waits for a batch to be out
+QUIET_POLL_SECONDS = 0.05
 
 
 def _unit(fn: Any, args: tuple[Any, ...]) -> Any:
@@ -73,6 +76,7 @@ class IngestRunner:
     async def run(self, stop: asyncio.Event) -> None:
         try:
             while not stop.is_set():
+                await self._quiet_moment()
                 try:
                     await self.reconcile()
                     await self.background_db(store.write_health, self._health())
@@ -85,6 +89,14 @@ class IngestRunner:
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
             await self.shutdown()
+
+    async def _quiet_moment(self) -> None:
+        """Wait, a second at most, while a batch arrives or is published: the reload's queries
+        and rows are Python in a thread, which takes the interpreter from the batch (a feed that
+        never pauses still has its edits picked up)."""
+        deadline = time.monotonic() + QUIET_WAIT_SECONDS
+        while any(w.busy() for w in self.workers.values()) and time.monotonic() < deadline:
+            await asyncio.sleep(QUIET_POLL_SECONDS)
 
     async def shutdown(self) -> None:
         workers = list(self.workers.values())

@@ -450,17 +450,20 @@ class SourceWorker:
                     log.info("source %s: recovered", self.name)
                 self._status_changed()
 
-    def _intervals_may_tick(self) -> bool:
+    def busy(self) -> bool:
         """Right after a batch its publish is under way (in one process, its displays' copies
-        too), and while bytes come in a batch may be arriving: the interval work, tens of ms
-        for a large report, would delay it. It waits a tick then, but not two in a row, so a
-        feed that never pauses (events) still has its intervals ticked."""
-        busy = (
+        too), and while bytes come in a batch may be arriving (this feed's or another's):
+        other work now, tens of ms of it, would delay the batch on its way to the screens."""
+        return bool(
             time.monotonic() - self._batch_seen < PERSIST_AFTER_SECONDS
-            or is_reading()  # a batch may be arriving (this feed's or another's)
+            or is_reading()
             or self._spawned
         )
-        if busy and not self._tick_waited:
+
+    def _intervals_may_tick(self) -> bool:
+        """The interval work waits a tick while busy(), but not two in a row, so a feed that
+        never pauses (events) still has its intervals ticked."""
+        if self.busy() and not self._tick_waited:
             self._tick_waited = True
             return False
         self._tick_waited = False
