@@ -31,10 +31,11 @@ typedef struct {
     Entry *entries;
     size_t mask; /* capacity - 1; capacity a power of two, at least twice the keys */
     Py_ssize_t count;
-    /* When the values are 0 .. count-1 (slots, numbered in the last run's row order): the
-     * entry of each value, so a run's rows, which come in much the same order, are first
+    /* When the values are 0 .. count-1 (slots, numbered in the last run's row order): a copy
+     * of each value's entry, in value order, so a run's rows, which come in much the same
+     * order, are first
      * compared with the row expected next, without hashing or probing. Else NULL. */
-    Py_ssize_t *order;
+    Entry *order; /* read in sequence as the rows come: no jump into the hash table */
 } Lookup;
 
 static uint64_t
@@ -134,23 +135,21 @@ Lookup_init(Lookup *self, PyObject *args, PyObject *kwds)
     }
     if (n == 0)
         return 0;
-    self->order = PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
+    self->order = PyMem_Calloc((size_t)n, sizeof(Entry));
     if (self->order == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t v = 0; v < n; v++)
-        self->order[v] = -1;
     for (size_t i = 0; i <= self->mask; i++) {
         const Entry *e = &self->entries[i];
         if (e->key == NULL)
             continue;
-        if (e->value < 0 || e->value >= n || self->order[e->value] != -1) {
+        if (e->value < 0 || e->value >= n || self->order[e->value].key != NULL) {
             PyMem_Free(self->order); /* not a numbering of the keys: no order to follow */
             self->order = NULL;
             break;
         }
-        self->order[e->value] = (Py_ssize_t)i;
+        self->order[e->value] = *e; /* the key stays owned by the table's entry */
     }
     return 0;
 }
@@ -161,7 +160,7 @@ at(const Lookup *t, Py_ssize_t value, const char *line, Py_ssize_t n)
 {
     if (value < 0 || value >= t->count)
         return NULL;
-    const Entry *e = &t->entries[t->order[value]];
+    const Entry *e = &t->order[value];
     return e->size == n && memcmp(e->data, line, (size_t)n) == 0 ? e : NULL;
 }
 
