@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,6 +27,7 @@ from .worker import Publisher, SourceWorker
 log = logging.getLogger(__name__)
 QUIET_WAIT_SECONDS = 1.0  # the longest a reload waits for a batch to be out
 QUIET_POLL_SECONDS = 0.05
+BACKGROUND_NICE = 10  # the background database thread's nice value, over the process's own
 
 
 def _unit(fn: Any, args: tuple[Any, ...]) -> Any:
@@ -32,12 +36,29 @@ def _unit(fn: Any, args: tuple[Any, ...]) -> Any:
     return fn(*args)
 
 
+def _lower_priority() -> None:
+    """This thread yields the processor to the rest (Linux: a thread has a nice value of its
+    own): the batch being published, and the web processes writing it to the displays."""
+    if sys.platform == "linux":
+        thread = threading.get_native_id()
+        with contextlib.suppress(OSError):
+            nice = os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND_NICE
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, nice))
+
+
 class DbThread:
     """All of ingest's database work, on one thread: a healthy connection per unit of work and
-    a single writer (SQLite needs no more; PostgreSQL's bulk statements are quick)."""
+    a single writer (SQLite needs no more; PostgreSQL's bulk statements are quick).
 
-    def __init__(self) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-db")
+    A background one (the writes of batches, intervals and board states, which nobody waits
+    for) runs at a lower priority."""
+
+    def __init__(self, background: bool = False) -> None:
+        self.executor = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="ingest-background-db" if background else "ingest-db",
+            initializer=_lower_priority if background else None,
+        )
 
     async def __call__(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, _unit, fn, args)
@@ -66,7 +87,7 @@ class IngestRunner:
         self.reload_seconds = reload_seconds
         self.pass_through_bytes = pass_through_bytes
         self.db = db or DbThread()
-        self.background_db = DbThread()
+        self.background_db = DbThread(background=True)
         if publisher is not None and hasattr(publisher, "background_db"):
             publisher.background_db = self.background_db
         self.workers: dict[int, SourceWorker] = {}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from typing import Any
 
 import pytest
 
 from ingest import runner as runner_module
-from ingest.runner import IngestRunner
+from ingest.runner import DbThread, IngestRunner
 
 
 class Worker:
@@ -49,3 +52,19 @@ async def test_a_feed_that_never_pauses_still_has_its_reloads(
     assert 1 < never.asked < 10**9
     ingest.db.close()
     ingest.background_db.close()
+
+
+def _own_nice() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread has a nice value of its own on Linux")
+async def test_the_background_database_thread_yields_the_processor_to_the_rest() -> None:
+    front, back = DbThread(), DbThread(background=True)
+    try:
+        ours = _own_nice()
+        assert await front(_own_nice) == ours  # queries someone waits for: as the process
+        assert await back(_own_nice) == min(19, ours + runner_module.BACKGROUND_NICE)
+    finally:
+        front.close()
+        back.close()
