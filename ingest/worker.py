@@ -38,6 +38,7 @@ INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at ea
 # A batch's write and interval accounting wait this long after its publish: the displays'
 # updates go out first (in one process, the database thread would compete with them).
 PERSIST_AFTER_SECONDS = 0.2
+DUE_MARGIN_SECONDS = 0.3  # before a periodic report is due, no other work starts (busy())
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
 
 
@@ -452,10 +453,14 @@ class SourceWorker:
 
     def busy(self) -> bool:
         """Right after a batch its publish is under way (in one process, its displays' copies
-        too), and while bytes come in a batch may be arriving (this feed's or another's):
-        other work now, tens of ms of it, would delay the batch on its way to the screens."""
+        too); while bytes come in a batch may be arriving (this feed's or another's); and a
+        report that comes every refresh_seconds is due again at the end of that time. Other
+        work then, tens of ms of it, would delay a batch on its way to the screens."""
+        since = time.monotonic() - self._batch_seen
+        refresh = max(1.0, self.config.refresh_seconds)
         return bool(
-            time.monotonic() - self._batch_seen < PERSIST_AFTER_SECONDS
+            since < PERSIST_AFTER_SECONDS
+            or refresh - DUE_MARGIN_SECONDS < since < 2 * refresh
             or is_reading()
             or self._spawned
         )

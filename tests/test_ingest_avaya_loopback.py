@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -226,3 +227,21 @@ async def test_interval_work_waits_a_tick_after_a_batch_but_never_two_in_a_row(
     worker._batch_seen -= 1.0  # a second later, nothing is under way
     await asyncio.sleep(0.05)
     assert worker._intervals_may_tick() is True
+
+
+async def test_no_other_work_starts_in_the_moments_before_a_periodic_report_is_due(
+    make_source: Any, runner: Any
+) -> None:
+    source = await sync_to_async(make_source)()
+    worker = await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
+    report = simulator.make_producer({"layout": "tvi1", "skills": 3}).next_chunk()
+    (batch,) = make_decoder("tvi1", {}).feed(report)
+    worker.process(batch)
+    await wait_for(lambda: not worker._spawned, what="its publish")
+    refresh = worker.config.refresh_seconds
+    worker._batch_seen = time.monotonic() - refresh / 2  # between two reports
+    assert not worker.busy()
+    worker._batch_seen = time.monotonic() - (refresh - 0.1)  # the next is due in 0.1 s
+    assert worker.busy()
+    worker._batch_seen = time.monotonic() - 3 * refresh  # the feed stopped: nothing is due
+    assert not worker.busy()
