@@ -6,7 +6,9 @@
  * str of each line, hashing it, probing a dict. Lookup.scan() does it on the bytes as read: it
  * walks the lines, finds each among the predictions by its bytes, marks the last run's rows
  * found again, and makes a str only of a line that is not a prediction; a line that is hands
- * on the prediction's own str (the same text). Everything else stays in Python.
+ * on the prediction's own str (the same text). RowParser.parse parses the rows that are no
+ * prediction (the agents who changed), and changes() finds the agents who changed or left;
+ * everything else stays in Python.
  *
  * Semantics are those of the pure-Python path, which stays and is tested against this one:
  * lines are what bytes.split(b"\n") gives (a CR stays at the end of its line); a line is text
