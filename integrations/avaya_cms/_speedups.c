@@ -532,8 +532,12 @@ static int
 parse_row(RowParser *self, PyObject *line, PyObject *agents, PyObject *slot_of,
           Py_buffer *seen, PyObject *fresh)
 {
-    if (!PyUnicode_Check(line) || PyUnicode_READY(line) < 0)
-        return PyErr_Occurred() ? -1 : 0;
+    if (!PyUnicode_Check(line))
+        return 0;
+#if PY_VERSION_HEX < 0x030C0000 /* every str is ready from 3.12 on */
+    if (PyUnicode_READY(line) < 0)
+        return -1;
+#endif
     const Text text = {line, PyUnicode_KIND(line), PyUnicode_DATA(line), PyUnicode_IS_ASCII(line)};
     const Text *t = &text;
     Py_ssize_t n = PyUnicode_GET_LENGTH(line);
