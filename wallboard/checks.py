@@ -37,7 +37,7 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             errors.append(
                 Warning(
                     f"Source '{source.name}': the C speed-up of the agent report is not built;"
-                    " it runs in pure Python, taking about a third more CPU per report run",
+                    " it runs in pure Python, taking about twice the CPU per report run",
                     hint="Install a C compiler and the Python headers (apt-get install gcc"
                     " python3-dev), then reinstall: pip install -e .",
                     obj=source,

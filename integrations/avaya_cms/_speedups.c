@@ -902,5 +902,9 @@ PyInit__speedups(void)
         Py_DECREF(m);
         return NULL;
     }
+    if (PyModule_AddIntConstant(m, "MAX_WIDTH", MAX_WIDTH) < 0) { /* the widest row it takes */
+        Py_DECREF(m);
+        return NULL;
+    }
     return m;
 }

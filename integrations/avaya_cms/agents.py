@@ -22,9 +22,10 @@ from .framing import MAX_LINE
 from .values import seconds, time_text
 
 try:  # the optional C speed-up of the row lookup and parse (built by pip install with a compiler)
-    from ._speedups import Lookup, RowParser, changes
+    from ._speedups import MAX_WIDTH, Lookup, RowParser, changes
 except ImportError:  # the pure-Python path below does the same, slower
     Lookup = RowParser = changes = None
+    MAX_WIDTH = 0
 
 ErrorSink = Callable[[str, str], None]
 
@@ -211,7 +212,7 @@ class AgentReport:
         self._speedups = Lookup if self._reuse else None
         self._parser: Any = None  # and of the changed rows' parse (_parse_unmatched)
         self._changes_c = changes if self._speedups is not None else None  # and _changes
-        if self._speedups is not None and RowParser is not None and self.width <= 64:
+        if self._speedups is not None and self.width <= MAX_WIDTH:
             self._parser = RowParser(
                 self.width, at, tuple(self._extra), self._times, self._words, self._splits,
                 self._state, self._skills, AgentRow,
