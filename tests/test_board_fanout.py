@@ -60,6 +60,19 @@ async def open_display(
     return ws
 
 
+def snapshot_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the boards whose snapshot is read from the database, one entry a read."""
+    reads: list[int] = []
+    snapshot = consumers.board_snapshot
+
+    def counted(board: Board) -> dict[str, Any]:
+        reads.append(board.pk)
+        return snapshot(board)
+
+    monkeypatch.setattr(consumers, "board_snapshot", counted)
+    return reads
+
+
 def group_of(board: Board) -> str:
     return f"board.{board.pk}"
 
@@ -421,14 +434,7 @@ async def test_a_layout_change_is_read_once_for_all_of_a_boards_displays(
 ) -> None:
     board = await make_board()
     displays = [await open_display(board) for _ in range(3)]
-    reads: list[int] = []
-    snapshot = consumers.board_snapshot
-
-    def counted(board: Board) -> dict[str, Any]:
-        reads.append(board.pk)
-        return snapshot(board)
-
-    monkeypatch.setattr(consumers, "board_snapshot", counted)
+    reads = snapshot_reads(monkeypatch)
     await layer.group_send(group_of(board), {"type": "board.reload", "seq": 7})
     firsts = [await ws.receive_json_from(timeout=5) for ws in displays]
     assert all(m["type"] == "snapshot" for m in firsts) and reads == [board.pk]
@@ -445,14 +451,7 @@ async def test_displays_that_come_up_together_share_their_boards_snapshot_reads(
     layer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     board = await make_board()
-    reads: list[int] = []
-    snapshot = consumers.board_snapshot
-
-    def counted(board: Board) -> dict[str, Any]:
-        reads.append(board.pk)
-        return snapshot(board)
-
-    monkeypatch.setattr(consumers, "board_snapshot", counted)
+    reads = snapshot_reads(monkeypatch)
     displays = await asyncio.gather(*(open_display(board) for _ in range(12)))
     # Each display asks after its access check, which waits for the same database thread:
     # most ask while one read waits for that thread, and share it.

@@ -213,14 +213,20 @@ async def test_the_simulator_feeds_runingest_with_consistent_figures(
     await wait_for(lambda: runner.workers[source.pk].batches == 3, what="three batches")
 
 
-async def test_interval_work_waits_a_tick_after_a_batch_but_never_two_in_a_row(
-    make_source: Any, runner: Any
-) -> None:
+async def _worker_after_a_batch(make_source: Any, runner: Any) -> Any:
+    """A listening source's worker, right after it processed a skills report."""
     source = await sync_to_async(make_source)()
     worker = await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
     report = simulator.make_producer({"layout": "tvi1", "skills": 3}).next_chunk()
     (batch,) = make_decoder("tvi1", {}).feed(report)
     worker.process(batch)
+    return worker
+
+
+async def test_interval_work_waits_a_tick_after_a_batch_but_never_two_in_a_row(
+    make_source: Any, runner: Any
+) -> None:
+    worker = await _worker_after_a_batch(make_source, runner)
     # Its publish is under way: the interval accounting would cut in between boards' sends.
     assert worker._intervals_may_tick() is False
     assert worker._intervals_may_tick() is True  # a feed that never pauses still ticks
@@ -232,11 +238,7 @@ async def test_interval_work_waits_a_tick_after_a_batch_but_never_two_in_a_row(
 async def test_no_other_work_starts_in_the_moments_before_a_periodic_report_is_due(
     make_source: Any, runner: Any
 ) -> None:
-    source = await sync_to_async(make_source)()
-    worker = await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
-    report = simulator.make_producer({"layout": "tvi1", "skills": 3}).next_chunk()
-    (batch,) = make_decoder("tvi1", {}).feed(report)
-    worker.process(batch)
+    worker = await _worker_after_a_batch(make_source, runner)
     await wait_for(lambda: not worker._spawned, what="its publish")
     refresh = worker.config.refresh_seconds
     worker._batch_seen = time.monotonic() - refresh / 2  # between two reports
