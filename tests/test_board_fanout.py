@@ -5,22 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from tests.conftest import wait_for
+from tests.conftest import free_port, wait_for
 from wallboard import consumers, fanout
 from wallboard.asgi import application
 from wallboard.models import Board, Rotation, RotationEntry
 from wallboard.models.boards import new_display_key
 
 displays_db = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -79,6 +85,15 @@ def group_of(board: Board) -> str:
 
 def entry_of(layer: Any, board: Board) -> fanout.GroupChannel | None:
     return fanout.hub().groups.get((layer, group_of(board)))
+
+
+async def listening(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    return True
 
 
 async def assert_nothing_more(ws: WebsocketCommunicator) -> None:
@@ -486,3 +501,35 @@ async def test_a_display_never_shares_a_snapshot_read_that_started_before_it_ask
     assert json.loads(await first)["read"] == 1
     assert [json.loads(await text)["read"] for text in late] == [2, 2, 2]  # one read after it
     assert len(reads) == 2
+
+
+# -- under daphne -------------------------------------------------------------------------------
+@pytest.mark.slow
+async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_as_sent(
+    tmp_path: Any,
+) -> None:
+    """The hub writes board updates straight to daphne's connections (one frame for all);
+    the bytes a display gets are the publisher's text, in order with the consumer's own sends."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
+    env.update(SECRET_KEY="daphne-probe", DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}")
+    probe = ROOT / "tests" / "daphne_probe.py"
+    with open(tmp_path / "probe.log", "wb") as log:
+        child = subprocess.Popen([sys.executable, str(probe), str(port)], env=env, stderr=log)
+    try:
+        await wait_for(lambda: listening(port), timeout=30, what="daphne to listen")
+        url = f"ws://127.0.0.1:{port}/"
+        async with websockets.connect(url) as first:
+            assert json.loads(await first.recv()) == {"connection": "WebSocketProtocol"}
+            assert json.loads(await first.recv()) == {
+                "type": "update", "seq": 1, "note": "Zoë joined"
+            }  # fmt: skip
+            async with websockets.connect(url) as second:
+                assert json.loads(await second.recv()) == {"connection": "WebSocketProtocol"}
+                for display in (second, first):
+                    update = json.loads(await asyncio.wait_for(display.recv(), 5))
+                    assert update == {"type": "update", "seq": 2, "note": "Zoë joined"}
+    finally:
+        child.terminate()
+        child.wait(10)
+    assert "Traceback" not in (tmp_path / "probe.log").read_text()

@@ -1,0 +1,60 @@
+"""A daphne server for test_board_fanout, run in a child process (daphne picks the process's
+Twisted reactor on import). Its one websocket consumer sits behind Channels' auth and session
+middleware, as the board consumer does in wallboard.asgi, and joins a group through the fan-out
+hub. On connect it tells the client what the hub found to write frames to, then publishes an
+update to the group, which the hub hands to every display of the group.
+
+Usage: python tests/daphne_probe.py PORT
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wallboard.settings")
+
+import django
+
+django.setup()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+from daphne.server import Server  # noqa: E402
+
+from wallboard import fanout  # noqa: E402
+
+GROUP = "board.probe"
+joined = 0
+
+
+class Probe(AsyncWebsocketConsumer):
+    membership: fanout.Membership | None = None
+
+    async def connect(self) -> None:
+        global joined
+        self.membership = await fanout.join(get_channel_layer(), GROUP, self)
+        await self.accept()
+        connection = self.membership.connection
+        await self.send(text_data=json.dumps({"connection": type(connection).__name__}))
+        await self.membership.release()
+        joined += 1
+        text = json.dumps({"type": "update", "seq": joined, "note": "Zoë joined"})
+        await get_channel_layer().group_send(GROUP, {"type": fanout.TEXT_EVENT, "text": text})
+
+    async def disconnect(self, code: int) -> None:
+        if self.membership is not None:
+            await self.membership.leave()
+
+
+application: Any = ProtocolTypeRouter({"websocket": AuthMiddlewareStack(Probe.as_asgi())})
+
+if __name__ == "__main__":
+    endpoint = f"tcp:port={int(sys.argv[1])}:interface=127.0.0.1"
+    Server(application, endpoints=[endpoint], verbosity=0).run()
