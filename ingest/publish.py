@@ -225,12 +225,23 @@ class BoardPublisher:
     async def _save_states(self) -> None:
         """Write the latest state of every board changed since the last write (coalesced)."""
         while self._unsaved:
-            boards, self._unsaved = list(self._unsaved.values()), {}
+            boards, self._unsaved = self._unsaved, {}
             try:
-                await self.background_db(save_states, [self._state(b) for b in boards])
+                await self.background_db(save_states, [self._state(b) for b in boards.values()])
             except Exception as exc:  # a display's snapshot is older until the next write
                 log.error("cannot save board states: %s", exc)
+                self._unsaved = {**boards, **self._unsaved}  # kept for the next write
                 return
+
+    async def flush(self) -> None:
+        """Ingest stops: the board states not yet saved are saved now, so that a display
+        connecting later gets the figures it last saw, not the batch before them."""
+        async with self._lock:  # a publish under way goes out first
+            saver = self._saver
+        if saver is not None and not saver.done():
+            await asyncio.wait([saver])
+        if self._unsaved:
+            await self._save_states()
 
     async def _send(self, group: str, message: dict[str, Any]) -> None:
         if self.layer is None:

@@ -128,6 +128,8 @@ class IngestRunner:
             with contextlib.suppress(DatabaseError, InterfaceError):
                 await self.db(store.write_health, [w.health() for w in workers])
                 await self.db(store.mark_disconnected, [w.config.id for w in workers])
+        if self.publisher is not None:
+            await self.publisher.flush()
         self.background_db.close()
         log.info("ingest stopped")
 

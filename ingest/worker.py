@@ -49,6 +49,8 @@ class Publisher(Protocol):
 
     async def refresh(self) -> None: ...
 
+    async def flush(self) -> None: ...
+
 
 DbCall = Callable[..., Awaitable[Any]]
 

@@ -10,10 +10,14 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import DatabaseError
 
+from ingest import publish
+from ingest.publish import BoardPublisher
+from ingest.runner import IngestRunner
 from tests.conftest import send_bytes, wait_for
 from wallboard.asgi import application
-from wallboard.models import Board, Source, Threshold, Tile
+from wallboard.models import Board, BoardState, Source, Threshold, Tile
 from wallboard.models.boards import new_display_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -245,3 +249,61 @@ async def test_an_agent_grid_update_carries_only_the_agents_that_changed(
     assert [(a["id"], a["state"]) for a in value["upsert"]] == [("10003", "available")]
     assert value["counts"]["available"] == 2
     await ws.disconnect()
+
+
+async def test_board_states_left_unsaved_by_a_failed_write_are_saved_when_ingest_stops(
+    make_source: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A display connecting after ingest stopped gets the figures the displays last saw."""
+    source = await sync_to_async(make_source)(refresh_seconds=60)  # no stale turn meanwhile
+    board = await sync_to_async(make_board)(source)
+    publisher = BoardPublisher()
+    ingest = IngestRunner(publisher=publisher, reload_seconds=0.2, db=publisher.db)
+    publisher.runner = ingest
+    stop = asyncio.Event()
+    task = asyncio.create_task(ingest.run(stop))
+    await wait_for(lambda: board.pk in publisher.boards, what="the publisher to load the board")
+    runtime = publisher.boards[board.pk]
+    failures = []
+    save_states = publish.save_states
+
+    def flaky(states: list[Any]) -> None:
+        if database_down:
+            failures.append(len(states))
+            raise DatabaseError("the database went away")
+        save_states(states)
+
+    def saved() -> BoardState:
+        return BoardState.objects.get(board=board)
+
+    async def saved_seq() -> int:
+        seqs = BoardState.objects.filter(board=board).values_list("seq", flat=True)
+        return await sync_to_async(seqs.first)() or 0
+
+    monkeypatch.setattr(publish, "save_states", flaky)
+    database_down = False
+    await send_bytes(port_of(source), TVI1)
+    big_number = str(runtime.tiles[0].definition["id"])
+
+    def waiting() -> Any:
+        value = runtime.values().get(big_number)
+        return value and value["kpis"]["calls_waiting"]["v"]
+
+    assert await wait_for(waiting, what="the batch to be published") == 4
+
+    async def saved_as_published() -> bool:
+        return await saved_seq() == runtime.seq
+
+    await wait_for(saved_as_published, what="its save")
+    database_down = True
+    await send_bytes(port_of(source), TVI1.replace(b"F1| 12|   0|", b"F1| 12|   9|"))
+    await wait_for(lambda: failures and publisher._saver.done(), what="a save to fail")
+    assert await saved_seq() < runtime.seq
+    database_down = False
+    stop.set()
+    await asyncio.wait_for(task, 20)
+    ingest.db.close()
+    state = await sync_to_async(saved)()
+    assert state.seq == runtime.seq
+    table = state.tiles["values"][str(runtime.tiles[1].definition["id"])]
+    assert {r["number"]: r["kpis"]["calls_waiting"]["v"] for r in table["rows"]}["12"] == 9
