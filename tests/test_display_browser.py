@@ -231,6 +231,14 @@ def test_a_wrong_display_key_opens_nothing(product: Product, chromium: Any) -> N
 AGENT_TV = (Path(__file__).parent / "fixtures" / "avaya_cms" / "agent_tv_example.txt").read_bytes()
 
 
+# Two names that Python and JavaScript order apart unless the display takes care: halfwidth
+# katakana (U+FF71) comes before 𠮷 (U+20BB7, a surrogate pair in JavaScript) by code point.
+NAMED_AGENT_TV = AGENT_TV.replace(b"Ann Adams", "ｱﾝ Adams".encode()).replace(
+    b"Ben Brown", "𠮷田 Ben".encode()
+)
+IN_NAME_ORDER = ["10003", "10004", "10005", "10006", "10007", "10008", "10001", "10002"]
+
+
 def test_an_agent_grid_follows_state_changes_and_keeps_every_agent(
     product: Product, chromium: Any
 ) -> None:
@@ -268,15 +276,17 @@ def test_an_agent_grid_follows_state_changes_and_keeps_every_agent(
     page = chromium.new_page(viewport={"width": 1600, "height": 900})
     page.goto(f"{product.url}/boards/agents/?key={product.display_key('agents')}")
     page.wait_for_selector('body[data-connection="live"]', timeout=15000)
-    send(feed_port, AGENT_TV)
+    send(feed_port, NAMED_AGENT_TV)
     page.wait_for_selector('[data-agent-id="10003"][data-state="not_ready"]', timeout=15000)
     assert page.get_attribute('[data-agent-id="10003"]', "data-level") == "alarm"  # 12 min in AUX
     assert page.locator("[data-agent-id]").count() == 8
     screenshot(page, "display-agents")
-    back = AGENT_TV.replace(b"AUX    |   |  1| 7|   12:05", b"AVAIL  |   |  1|  |     :01")
+    back = NAMED_AGENT_TV.replace(b"AUX    |   |  1| 7|   12:05", b"AVAIL  |   |  1|  |     :01")
     send(feed_port, back.replace(b"AUX    |   |  3| 7|   12:05", b"AVAIL  |   |  3|  |     :01"))
     page.wait_for_selector('[data-agent-id="10003"][data-state="available"]', timeout=15000)
     assert page.locator("[data-agent-id]").count() == 8  # merged, not replaced by the change
     assert page.get_attribute('[data-agent-id="10002"]', "data-state") == "on_call"
+    shown = page.eval_on_selector_all("[data-agent-id]", "els => els.map(e => e.dataset.agentId)")
+    assert shown == IN_NAME_ORDER  # merged on the display, in the server's order
     screenshot(page, "display-agents-changed")
     page.close()
