@@ -217,6 +217,59 @@ def test_a_display_whose_link_goes_silent_drops_it_and_reconnects(
     page.close()
 
 
+# Loads of the page are counted in the tab's session; the first `older` are made to look as if
+# they had been served by an older version (before the page's script reads the version).
+OLDER = """
+const loads = Number(sessionStorage.getItem('test-loads') || 0) + 1;
+sessionStorage.setItem('test-loads', String(loads));
+if (loads <= OLDER_LOADS) {
+  new MutationObserver((_, observer) => {
+    if (!document.body) return;
+    document.body.dataset.version = 'older-' + document.body.dataset.version;
+    observer.disconnect();
+  }).observe(document, { childList: true, subtree: true });
+}
+"""
+
+
+def test_a_display_left_on_an_older_version_reloads_itself_once(
+    product: Product, chromium: Any
+) -> None:
+    """After an upgrade a display reconnects to a server of another version: it loads the new
+    page rather than run its old script for weeks."""
+    product.configure(avaya_config(free_port()))
+    product.start()
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.add_init_script("window.WALLBOARD_UPGRADE = { spread: 200, again: 300000 };")
+    page.add_init_script(OLDER.replace("OLDER_LOADS", "1"))
+    page.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
+    page.wait_for_function("sessionStorage.getItem('test-loads') === '2'", timeout=15000)
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    version = page.get_attribute("body", "data-version")
+    assert version and not version.startswith("older-")
+    assert f"board.js?v={version}" in page.content()  # past any cached older script
+    page.wait_for_timeout(1500)  # the page it reloaded into is the server's: no more reloads
+    assert page.evaluate("sessionStorage.getItem('test-loads')") == "2"
+    page.close()
+
+
+def test_a_display_that_keeps_meeting_another_version_reloads_once_not_in_a_loop(
+    product: Product, chromium: Any
+) -> None:
+    """A rolling upgrade behind a load balancer can answer with either version for a while."""
+    product.configure(avaya_config(free_port()))
+    product.start()
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.add_init_script("window.WALLBOARD_UPGRADE = { spread: 200, again: 300000 };")
+    page.add_init_script(OLDER.replace("OLDER_LOADS", "1000"))
+    page.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
+    page.wait_for_function("sessionStorage.getItem('test-loads') === '2'", timeout=15000)
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    page.wait_for_timeout(2000)
+    assert page.evaluate("sessionStorage.getItem('test-loads')") == "2"
+    page.close()
+
+
 def test_a_wrong_display_key_opens_nothing(product: Product, chromium: Any) -> None:
     product.configure(avaya_config(free_port()))
     product.start()

@@ -890,12 +890,14 @@ def sources_status() -> dict[str, dict[str, Any]]:
 
 
 def board_snapshot(board: Any) -> dict[str, Any]:
-    """A display's first message: the layout, every tile's value, the sources' status.
+    """A display's first message: the layout, every tile's value, the sources' status, and
+    the version of the display's page the server serves (see wallboard.displayversion).
 
     Values come from what ingest last published (BoardState) when it matches the current
     layout; otherwise they are computed here from the database rows.
     """
     from ingest import store
+    from wallboard.displayversion import display_version
     from wallboard.models import Board, BoardState
 
     board = Board.objects.prefetch_related("tiles__thresholds").get(pk=board.pk)
@@ -926,4 +928,5 @@ def board_snapshot(board: Any) -> dict[str, Any]:
         "values": values,
         "sources": status,
         "server_time": int(datetime.now(UTC).timestamp() * 1000),
+        "version": display_version(),
     }

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from wallboard.displayversion import display_version
 from wallboard.models import Board, Rotation, SourceHealth
 
 
@@ -51,7 +52,12 @@ def board_display(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "wallboard/board.html",
-        {"board": board, "key": request.GET.get("key", ""), "rotation": None},
+        {
+            "board": board,
+            "key": request.GET.get("key", ""),
+            "rotation": None,
+            "version": display_version(),
+        },
     )
 
 
@@ -72,6 +78,7 @@ def rotation_display(request: HttpRequest, slug: str) -> HttpResponse:
             "board": entries[0].board,
             "key": request.GET.get("key", ""),
             "rotation": rotation,
+            "version": display_version(),
             "playlist": [
                 {"slug": e.board.slug, "seconds": e.seconds, "title": e.board.title}
                 for e in entries

@@ -33,6 +33,8 @@
   // network drop shows the last figures for ever otherwise. Tests shorten both through
   // window.WALLBOARD_HEARTBEAT.
   const HEARTBEAT = { every: 20000, silent: 45000, ...(window.WALLBOARD_HEARTBEAT || {}) };
+  // After an upgrade: reload within `spread` ms, at most once per `again` ms (see upgraded()).
+  const UPGRADE = { spread: 30000, again: 300000, ...(window.WALLBOARD_UPGRADE || {}) };
 
   const body = document.body;
   const $ = (id) => document.getElementById(id);
@@ -41,6 +43,7 @@
     key: body.dataset.key || '',
     rotation: body.dataset.rotation || '',
     playlist: (() => { try { return JSON.parse($('wb-playlist').textContent) || []; } catch { return []; } })(),
+    version: body.dataset.version || '',
   };
 
   // State of the board on screen.
@@ -448,6 +451,7 @@
       conn.attempt = 0; conn.downSince = null;
       setConnection('live');
       renderBoard();
+      if (m.version && cfg.version && m.version !== cfg.version) upgraded();
     } else if (m.type === 'update') {
       if (!S.board || S.awaiting) return;
       if (m.seq <= S.lastSeq) return; // an old or repeated update
@@ -540,6 +544,22 @@
       onMessage(m);
     };
     ws.onclose = (e) => { if (conn.ws === ws) onClose(e.code); };
+  }
+
+  // The server runs another version of this page (an upgrade): load it, a while later so a
+  // floor of screens does not reload at once, and not again within minutes (a rolling upgrade
+  // behind a load balancer answers with both versions for a moment).
+  let upgrading = false;
+  function upgraded() {
+    if (upgrading) return;
+    let last = 0;
+    try { last = Number(sessionStorage.getItem('wb-upgraded-at')) || 0; } catch { /* no storage */ }
+    if (Date.now() - last < UPGRADE.again) return;
+    upgrading = true;
+    setTimeout(() => {
+      try { sessionStorage.setItem('wb-upgraded-at', String(Date.now())); } catch { /* no storage */ }
+      location.reload();
+    }, Math.random() * UPGRADE.spread);
   }
 
   // The heartbeat: ping now and then; a link silent for too long is dropped and reconnected.
