@@ -49,6 +49,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def listening(port: int) -> bool:
+    """Whether something accepts connections on the loopback port."""
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    return True
+
+
 @pytest.fixture
 def port() -> int:
     return free_port()

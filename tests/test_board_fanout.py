@@ -19,7 +19,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import free_port, listening, wait_for
 from wallboard import consumers, fanout
 from wallboard.asgi import application
 from wallboard.models import Board, Rotation, RotationEntry
@@ -85,15 +85,6 @@ def group_of(board: Board) -> str:
 
 def entry_of(layer: Any, board: Board) -> fanout.GroupChannel | None:
     return fanout.hub().groups.get((layer, group_of(board)))
-
-
-async def listening(port: int) -> bool:
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    writer.close()
-    return True
 
 
 async def assert_nothing_more(ws: WebsocketCommunicator) -> None:

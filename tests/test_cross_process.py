@@ -21,7 +21,7 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from tests.conftest import free_port, send_bytes, wait_for
+from tests.conftest import free_port, listening, send_bytes, wait_for
 from wallboard.models import Board, Tile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,14 +91,6 @@ async def test_a_batch_fed_to_runingest_reaches_a_websocket_client_of_daphne(
         name="daphne",
     )
     ingest = processes(sys.executable, "manage.py", "runingest", name="runingest")
-
-    async def listening(port: int) -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        return True
 
     await wait_for(lambda: listening(web_port), timeout=30, what="daphne to listen")
     url = f"ws://127.0.0.1:{web_port}/ws/boards/floor/?key={board.display_key}"

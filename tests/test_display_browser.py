@@ -232,19 +232,26 @@ if (loads <= OLDER_LOADS) {
 """
 
 
+def reloaded_display(product: Product, chromium: Any, older_loads: int) -> Any:
+    """A display whose first `older_loads` page loads look older than the server, once it is
+    live after its first reload."""
+    product.configure(avaya_config(free_port()))
+    product.start()
+    page = chromium.new_page(viewport={"width": 1280, "height": 720})
+    page.add_init_script("window.WALLBOARD_UPGRADE = { spread: 200, again: 300000 };")
+    page.add_init_script(OLDER.replace("OLDER_LOADS", str(older_loads)))
+    page.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
+    page.wait_for_function("sessionStorage.getItem('test-loads') === '2'", timeout=15000)
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    return page
+
+
 def test_a_display_left_on_an_older_version_reloads_itself_once(
     product: Product, chromium: Any
 ) -> None:
     """After an upgrade a display reconnects to a server of another version: it loads the new
     page rather than run its old script for weeks."""
-    product.configure(avaya_config(free_port()))
-    product.start()
-    page = chromium.new_page(viewport={"width": 1280, "height": 720})
-    page.add_init_script("window.WALLBOARD_UPGRADE = { spread: 200, again: 300000 };")
-    page.add_init_script(OLDER.replace("OLDER_LOADS", "1"))
-    page.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
-    page.wait_for_function("sessionStorage.getItem('test-loads') === '2'", timeout=15000)
-    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    page = reloaded_display(product, chromium, older_loads=1)
     version = page.get_attribute("body", "data-version")
     assert version and not version.startswith("older-")
     assert f"board.js?v={version}" in page.content()  # past any cached older script
@@ -257,14 +264,7 @@ def test_a_display_that_keeps_meeting_another_version_reloads_once_not_in_a_loop
     product: Product, chromium: Any
 ) -> None:
     """A rolling upgrade behind a load balancer can answer with either version for a while."""
-    product.configure(avaya_config(free_port()))
-    product.start()
-    page = chromium.new_page(viewport={"width": 1280, "height": 720})
-    page.add_init_script("window.WALLBOARD_UPGRADE = { spread: 200, again: 300000 };")
-    page.add_init_script(OLDER.replace("OLDER_LOADS", "1000"))
-    page.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
-    page.wait_for_function("sessionStorage.getItem('test-loads') === '2'", timeout=15000)
-    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    page = reloaded_display(product, chromium, older_loads=1000)
     page.wait_for_timeout(2000)
     assert page.evaluate("sessionStorage.getItem('test-loads')") == "2"
     page.close()
