@@ -1,8 +1,9 @@
 """A daphne server for test_board_fanout, run in a child process (daphne picks the process's
-Twisted reactor on import). Its one websocket consumer sits behind Channels' auth and session
-middleware, as the board consumer does in wallboard.asgi, and joins a group through the fan-out
-hub. On connect it tells the client what the hub found to write frames to, then publishes an
-update to the group, which the hub hands to every display of the group.
+Twisted reactor on import). Its one websocket consumer sits behind the middleware the board
+consumer sits behind in wallboard.asgi (origin check, auth, session, cookies, URL routing),
+and joins a group through the fan-out hub. On connect it tells the client what the hub found
+to write frames to, then publishes an update to the group, which the hub hands to every
+display of the group.
 
 Usage: python tests/daphne_probe.py PORT
 """
@@ -25,10 +26,12 @@ django.setup()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.layers import get_channel_layer  # noqa: E402
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from daphne.server import Server  # noqa: E402
+from django.urls import path  # noqa: E402
 
 from wallboard import fanout  # noqa: E402
+from wallboard.asgi import origin_checked  # noqa: E402
 
 GROUP = "board.probe"
 joined = 0
@@ -53,7 +56,9 @@ class Probe(AsyncWebsocketConsumer):
             await self.membership.leave()
 
 
-application: Any = ProtocolTypeRouter({"websocket": AuthMiddlewareStack(Probe.as_asgi())})
+application: Any = ProtocolTypeRouter(
+    {"websocket": origin_checked(AuthMiddlewareStack(URLRouter([path("probe/", Probe.as_asgi())])))}
+)
 
 if __name__ == "__main__":
     endpoint = f"tcp:port={int(sys.argv[1])}:interface=127.0.0.1"

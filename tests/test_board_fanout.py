@@ -504,18 +504,19 @@ async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_a
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
     env.update(SECRET_KEY="daphne-probe", DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}")
+    env.update(ALLOWED_HOSTS="localhost,127.0.0.1")
     probe = ROOT / "tests" / "daphne_probe.py"
     with open(tmp_path / "probe.log", "wb") as log:
         child = subprocess.Popen([sys.executable, str(probe), str(port)], env=env, stderr=log)
     try:
         await wait_for(lambda: listening(port), timeout=30, what="daphne to listen")
-        url = f"ws://127.0.0.1:{port}/"
-        async with websockets.connect(url) as first:
+        url = f"ws://127.0.0.1:{port}/probe/"
+        async with websockets.connect(url, origin="http://localhost") as first:
             assert json.loads(await first.recv()) == {"connection": "WebSocketProtocol"}
             assert json.loads(await first.recv()) == {
                 "type": "update", "seq": 1, "note": "Zoë joined"
             }  # fmt: skip
-            async with websockets.connect(url) as second:
+            async with websockets.connect(url, origin="http://localhost") as second:
                 assert json.loads(await second.recv()) == {"connection": "WebSocketProtocol"}
                 for display in (second, first):
                     update = json.loads(await asyncio.wait_for(display.recv(), 5))
