@@ -17,7 +17,9 @@ log = logging.getLogger("wallboard")
 Background = Callable[[asyncio.Event], Awaitable[None]]
 
 
-def serve(host: str, port: int, background: list[Background], on_ready: Callable[[], None]) -> None:
+def serve(host: str, port: int, background: list[Background], on_ready: Callable[[], None]) -> bool:
+    """Run until Ctrl-C or SIGTERM. False when it could not run on: the web server could not
+    listen, or a background task failed (each logged)."""
     from daphne.server import Server, twisted_loop  # installs the asyncio reactor first
     from twisted.internet import reactor
 
@@ -31,7 +33,10 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
         verbosity=0,
     )
 
+    failed = False
+
     async def main() -> None:
+        nonlocal failed
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             twisted_loop.add_signal_handler(sig, stop.set)
@@ -39,6 +44,7 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
         await asyncio.sleep(0.5)
         if not server.listening_addresses:
             log.error("the web server could not listen on %s:%s (in use?)", host, port)
+            failed = True
             stop.set()
         else:
             on_ready()
@@ -47,11 +53,16 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
             [done_early, asyncio.ensure_future(stop.wait())], return_when=asyncio.FIRST_COMPLETED
         )
         for task in tasks:
-            if task.done() and task.exception():
+            if task.done() and not task.cancelled() and task.exception():
                 log.error("background task failed: %r", task.exception())
+                failed = True
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         reactor.stop()
 
     reactor.callWhenRunning(lambda: twisted_loop.create_task(main()))
     server.run()
+    if not server.listening_addresses and not failed:  # daphne gave up listening itself
+        log.error("the web server could not listen on %s:%s (in use?)", host, port)
+        failed = True
+    return not failed

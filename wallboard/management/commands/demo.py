@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sys
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from integrations import simulator
 from integrations.simnet import send_as_client
@@ -31,10 +32,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logging.getLogger("ingest").setLevel(logging.WARNING)
-        call_command("migrate", interactive=False, verbosity=0)
         base = options["feed_port_base"]
-        demo.set_up(base)
         host, port = options["host"], options["port"]
+        taken = [(h, p) for h, p in _ports(host, port, base) if not _free(h, p)]
+        if taken:
+            where = ", ".join(f"{h}:{p}" for h, p in taken)
+            raise CommandError(
+                f"{where} already in use (another demo running?): pick free ports with "
+                f"--port (the web server, now {port}) and --feed-port-base (the simulated "
+                f"feeds use base+1..base+5, now {base + 1}-{base + 5})"
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        demo.set_up(base)
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
 
         def ready() -> None:
@@ -49,8 +58,25 @@ class Command(BaseCommand):
             )
             sys.stdout.flush()
 
-        serve(host, port, [run_ingest, *simulators(base)], ready)
+        if not serve(host, port, [run_ingest, *simulators(base)], ready):
+            raise CommandError("the demo stopped after an error (logged above)")
         self.stdout.write("Stopped.")
+
+
+def _ports(host: str, port: int, base: int) -> list[tuple[str, int]]:
+    """The web server's address and the simulated feeds' (loopback) addresses."""
+    return [(host, port), *(("127.0.0.1", f.port) for f in demo.feeds(base))]
+
+
+def _free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 async def run_ingest(stop: asyncio.Event) -> None:

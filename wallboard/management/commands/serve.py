@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from wallboard.dbcheck import ensure_migrated
 from wallboard.management.commands.demo import run_ingest
@@ -27,4 +27,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Serving on http://{host}:{port}/ with ingest. Ctrl-C stops.")
             sys.stdout.flush()
 
-        serve(host, port, [run_ingest], ready)
+        if not serve(host, port, [run_ingest], ready):
+            raise CommandError("stopped after an error (logged above)")
