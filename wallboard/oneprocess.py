@@ -43,9 +43,7 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
         tasks = [asyncio.ensure_future(job(stop)) for job in background]
         await asyncio.sleep(0.5)
         if not server.listening_addresses:
-            log.error("the web server could not listen on %s:%s (in use?)", host, port)
-            failed = True
-            stop.set()
+            stop.set()  # told below, after the server stopped
         else:
             on_ready()
         done_early = asyncio.ensure_future(asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION))
@@ -62,7 +60,7 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
 
     reactor.callWhenRunning(lambda: twisted_loop.create_task(main()))
     server.run()
-    if not server.listening_addresses and not failed:  # daphne gave up listening itself
+    if not server.listening_addresses:  # never listened (daphne may have stopped by itself)
         log.error("the web server could not listen on %s:%s (in use?)", host, port)
         failed = True
     return not failed
