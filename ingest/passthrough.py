@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections import deque
+
+from wallboard.lib.backoff import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class PassThroughTarget:
         }
 
     async def _run(self) -> None:
-        delay = 1.0
+        backoff = Backoff(first=1.0, cap=30.0, jitter=0.2)
         while True:
             await self._wake.wait()  # connect only once there is something to send
             try:
@@ -80,10 +81,9 @@ class PassThroughTarget:
                 )
             except (OSError, TimeoutError) as exc:
                 self._failed(f"cannot connect: {exc or 'timed out'}")
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                delay = min(delay * 2, 30.0)
+                await asyncio.sleep(backoff.next())
                 continue
-            delay = 1.0
+            backoff.reset()
             self.connected = True
             self.last_error = ""
             log.info("pass-through %s connected", self)
@@ -111,7 +111,7 @@ class PassThroughTarget:
                 closed.cancel()
                 self.connected = False
                 writer.close()
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            await asyncio.sleep(backoff.next())
 
     def _failed(self, message: str) -> None:
         if message != self.last_error:

@@ -9,13 +9,13 @@ gets a snapshot consistent with the updates that follow.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from wallboard import messages
 from wallboard.tiles import AgentRouter, BoardRuntime, load_boards
 
 from .live import Changes
@@ -108,7 +108,7 @@ class BoardPublisher:
         if rebuilt:
             await self.background_db(save_states, [self._state(b) for b in rebuilt])
             for board in rebuilt:
-                await self._send(board.group(), {"type": "board.reload", "seq": board.seq})
+                await self._send(board.group(), messages.board_reload(board.seq))
 
     async def _fill(self, board: BoardRuntime) -> None:
         from . import store
@@ -184,15 +184,12 @@ class BoardPublisher:
                 continue
             await self._send(
                 board.group(),
-                {
-                    "type": "board.status",
-                    "source": str(source_id),
-                    "name": worker.name,
-                    "stale": worker.stale,
-                    "last_data_at": int(worker.last_data_at * 1000)
-                    if worker.last_data_at
-                    else None,
-                },
+                messages.board_status(
+                    source_id,
+                    worker.name,
+                    worker.stale,
+                    int(worker.last_data_at * 1000) if worker.last_data_at else None,
+                ),
             )
             changed = board.recompute(stale, involved)
             if changed:
@@ -211,11 +208,8 @@ class BoardPublisher:
     async def _send_update(self, board: BoardRuntime, changed: dict[str, Any]) -> None:
         # Encoded once here: consumers pass the text on, so neither the channel layer's copy
         # nor a per-display json.dumps grows with the number of screens.
-        text = json.dumps(
-            {"type": "update", "seq": board.seq, "tiles": changed}, separators=(",", ":")
-        )
         self._unsaved[board.board_id] = board
-        await self._send(board.group(), {"type": "board.update", "text": text})
+        await self._send(board.group(), messages.board_update(board.seq, changed))
 
     def _save_soon(self) -> None:
         """Have the boards changed since the last save saved, behind the sends."""

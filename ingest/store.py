@@ -15,9 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from integrations.base import OVERFLOW, QUEUE_FIGURES, AgentRow, QueueRow
+from integrations.base import OVERFLOW, QUEUE_FIGURES, QueueRow
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
+from wallboard.models.live import stored_live_rows
 
 from .live import Changes
 from .upsert import bulk_upsert, epoch_to_db, json_small, json_text
@@ -118,30 +119,9 @@ def _dt(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-def restore(source_id: int) -> tuple[list[Any], list[Any]]:
-    """The rows a source had before a restart, as LiveState.restore() takes them."""
-    queues = []
-    for q in Queue.objects.filter(source_id=source_id, gone=False):
-        row = QueueRow(kind=q.kind, number=q.number, name=q.name, extra=q.extra)
-        for figure in QUEUE_FIGURES:
-            setattr(row, figure, OVERFLOW if figure in q.overflow else getattr(q, figure))
-        row.counters = q.counter_state.get("counters")
-        queues.append((row, q.today, q.counter_state))
-    agents = []
-    for a in Agent.objects.filter(source_id=source_id, gone=False):
-        row = AgentRow(
-            agent_id=a.agent_id,
-            state=a.state,
-            vendor_state=a.vendor_state,
-            name=a.name,
-            extension=a.extension,
-            reason_code=a.reason_code,
-            skills=tuple(a.skills),
-            extra=a.extra,
-        )
-        since = a.state_since.timestamp() if a.state_since else a.updated_at.timestamp()
-        agents.append((row, since))
-    return queues, agents
+# The rows a source had before a restart, as LiveState.restore() takes them (the web side
+# reads them too, for a display's snapshot when ingest has published none).
+restore = stored_live_rows
 
 
 QUEUE_FIELDS = ["source", "kind", "number", *QUEUE_UPDATE_FIELDS]

@@ -21,14 +21,15 @@ from django.db import DatabaseError, InterfaceError
 
 from integrations import integration
 from integrations.base import Batch, Decoder, excerpt
+from wallboard.lib.addresses import parse_address, parse_peers, peer_allowed
+from wallboard.lib.backoff import Backoff
+from wallboard.lib.ranges import IdRange
 
 from . import store
-from .addresses import parse_address, parse_peers, peer_allowed
 from .intervals import IntervalAccounting
 from .live import Changes, LiveState
 from .memory import collect_when_idle, is_reading, reading
 from .passthrough import PassThroughTarget
-from .ranges import IdRange
 from .store import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -234,13 +235,12 @@ class SourceWorker:
 
     async def _connect_loop(self) -> None:
         host, port = parse_address(self.config.connect)
-        delay, failures = 1.0, 0
+        backoff = Backoff(first=1.0, cap=30.0, jitter=0.3)
         while True:
             try:
                 reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
             except (OSError, TimeoutError) as exc:
-                failures += 1
-                if failures == 1:
+                if backoff.failures == 0:
                     log.warning(
                         "source %s: cannot connect to %s (%s); retrying with backoff",
                         self.name,
@@ -248,12 +248,13 @@ class SourceWorker:
                         exc or "timed out",
                     )
                 self.last_error = f"cannot connect to {self.config.connect}: {exc or 'timed out'}"
-                await asyncio.sleep(delay * random.uniform(0.7, 1.3))
-                delay = min(delay * 2, 30.0)
+                await asyncio.sleep(backoff.next())
                 continue
-            if failures:
-                log.info("source %s: connected after %d failed attempts", self.name, failures)
-            delay, failures = 1.0, 0
+            if backoff.failures:
+                log.info(
+                    "source %s: connected after %d failed attempts", self.name, backoff.failures
+                )
+            backoff.reset()
             await self._read(reader, writer, self.config.connect)
             await asyncio.sleep(random.uniform(0.5, 1.5))
 
@@ -396,7 +397,7 @@ class SourceWorker:
                 raise
 
     async def _persist_loop(self) -> None:
-        delay = 1.0
+        backoff = Backoff(first=1.0, cap=30.0)
         while True:
             await self._pending_event.wait()
             # Let this batch's publish go out first, and the displays' copies of it: building
@@ -417,16 +418,15 @@ class SourceWorker:
                     "source %s: database write failed (%s); retrying in %.0f s",
                     self.name,
                     exc,
-                    delay,
+                    backoff.current,
                 )
                 self.last_error = f"database: {exc}"
                 changes.merge(self._take_pending())  # keep everything, newest wins
                 self.pending = changes
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                await asyncio.sleep(backoff.next())
                 self._pending_event.set()
                 continue
-            delay = 1.0
+            backoff.reset()
             hook = getattr(self.module, "export_live", None)
             if hook is not None and self.config.compat_file:
                 live = self.live

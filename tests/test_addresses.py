@@ -6,7 +6,13 @@ import ipaddress
 
 import pytest
 
-from ingest.addresses import AddressError, format_address, parse_address, parse_peers, peer_allowed
+from wallboard.lib.addresses import (
+    AddressError,
+    format_address,
+    parse_address,
+    parse_peers,
+    peer_allowed,
+)
 
 
 @pytest.mark.parametrize(

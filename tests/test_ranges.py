@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.ranges import IdRange, RangeError, validate_range
+from wallboard.lib.ranges import IdRange, RangeError, validate_range
 
 
 def test_it_keeps_numbers_inside_any_of_the_spans_and_drops_the_rest() -> None:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from ingest.live import Changes
-from ingest.ranges import IdRange
 from integrations.base import (
     AVAILABLE,
     LOGGED_OUT,
@@ -28,6 +27,7 @@ from integrations.base import (
     QueueRow,
 )
 from wallboard import tiles
+from wallboard.lib.ranges import IdRange
 from wallboard.tiles import (
     AGENT_COUNT_KPIS,
     AgentRouter,

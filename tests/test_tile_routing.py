@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ingest.live import Changes
-from ingest.ranges import IdRange
 from integrations.base import AgentRow
+from wallboard.lib.ranges import IdRange
 from wallboard.tiles import AgentRouter, TileRuntime
 
 

@@ -66,7 +66,7 @@ def avaya_speedup() -> bool:
 def unbindable(listen: str) -> str | None:
     """Why this machine cannot listen on the address's host (port 0: no clash with runingest
     itself holding the real port), or None."""
-    from ingest.addresses import AddressError, parse_address
+    from wallboard.lib.addresses import AddressError, parse_address
 
     try:
         host, _ = parse_address(listen)

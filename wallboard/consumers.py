@@ -26,7 +26,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from wallboard import fanout
+from wallboard import fanout, messages
 from wallboard.models import Board, Rotation
 from wallboard.tiles import board_snapshot
 
@@ -155,7 +155,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND if board is None else CLOSE_FORBIDDEN)
             return
         self.board, self.key = board, key
-        self.group = f"board.{board.pk}"
+        self.group = messages.board_group(board.pk)
         # Joined before the snapshot is read, so no update falls in between; held until it is
         # sent, so the snapshot comes first and the updates it did not include follow in order.
         self.membership = await fanout.join(get_channel_layer(), self.group, self)
@@ -183,25 +183,17 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "resync":
+        if kind == messages.RESYNC:
             await self._send_snapshot()
-        elif kind == "ping":  # the display checks the link is alive, even with a quiet feed
-            await self.send_json({"type": "pong", "server_time": int(time.time() * 1000)})
+        elif kind == messages.PING:  # the display checks the link is alive, even with a quiet feed
+            await self.send_json(messages.pong(int(time.time() * 1000)))
 
     # -- events from the publisher and the admin, delivered by the fan-out hub -----------
     async def board_update(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])  # encoded once by the publisher
 
     async def board_status(self, event: dict[str, Any]) -> None:
-        await self.send_json(
-            {
-                "type": "status",
-                "source": event["source"],
-                "name": event["name"],
-                "stale": event["stale"],
-                "last_data_at": event["last_data_at"],
-            }
-        )
+        await self.send_json(messages.status_message(event))
 
     async def board_reload(self, event: dict[str, Any]) -> None:
         await self.send(text_data=await _reloaded(self.board, event.get("seq")))

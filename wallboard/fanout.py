@@ -38,10 +38,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import BaseChannelLayer
 from channels.sessions import InstanceSessionWrapper
 
+from wallboard import messages
+
 log = logging.getLogger(__name__)
 
 #: Events of this type carry a ready-encoded websocket text frame in "text".
-TEXT_EVENT = "board.update"
+TEXT_EVENT = messages.BOARD_UPDATE
 
 #: How often a hub re-adds its channels to their groups. Channel layers drop a group member
 #: after `group_expiry` (86400 s by default) and a display wall runs for weeks. Far more often

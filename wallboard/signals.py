@@ -9,11 +9,8 @@ from channels.layers import get_channel_layer
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
+from wallboard.messages import board_group, key_revoked
 from wallboard.models import Board, Rotation
-
-
-def board_group(board_id: int) -> str:
-    return f"board.{board_id}"
 
 
 @receiver(pre_save, sender=Board)
@@ -31,4 +28,4 @@ def revoke_old_display_key(sender: type, instance: Board | Rotation, **kwargs: A
         else:
             groups = [board_group(e.board_id) for e in instance.entries.all()]
         for group in groups:
-            async_to_sync(layer.group_send)(group, {"type": "key.revoked", "key": old})
+            async_to_sync(layer.group_send)(group, key_revoked(old))

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from ingest.ranges import IdRange
 from integrations.base import (
     LOGGED_OUT,
     NOT_READY,
@@ -31,6 +30,8 @@ from integrations.base import (
     AgentRow,
     QueueRow,
 )
+from wallboard import messages
+from wallboard.lib.ranges import IdRange
 
 Key = tuple[int, str, str]  # (source id, kind, number)
 
@@ -779,7 +780,7 @@ class BoardRuntime:
     seq: int = 0
 
     def group(self) -> str:
-        return f"board.{self.board_id}"
+        return messages.board_group(self.board_id)
 
     def values(self) -> dict[str, Any]:
         return {t.id: t.value for t in self.tiles if t.value is not None}
@@ -896,9 +897,9 @@ def board_snapshot(board: Any) -> dict[str, Any]:
     Values come from what ingest last published (BoardState) when it matches the current
     layout; otherwise they are computed here from the database rows.
     """
-    from ingest import store
     from wallboard.displayversion import display_version
     from wallboard.models import Board, BoardState
+    from wallboard.models.live import stored_live_rows
 
     board = Board.objects.prefetch_related("tiles__thresholds").get(pk=board.pk)
     runtime = build_board(board)
@@ -915,14 +916,14 @@ def board_snapshot(board: Any) -> dict[str, Any]:
         wanted = {t.source_id for t in runtime.tiles if t.kind not in ("clock", "ticker")}
         source_ids = [int(k) for k in status] if None in wanted else [s for s in wanted if s]
         for source_id in source_ids:
-            queues, agents = store.restore(source_id)
+            queues, agents = stored_live_rows(source_id)
             queue_rows = [(row, today) for row, today, _ in queues]
             for tile in runtime.tiles:
                 tile.load(source_id, queue_rows, agents)
         runtime.recompute(stale)
         values, seq = runtime.values(), state.seq if state else 0
     return {
-        "type": "snapshot",
+        "type": messages.SNAPSHOT,
         "seq": seq,
         "board": runtime.definition,
         "values": values,

@@ -7,7 +7,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ingest.ranges import validate_range
+from wallboard.lib.ranges import validate_range
 
 from .sources import Source
 

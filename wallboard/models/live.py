@@ -9,7 +9,14 @@ from typing import Any
 
 from django.db import models
 
-from integrations.base import AGENT_STATES, OVERFLOW, QUEUE_FIGURES, QUEUE_KINDS
+from integrations.base import (
+    AGENT_STATES,
+    OVERFLOW,
+    QUEUE_FIGURES,
+    QUEUE_KINDS,
+    AgentRow,
+    QueueRow,
+)
 
 from .sources import Source
 
@@ -84,3 +91,30 @@ class Agent(models.Model):
 
 
 __all__ = ["QUEUE_FIGURES", "Agent", "Queue"]
+
+
+def stored_live_rows(source_id: int) -> tuple[list[Any], list[Any]]:
+    """A source's stored queues (row, today, counter state) and agents (row, state since),
+    as ingest's LiveState.restore() takes them after a restart."""
+    queues = []
+    for q in Queue.objects.filter(source_id=source_id, gone=False):
+        row = QueueRow(kind=q.kind, number=q.number, name=q.name, extra=q.extra)
+        for figure in QUEUE_FIGURES:
+            setattr(row, figure, OVERFLOW if figure in q.overflow else getattr(q, figure))
+        row.counters = q.counter_state.get("counters")
+        queues.append((row, q.today, q.counter_state))
+    agents = []
+    for a in Agent.objects.filter(source_id=source_id, gone=False):
+        row = AgentRow(
+            agent_id=a.agent_id,
+            state=a.state,
+            vendor_state=a.vendor_state,
+            name=a.name,
+            extension=a.extension,
+            reason_code=a.reason_code,
+            skills=tuple(a.skills),
+            extra=a.extra,
+        )
+        since = a.state_since.timestamp() if a.state_since else a.updated_at.timestamp()
+        agents.append((row, since))
+    return queues, agents

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from ingest.addresses import AddressError, parse_address, parse_peers
-from ingest.ranges import validate_range
 from integrations import VENDOR_LABELS, VENDORS, integration
+from wallboard.lib.addresses import AddressError, parse_address, parse_peers
+from wallboard.lib.ranges import validate_range
 
 
 def _check_range(value: str) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingest.addresses import AddressError, parse_address
 from integrations import VENDORS, integration, simulator
 from integrations.simnet import send_as_client, serve
+from wallboard.lib.addresses import AddressError, parse_address
 
 
 def vendor_key(name: str) -> str:
