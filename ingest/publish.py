@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -18,11 +19,22 @@ from django.db import transaction
 from wallboard import messages
 from wallboard.tiles import AgentRouter, BoardRuntime, load_boards
 
+from .db import DbThread
 from .live import Changes
 
 if TYPE_CHECKING:
-    from .runner import DbThread, IngestRunner
     from .worker import SourceWorker
+
+
+class Sources(Protocol):
+    """The sources this process runs, as the runner holds them."""
+
+    @property
+    def workers(self) -> Mapping[int, SourceWorker]: ...
+
+    @property
+    def failed(self) -> Mapping[int, str]: ...  # source id -> why it could not start
+
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +65,14 @@ def _load_stale() -> set[int]:
 
 
 class BoardPublisher:
-    def __init__(self, db: DbThread | None = None) -> None:
-        from .runner import DbThread
-
+    def __init__(
+        self,
+        db: DbThread | None = None,
+        background_db: DbThread | None = None,
+        sources: Sources | None = None,
+    ) -> None:
         self.db = db or DbThread()
-        self.runner: IngestRunner | None = None
+        self.sources = sources
         self.boards: dict[int, BoardRuntime] = {}
         self.layer = get_channel_layer()
         self.stale_elsewhere: set[int] = set()  # sources this process does not run
@@ -66,14 +81,14 @@ class BoardPublisher:
         self._unsaved: dict[int, BoardRuntime] = {}
         self.router = AgentRouter([])
         self._saver: asyncio.Future[None] | None = None
-        self.background_db = self.db  # the runner gives its background thread
+        self.background_db = background_db or self.db
 
     def stale_sources(self) -> set[int]:
-        workers = self.runner.workers if self.runner else {}
+        workers = self.sources.workers if self.sources else {}
         stale = {s for s in self.stale_elsewhere if s not in workers}
         stale.update(s for s, w in workers.items() if w.stale)
-        if self.runner:
-            stale.update(self.runner.failed)
+        if self.sources:
+            stale.update(self.sources.failed)
         return stale
 
     async def refresh(self) -> None:
@@ -113,7 +128,7 @@ class BoardPublisher:
     async def _fill(self, board: BoardRuntime) -> None:
         from . import store
 
-        workers = self.runner.workers if self.runner else {}
+        workers = self.sources.workers if self.sources else {}
         wanted = {t.source_id for t in board.tiles if t.kind not in ("clock", "ticker")}
         if not wanted:
             return

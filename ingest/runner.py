@@ -10,67 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import sys
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import DatabaseError, InterfaceError, close_old_connections
+from django.db import DatabaseError, InterfaceError
 
 from . import store
-from .memory import tune_gc
+from .db import DbThread
+from .pacing import Pacing
+from .publish import BoardPublisher
 from .store import SourceConfig
 from .worker import Publisher, SourceWorker
 
 log = logging.getLogger(__name__)
-QUIET_WAIT_SECONDS = 1.0  # the longest a reload waits for a batch to be out
-QUIET_POLL_SECONDS = 0.05
-BACKGROUND_NICE = 10  # the background database thread's nice value, over the process's own
-
-
-def _unit(fn: Any, args: tuple[Any, ...]) -> Any:
-    """One unit of database work: drop a connection that died or aged out first."""
-    close_old_connections()
-    return fn(*args)
-
-
-def _lower_priority() -> None:
-    """This thread yields the processor to the rest (Linux: a thread has a nice value of its
-    own): the batch being published, and the web processes writing it to the displays."""
-    if sys.platform == "linux":
-        thread = threading.get_native_id()
-        with contextlib.suppress(OSError):
-            nice = os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND_NICE
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, nice))
-
-
-class DbThread:
-    """All of ingest's database work, on one thread: a healthy connection per unit of work and
-    a single writer (SQLite needs no more; PostgreSQL's bulk statements are quick).
-
-    A background one (the writes of batches, intervals and board states, which nobody waits
-    for) runs at a lower priority."""
-
-    def __init__(self, background: bool = False) -> None:
-        self.executor = ThreadPoolExecutor(
-            max_workers=1,
-            thread_name_prefix="ingest-background-db" if background else "ingest-db",
-            initializer=_lower_priority if background else None,
-        )
-
-    async def __call__(self, fn: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, _unit, fn, args)
-
-    def close(self) -> None:
-        from django.db import connections
-
-        def close_all() -> None:
-            connections.close_all()
-
-        self.executor.submit(close_all).result(timeout=10)
-        self.executor.shutdown(wait=True)
 
 
 class IngestRunner:
@@ -81,15 +32,15 @@ class IngestRunner:
         reload_seconds: float = 3.0,
         pass_through_bytes: int = 4 * 1024 * 1024,
         db: DbThread | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.names = names
+        self.pacing = pacing or Pacing()
         self.publisher = publisher
         self.reload_seconds = reload_seconds
         self.pass_through_bytes = pass_through_bytes
         self.db = db or DbThread()
         self.background_db = DbThread(background=True)
-        if publisher is not None and hasattr(publisher, "background_db"):
-            publisher.background_db = self.background_db
         self.workers: dict[int, SourceWorker] = {}
         self.failed: dict[int, str] = {}  # source id -> why it could not start
         self.started = asyncio.Event()
@@ -112,12 +63,9 @@ class IngestRunner:
             await self.shutdown()
 
     async def _quiet_moment(self) -> None:
-        """Wait, a second at most, while a batch arrives or is published: the reload's queries
-        and rows are Python in a thread, which takes the interpreter from the batch (a feed that
-        never pauses still has its edits picked up)."""
-        deadline = time.monotonic() + QUIET_WAIT_SECONDS
-        while any(w.busy() for w in self.workers.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(QUIET_POLL_SECONDS)
+        """The reload's queries and rows are Python in a thread, which takes the interpreter
+        from a batch: wait for a quiet moment (see Pacing.quiet_moment)."""
+        await self.pacing.quiet_moment(self.workers.values())
 
     async def shutdown(self) -> None:
         workers = list(self.workers.values())
@@ -156,7 +104,12 @@ class IngestRunner:
 
     async def _start(self, config: SourceConfig, previous: SourceWorker | None = None) -> None:
         worker = SourceWorker(
-            config, self.db, self.publisher, self.pass_through_bytes, self.background_db
+            config,
+            self.db,
+            self.publisher,
+            self.pass_through_bytes,
+            self.background_db,
+            self.pacing,
         )
         if previous is not None and previous.config.vendor == config.vendor:
             worker.live, worker.restored = previous.live, True
@@ -182,21 +135,33 @@ class IngestRunner:
         return reports
 
 
-async def run_until(stop: asyncio.Event, names: list[str] | None = None) -> IngestRunner:
-    """Run ingest with the board publisher, as configured in settings, until `stop` is set."""
+def build_ingest(
+    names: list[str] | None = None,
+    *,
+    reload_seconds: float | None = None,
+    pass_through_bytes: int | None = None,
+    pacing: Pacing | None = None,
+) -> IngestRunner:
+    """Ingest as deployed: the runner and its board publisher, sharing its database threads
+    (settings give what is not passed)."""
     from django.conf import settings
 
-    from .publish import BoardPublisher
-
-    tune_gc()
-    publisher = BoardPublisher()
     runner = IngestRunner(
         names,
-        publisher=publisher,
-        reload_seconds=settings.INGEST_RELOAD_SECONDS,
-        pass_through_bytes=settings.PASS_THROUGH_BUFFER_BYTES,
-        db=publisher.db,
+        reload_seconds=settings.INGEST_RELOAD_SECONDS if reload_seconds is None else reload_seconds,
+        pass_through_bytes=settings.PASS_THROUGH_BUFFER_BYTES
+        if pass_through_bytes is None
+        else pass_through_bytes,
+        pacing=pacing,
     )
-    publisher.runner = runner
+    runner.publisher = BoardPublisher(runner.db, runner.background_db, sources=runner)
+    return runner
+
+
+async def run_until(stop: asyncio.Event, names: list[str] | None = None) -> IngestRunner:
+    """Run ingest, as configured in settings, until `stop` is set; this process's garbage
+    collection is paced by ingest from now on."""
+    runner = build_ingest(names)
+    runner.pacing.take_over_gc()
     await runner.run(stop)
     return runner

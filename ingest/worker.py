@@ -28,7 +28,7 @@ from wallboard.lib.ranges import IdRange
 from . import store
 from .intervals import IntervalAccounting
 from .live import Changes, LiveState
-from .memory import collect_when_idle, is_reading, reading
+from .pacing import Pacing
 from .passthrough import PassThroughTarget
 from .store import SourceConfig
 
@@ -36,10 +36,6 @@ log = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
 INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at each boundary)
-# A batch's write and interval accounting wait this long after its publish: the displays'
-# updates go out first (in one process, the database thread would compete with them).
-PERSIST_AFTER_SECONDS = 0.2
-DUE_MARGIN_SECONDS = 0.3  # before a periodic report is due, no other work starts (busy())
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
 
 
@@ -64,8 +60,10 @@ class SourceWorker:
         publisher: Publisher | None = None,
         pass_through_bytes: int = 4 * 1024 * 1024,
         background_db: DbCall | None = None,
+        pacing: Pacing | None = None,
     ) -> None:
         self.config = config
+        self.pacing = pacing or Pacing()
         self.db = db
         # Work nobody waits for (interval rows) goes here, behind no batch's write.
         self.background_db = background_db or db
@@ -281,7 +279,7 @@ class SourceWorker:
 
     # -- the hot path ------------------------------------------------------------------
     def receive(self, decoder: Decoder, data: bytes) -> None:
-        reading()
+        self.pacing.reading()
         for target in self.targets.values():
             target.send(data)
         self.recent_frames.append(excerpt(data[:160], 160))
@@ -292,7 +290,7 @@ class SourceWorker:
             self.process(batch)
         if batches and self._idle_call is None:  # once the batch is out, not before
             self._idle_call = asyncio.get_running_loop().call_later(
-                PERSIST_AFTER_SECONDS, self._idle, decoder
+                self.pacing.persist_after, self._idle, decoder
             )
 
     def _idle(self, decoder: Decoder) -> None:
@@ -300,7 +298,7 @@ class SourceWorker:
         if decoder is self._decoder and (self._preparing is None or self._preparing.done()):
             self._preparing = asyncio.ensure_future(self._prepare(decoder))
         else:
-            collect_when_idle(after_batch=True)
+            self.pacing.after_batch()
 
     async def _prepare(self, decoder: Decoder) -> None:
         """The decoder readies itself for the next batch while nothing waits, a step at a time:
@@ -310,14 +308,14 @@ class SourceWorker:
                 await asyncio.sleep(0)
         except Exception:  # a decoder's bug must not stop ingest; its next batch is slower
             log.exception("source %s: the decoder failed to prepare", self.name)
-        collect_when_idle(after_batch=True)  # what preparing left behind
+        self.pacing.after_batch()  # what preparing left behind
 
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now
         self.batches += 1
         self.records += batch.records or len(batch.queues) + len(batch.agents)
         self.last_data_at = now
-        self._batch_seen = time.monotonic()
+        self._batch_seen = self.pacing.clock()
         if not self.queue_range.everything:
             queue_range = self.queue_range
             batch.queues = [q for q in batch.queues if q.number in queue_range]
@@ -404,7 +402,7 @@ class SourceWorker:
             # rows for the database would otherwise compete with them for the interpreter.
             while self._spawned:
                 await asyncio.wait(list(self._spawned))
-            await asyncio.sleep(PERSIST_AFTER_SECONDS)
+            await self.pacing.after_publish()
             self._observe()
             changes = self._take_pending()
             try:
@@ -412,7 +410,7 @@ class SourceWorker:
                 # In the quiet time after a batch, not when the next one may be arriving.
                 if time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
                     await self._write_intervals()
-                collect_when_idle()  # what building the rows left behind
+                self.pacing.idle()  # what building the rows left behind
             except (DatabaseError, InterfaceError) as exc:
                 log.error(
                     "source %s: database write failed (%s); retrying in %.0f s",
@@ -466,14 +464,7 @@ class SourceWorker:
         too); while bytes come in a batch may be arriving (this feed's or another's); and a
         report that comes every refresh_seconds is due again at the end of that time. Other
         work then, tens of ms of it, would delay a batch on its way to the screens."""
-        since = time.monotonic() - self._batch_seen
-        refresh = max(1.0, self.config.refresh_seconds)
-        return bool(
-            since < PERSIST_AFTER_SECONDS
-            or refresh - DUE_MARGIN_SECONDS < since < 2 * refresh
-            or is_reading()
-            or self._spawned
-        )
+        return self.pacing.busy(self._batch_seen, self.config.refresh_seconds, bool(self._spawned))
 
     def _intervals_may_tick(self) -> bool:
         """The interval work waits a tick while busy(), but not two in a row, so a feed that
@@ -485,7 +476,7 @@ class SourceWorker:
         return True
 
     async def _tick_intervals(self) -> None:
-        collect_when_idle()
+        self.pacing.idle()
         self._observe()  # in order: what came before the boundary counts before it
         boundary = self.intervals.tick(time.time())
         # Normally written after a batch's own write (see _persist_loop); this is for a

@@ -113,12 +113,9 @@ async def runner() -> AsyncIterator[Any]:
     """A running IngestRunner (with the board publisher), stopped cleanly after the test.
 
     Reloads the configuration every 0.2 s so admin edits show up quickly in tests."""
-    from ingest.publish import BoardPublisher
-    from ingest.runner import IngestRunner
+    from ingest.runner import build_ingest
 
-    publisher = BoardPublisher()
-    ingest = IngestRunner(publisher=publisher, reload_seconds=0.2, db=publisher.db)
-    publisher.runner = ingest
+    ingest = build_ingest(reload_seconds=0.2)
     stop = asyncio.Event()
     task = asyncio.create_task(ingest.run(stop))
     await wait_for(ingest.started.is_set, what="ingest to start")

@@ -14,7 +14,7 @@ from django.db import DatabaseError
 
 from ingest import publish
 from ingest.publish import BoardPublisher
-from ingest.runner import IngestRunner
+from ingest.runner import build_ingest
 from tests.conftest import send_bytes, wait_for
 from wallboard.asgi import application
 from wallboard.models import Board, BoardState, Source, Threshold, Tile
@@ -257,9 +257,9 @@ async def test_board_states_left_unsaved_by_a_failed_write_are_saved_when_ingest
     """A display connecting after ingest stopped gets the figures the displays last saw."""
     source = await sync_to_async(make_source)(refresh_seconds=60)  # no stale turn meanwhile
     board = await sync_to_async(make_board)(source)
-    publisher = BoardPublisher()
-    ingest = IngestRunner(publisher=publisher, reload_seconds=0.2, db=publisher.db)
-    publisher.runner = ingest
+    ingest = build_ingest(reload_seconds=0.2)
+    publisher = ingest.publisher
+    assert isinstance(publisher, BoardPublisher)
     stop = asyncio.Event()
     task = asyncio.create_task(ingest.run(stop))
     await wait_for(lambda: board.pk in publisher.boards, what="the publisher to load the board")

@@ -1,6 +1,5 @@
 """ASGI entry point: HTTP through Django, websockets through the board consumers."""
 
-import gc
 import os
 from typing import Any
 
@@ -36,8 +35,3 @@ application = ProtocolTypeRouter(
         ),
     }
 )
-
-# What import and set-up built lives as long as the process: the collector need never scan it
-# again. A full collection of a Django process's heap takes tens of milliseconds, and now and
-# then it would fall in the middle of a board update's fan-out to the displays.
-gc.freeze()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import sys
 import weakref
@@ -174,6 +175,7 @@ class Hub:
             entry = self.groups[key] = GroupChannel(layer, group)
             entry.ready = asyncio.ensure_future(self._start(entry))
         membership = Membership(self, entry, consumer)
+        _first_display(membership)
         entry.members[membership] = None
         assert entry.ready is not None
         try:
@@ -313,6 +315,25 @@ async def _deliver(consumer: AsyncWebsocketConsumer, event: Event) -> None:
         await handler(event)
     except Exception:
         log.exception("cannot deliver a %.40r event to a display", event.get("type"))
+
+
+_started = False
+
+
+def _first_display(membership: Membership) -> None:
+    """Once per process, when it first serves a display: say whether updates take the fast
+    path (daphne: framed once per update), and, under daphne, freeze the heap that import and
+    start-up built (it lives as long as the process, and a full collection of a Django
+    process's heap, tens of ms, would otherwise fall in the middle of a fan-out now and then)."""
+    global _started
+    if _started:
+        return
+    _started = True
+    if membership.connection is not None:
+        gc.freeze()
+        log.info("display fan-out: under daphne, each update is framed once for all displays")
+    else:
+        log.info("display fan-out: not under daphne; each display's update goes through its send")
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

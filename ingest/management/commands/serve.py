@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wallboard.dbcheck import ensure_migrated
 from ingest.management.commands.demo import run_ingest
+from wallboard.dbcheck import ensure_migrated
 from wallboard.oneprocess import serve
 
 
