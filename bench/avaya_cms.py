@@ -1,4 +1,4 @@
-"""Speed check run by hand (not a test): `python -m integrations.avaya_cms.bench [agents]`.
+"""Speed check run by hand (not a test): `python -m bench.avaya_cms [agents]`.
 
 bench() feeds consecutive simulated report runs through one decoder, as one connection sees
 them (framing + parsing, one core, the first run only warming up) and returns wire rows/second
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 import time
 
-from . import make_decoder
-from .simulator import make_producer
+from integrations.avaya_cms import make_decoder
+from integrations.avaya_cms.simulator import make_producer
 
 
 def bench(n: int = 30_000, layout: str = "agent_tv", runs: int = 5, style: str = "padded") -> float:

@@ -1,4 +1,4 @@
-"""`manage.py benchmark push`: feed-to-screen latency of the real product, printed, never asserted.
+"""`./dev benchmark push`: feed-to-screen latency of the real product, printed, never asserted.
 
 The product runs in subprocesses on its own database, configured by `importconfig`: an Avaya CMS
 agent report and boards of an agent grid + a big number over 3,000 agent IDs each. For each
@@ -146,7 +146,7 @@ class Product:
         import psycopg
 
         with psycopg.connect(self.db_url) as db:
-            return dict(db.execute(sql).fetchall())  # type: ignore[arg-type]
+            return dict(db.execute(sql).fetchall())
 
     def stop(self) -> None:
         for process in self.processes.values():

@@ -1,4 +1,4 @@
-"""A speed check to run by hand: `python -m integrations.optimus.bench [agents]`."""
+"""A speed check to run by hand: `python -m bench.optimus [agents]`."""
 
 from __future__ import annotations
 

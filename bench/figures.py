@@ -1,4 +1,4 @@
-"""Benchmarks that print figures (never assertions): `manage.py benchmark ingest|mitel|push`."""
+"""Benchmarks that print figures (never assertions): `./dev benchmark ingest|mitel|intervals`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ingest.live import LiveState
+from ingest.pacing import Pacing
 from integrations import integration, simulator
 from integrations.base import Batch
-
-from .live import LiveState
 
 
 def _batches(vendor: str, layout: str, options: dict[str, Any], count: int) -> list[bytes]:
@@ -48,9 +48,7 @@ def decode_and_diff(
 
 
 def ingest_figures(skills: int, agents: int, rounds: int, out: Callable[[str], None]) -> None:
-    from .memory import tune_gc
-
-    tune_gc()  # as runingest runs
+    Pacing().take_over_gc()  # the collector as runingest runs it
     out(f"Avaya CMS: {skills} skills (tvi1) and {agents} agents (agent_tv), {rounds} batches each")
     skill_chunks = _batches("avaya_cms", "tvi1", {"skills": skills, "agents": agents}, rounds)
     agent_chunks = _batches("avaya_cms", "agent_tv", {"skills": skills, "agents": agents}, rounds)
@@ -80,9 +78,8 @@ def persist_figures(
     """Time write_changes() for a batch in which `changed_share` of the agents changed."""
     from django.db import connection
 
+    from ingest import store
     from wallboard.models import Source
-
-    from . import store
 
     vendor_db = connection.vendor
     source = Source.objects.create(
@@ -135,12 +132,10 @@ def persist_figures(
 
 
 def mitel_figures(events: int, agents: int, out: Callable[[str], None]) -> None:
-    from integrations.mitel.bench import build_stream
-
-    from .memory import tune_gc
+    from bench.mitel import build_stream
 
     stream = build_stream(events=events, agents=agents, seed=1)
-    tune_gc()  # as runingest runs
+    Pacing().take_over_gc()  # the collector as runingest runs it
     module = integration("mitel")
     best = 0.0
     for _ in range(3):
@@ -161,7 +156,7 @@ def mitel_figures(events: int, agents: int, out: Callable[[str], None]) -> None:
 
 def interval_figures(agents: int, rounds: int, out: Callable[[str], None]) -> None:
     """The cost of interval accounting per batch at `agents` agents (10% changing per batch)."""
-    from .intervals import IntervalAccounting
+    from ingest.intervals import IntervalAccounting
 
     module = integration("avaya_cms")
     producer = simulator("avaya_cms").make_producer(

@@ -1,4 +1,4 @@
-"""Speed check run by hand: `python -m integrations.mitel.bench [events] [read_size]`.
+"""Speed check run by hand: `python -m bench.mitel [events] [read_size]`.
 
 Not a test: timings depend on the machine. The target is 300,000 events/s through framing,
 parsing and per-agent state on one core.

@@ -1,0 +1,28 @@
+"""`./dev benchmark` (python -m bench) takes the old management command's arguments and runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.__main__ import main, parser
+
+
+def test_the_arguments_and_defaults_of_the_old_command() -> None:
+    options = parser().parse_args(["push"])
+    assert vars(options) == {
+        "what": "push",
+        "skills": 3000,
+        "agents": 30000,
+        "rounds": 5,
+        "events": 100_000,
+        "clients": 200,
+    }
+    with pytest.raises(SystemExit) as exit_:
+        parser().parse_args(["nothing"])
+    assert exit_.value.code == 2
+
+
+def test_a_small_run_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["intervals", "--agents", "50", "--rounds", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "Interval accounting at" in printed and "per batch" in printed
