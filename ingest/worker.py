@@ -425,16 +425,20 @@ class SourceWorker:
                 self._pending_event.set()
                 continue
             backoff.reset()
-            hook = getattr(self.module, "export_live", None)
-            if hook is not None and self.config.compat_file:
+            output = self.module.VENDOR.live_document
+            if output is not None and self.config.compat_file:
                 live = self.live
+                document = output.render(
+                    [
+                        (q.kind, q.number, q.extra)
+                        for q in live.queues.values()
+                        if q.kind in output.queue_kinds
+                    ],
+                    [(a.agent_id, a.state, a.extra) for a in live.agents.values()],
+                    self.last_data_at or time.time(),
+                )
                 try:
-                    hook(
-                        self.config.compat_file,
-                        [(q.kind, q.number, q.extra) for q in live.queues.values()],
-                        [(a.agent_id, a.state, a.extra) for a in live.agents.values()],
-                        self.last_data_at or time.time(),
-                    )
+                    output.write(self.config.compat_file, document)
                 except OSError as exc:
                     self.last_error = f"compat file: {exc}"
 

@@ -1,12 +1,19 @@
-"""Vendor integrations: one package per feed, each free of Django (see CONTRIBUTING in README).
+"""Vendor integrations: one package per feed, each free of Django.
 
-VENDORS maps a vendor key to its package, imported lazily so a site pays only for what it uses.
+The registry: VENDORS maps a vendor key to its package, imported lazily so a site pays only
+for what it uses. Each package's `VENDOR` (integrations.base.VendorInfo) carries its label,
+transport, layouts, defaults and capabilities (extra outputs, start-up diagnostics), so the web
+side and ingest ask the registry and never test for a vendor by name. Adding a vendor is one
+folder here and one line in VENDORS and VENDOR_LABELS (docs/architecture.md has the checklist).
 """
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import cast
+
+from integrations.base import Integration, LiveDocument, VendorInfo
 
 VENDORS: dict[str, str] = {
     "avaya_cms": "integrations.avaya_cms",
@@ -14,6 +21,7 @@ VENDORS: dict[str, str] = {
     "optimus": "integrations.optimus",
 }
 
+# Known without importing the packages (model choices are built at import time).
 VENDOR_LABELS: dict[str, str] = {
     "avaya_cms": "Avaya CMS Real-Time Socket",
     "mitel": "Mitel 3300 ACD Real Time Events",
@@ -21,9 +29,23 @@ VENDOR_LABELS: dict[str, str] = {
 }
 
 
-def integration(vendor: str) -> ModuleType:
+def integration(vendor: str) -> Integration:
     """The integration package for a vendor key; KeyError for an unknown key."""
-    return importlib.import_module(VENDORS[vendor])
+    return cast(Integration, importlib.import_module(VENDORS[vendor]))
+
+
+def vendor_info(vendor: str) -> VendorInfo:
+    """A vendor's label, transport, defaults and capabilities; KeyError for an unknown key."""
+    return integration(vendor).VENDOR
+
+
+def live_document(name: str) -> tuple[str, LiveDocument] | None:
+    """The vendor offering the extra live output called `name`, and the output; or None."""
+    for key in VENDORS:
+        document = vendor_info(key).live_document
+        if document is not None and document.name == name:
+            return key, document
+    return None
 
 
 def simulator(vendor: str) -> ModuleType:

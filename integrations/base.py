@@ -7,7 +7,7 @@ diffs, stores and publishes them. Nothing here imports Django.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, Protocol
 
@@ -182,6 +182,33 @@ class Decoder:
             self.errors.append(ParseError(reason, excerpt(data)))
 
 
+# A source's live rows as an extra output takes them: (kind, number, extra) per queue and
+# (agent ID, neutral state, extra) per agent.
+LiveQueues = Iterable[tuple[str, str, dict[str, Any]]]
+LiveAgents = Iterable[tuple[str, str, dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveDocument:
+    """An extra output of a vendor: a source's live rows as a JSON document in a format some
+    older tool reads. Served at `/api/v1/compat/<name>/<source>.json`, and kept written to the
+    source's `compat_file` when one is set."""
+
+    name: str  # the URL segment
+    label: str
+    queue_kinds: tuple[str, ...]  # the queues it lists
+    render: Callable[[LiveQueues, LiveAgents, float], dict[str, Any]]  # (..., last update)
+    write: Callable[[str, dict[str, Any]], None]  # a rendered document to a file, atomically
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Something a site should know about a source's set-up (`manage.py check` says it)."""
+
+    message: str
+    hint: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class VendorInfo:
     key: str  # "avaya_cms", "mitel", "optimus"
@@ -192,6 +219,10 @@ class VendorInfo:
     # Snapshots a row may be missing from before it is marked gone (Avaya: 1, Optimus: 3).
     missing_batches_before_gone: int = 1
     default_refresh_seconds: int = 15
+    # What a source of this vendor can offer beside the neutral rows (None: nothing).
+    live_document: LiveDocument | None = None
+    # Start-up diagnostics for a source of a layout (e.g. a speed-up that was not built).
+    diagnostics: Callable[[str], list[Diagnostic]] | None = None
 
 
 class Integration(Protocol):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+import integrations
 from integrations.base import QUEUE_FIGURES
 from wallboard.models import Agent, ApiToken, Board, Queue, Source, SourceHealth
 
@@ -169,18 +170,22 @@ def board_snapshot(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @api_access
-def mitel_compat(request: HttpRequest, name: str) -> HttpResponse:
-    """The old Mitel ACD listener's JSON document, so its consumers switch over unchanged."""
-    from integrations.mitel.compat import compat_document
-
+def live_document(request: HttpRequest, output: str, name: str) -> HttpResponse:
+    """A vendor's extra live output for one of its sources (integrations.base.LiveDocument),
+    e.g. an older tool's JSON document, so its consumers switch over unchanged."""
+    found = integrations.live_document(output)
+    if found is None:
+        raise Http404("no such output")
+    vendor, document_type = found
     source = get_object_or_404(Source, name=name)
-    if source.vendor != "mitel":
-        raise Http404("not a Mitel source")
-    queues = list(Queue.objects.filter(source=source, gone=False, kind__in=("group", "path")))
+    if source.vendor != vendor:
+        raise Http404(f"{source.name} is not a source of {document_type.label}")
+    kinds = document_type.queue_kinds
+    queues = list(Queue.objects.filter(source=source, gone=False, kind__in=kinds))
     agents = list(Agent.objects.filter(source=source, gone=False))
     stamps = [q.updated_at for q in queues] + [a.updated_at for a in agents]
     last = max(stamps).timestamp() if stamps else 0.0
-    document = compat_document(
+    document = document_type.render(
         ((q.kind, q.number, q.extra) for q in queues),
         ((a.agent_id, a.state, a.extra) for a in agents),
         last,

@@ -9,6 +9,8 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
+from integrations import vendor_info
+
 
 @register("wallboard")
 def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -33,13 +35,12 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     )
                 )
             continue
-        if (source.vendor, source.layout) == ("avaya_cms", "agent_tv") and not avaya_speedup():
+        diagnose = vendor_info(source.vendor).diagnostics
+        for diagnostic in diagnose(source.effective_layout) if diagnose else []:
             errors.append(
                 Warning(
-                    f"Source '{source.name}': the C speed-up of the agent report is not built;"
-                    " it runs in pure Python, taking about twice the CPU per report run",
-                    hint="Install a C compiler and the Python headers (apt-get install gcc"
-                    " python3-dev), then reinstall: pip install -e .",
+                    f"Source '{source.name}': {diagnostic.message}",
+                    hint=diagnostic.hint or None,
                     obj=source,
                     id="wallboard.W003",
                 )
@@ -55,12 +56,6 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 )
             )
     return errors
-
-
-def avaya_speedup() -> bool:
-    from integrations.avaya_cms import agents
-
-    return agents.Lookup is not None
 
 
 def unbindable(listen: str) -> str | None:

@@ -18,7 +18,11 @@ urlpatterns = [
     path("api/v1/agents/", api.agents, name="api-agents"),
     path("api/v1/sources/", api.sources, name="api-sources"),
     path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
-    path("api/v1/compat/mitel/<slug:name>.json", api.mitel_compat, name="api-mitel-compat"),
+    path(
+        "api/v1/compat/<slug:output>/<slug:name>.json",
+        api.live_document,
+        name="api-live-document",
+    ),
     # Small sites run without a reverse proxy: serve static files here (a proxy may take over
     # /static/ from `collectstatic` on large ones).
     re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}),

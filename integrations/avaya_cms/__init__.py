@@ -8,11 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.base import Decoder, VendorInfo
+from integrations.base import Decoder, Diagnostic, VendorInfo
 
+from . import agents
 from .agents import DEFAULT_COLUMNS, DEFAULT_STATE_MAP, AgentReport, validate
 from .framing import RtsDecoder
 from .queues import CvdnReport, Tvi1Report
+
+
+def diagnostics(layout: str) -> list[Diagnostic]:
+    if layout == "agent_tv" and agents.Lookup is None:
+        return [
+            Diagnostic(
+                "the C speed-up of the agent report is not built; it runs in pure Python,"
+                " taking about twice the CPU per report run",
+                "Install a C compiler and the Python headers (apt-get install gcc"
+                " python3-dev), then reinstall: pip install -e .",
+            )
+        ]
+    return []
+
 
 VENDOR = VendorInfo(
     key="avaya_cms",
@@ -22,6 +37,7 @@ VENDOR = VendorInfo(
     layouts=("tvi1", "agent_tv", "cvdn"),
     missing_batches_before_gone=1,
     default_refresh_seconds=3,
+    diagnostics=diagnostics,
 )
 
 _QUEUE_REPORTS: dict[str, type[Tvi1Report | CvdnReport]] = {"tvi1": Tvi1Report, "cvdn": CvdnReport}

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from integrations.base import VendorInfo
+from integrations.base import LiveDocument, VendorInfo
 from integrations.mitel.compat import compat_document, write_atomically
 from integrations.mitel.decoder import RteDecoder
+
+# The old "Mitel ACD Listener" JSON (mitel_data.json), so its consumers switch over unchanged.
+LISTENER_DOCUMENT = LiveDocument(
+    name="mitel",
+    label="Mitel ACD listener JSON",
+    queue_kinds=("group", "path"),
+    render=compat_document,
+    write=write_atomically,
+)
 
 VENDOR = VendorInfo(
     key="mitel",
@@ -17,6 +25,7 @@ VENDOR = VendorInfo(
     layouts=("rte",),
     missing_batches_before_gone=1,
     default_refresh_seconds=15,
+    live_document=LISTENER_DOCUMENT,
 )
 
 
@@ -42,13 +51,3 @@ def make_decoder(layout: str, options: dict[str, Any]) -> RteDecoder:
     if problems:
         raise ValueError(" ".join(problems))
     return RteDecoder()
-
-
-def export_live(
-    path: str,
-    queues: Iterable[tuple[str, str, dict[str, Any]]],
-    agents: Iterable[tuple[str, str, dict[str, Any]]],
-    last_update: float,
-) -> None:
-    """Keep the old ACD listener's JSON file written (replaced atomically) for its consumers."""
-    write_atomically(path, compat_document(queues, agents, last_update))

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from integrations import VENDOR_LABELS, VENDORS, integration
+from integrations import VENDOR_LABELS, VENDORS, integration, vendor_info
 from wallboard.lib.addresses import AddressError, parse_address, parse_peers
 from wallboard.lib.ranges import validate_range
 
@@ -141,8 +141,13 @@ class Source(models.Model):
             errors.setdefault("connect", []).append(
                 f"{info.label} connects to the wallboard. Use listen."
             )
-        if self.compat_file and self.vendor != "mitel":
-            errors.setdefault("compat_file", []).append("Only Mitel sources write this file.")
+        if self.compat_file and info.live_document is None:
+            offering = [
+                label for key, label in VENDOR_LABELS.items() if vendor_info(key).live_document
+            ]
+            errors.setdefault("compat_file", []).append(
+                f"Only sources of {' or '.join(offering)} write this file."
+            )
         if self.refresh_seconds is not None and self.refresh_seconds < 1:
             errors.setdefault("refresh_seconds", []).append("At least 1 second.")
         if not errors.get("layout"):

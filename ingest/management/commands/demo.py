@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from integrations import simulator
+from integrations import simulator, vendor_info
 from integrations.simnet import send_as_client
 from integrations.simnet import serve as serve_feed
 from wallboard import demo
@@ -89,7 +89,7 @@ def simulators(base: int) -> list[Any]:
     jobs = []
     for feed in demo.feeds(base):
         producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
-        if feed.vendor == "avaya_cms":
+        if vendor_info(feed.vendor).transport == "listen":  # the phone system dials in
 
             async def job(
                 stop: asyncio.Event, producer: Any = producer, port: int = feed.port
