@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from django.db import DatabaseError, InterfaceError
 
 from integrations import integration
-from integrations.base import Batch, Decoder, excerpt
+from integrations.base import Batch, ChangedRows, Decoder, excerpt
 from wallboard.lib.addresses import parse_address, parse_peers, peer_allowed
 from wallboard.lib.backoff import Backoff
 from wallboard.lib.ranges import IdRange
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 READ_SIZE = 256 * 1024
 INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at each boundary)
+WRITE_BACKLOG = 1024 * 1024  # unsent bytes a link's peer may leave in our buffer
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
 
 
@@ -86,6 +87,7 @@ class SourceWorker:
         self.batches = 0
         self.records = 0
         self.parse_errors = 0
+        self.call_events = 0  # an event feed's call steps (the call ledger is to come)
         self.last_error = ""
         self.stale = True
         self.recent_errors: deque[str] = deque(maxlen=20)
@@ -100,7 +102,8 @@ class SourceWorker:
         self._pending_event = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._connection: asyncio.Task[Any] | None = None
-        self._decoder: Decoder | None = None  # the current connection's
+        self._decoder: Decoder | None = None  # the current (else the last) connection's
+        self._writer: asyncio.StreamWriter | None = None
         self._idle_call: asyncio.TimerHandle | None = None
         self._preparing: asyncio.Future[None] | None = None
         self._batch_seen = 0.0  # time.monotonic() of the last batch
@@ -145,7 +148,7 @@ class SourceWorker:
             )
             if dropped:
                 self._changed(dropped)
-            if self._decoder is not None:  # rows it handed on before may be wanted now
+            if isinstance(self._decoder, ChangedRows):  # rows it handed on may be wanted now
                 self._decoder.forget()
         log.info("source %s: settings updated", config.name)
 
@@ -260,10 +263,14 @@ class SourceWorker:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str
     ) -> None:
         decoder: Decoder = self.module.make_decoder(self.config.layout, self.options)
-        self._decoder = decoder
+        if self._decoder is not None:
+            decoder.resume(self._decoder)
+        self._decoder, self._writer = decoder, writer
         self.connected, self.peer = True, peer
         log.info("source %s: connected to %s", self.name, peer)
         try:
+            decoder.connected()
+            self._send_outbox(decoder)
             while True:
                 data = await reader.read(READ_SIZE)
                 if not data:
@@ -275,7 +282,8 @@ class SourceWorker:
             log.info("source %s: %s disconnected", self.name, peer)
             if self._decoder is decoder:
                 self.connected, self.peer = False, ""
-            writer.close()  # this side never writes; closing is all
+                self._writer = None
+            writer.close()
 
     # -- the hot path ------------------------------------------------------------------
     def receive(self, decoder: Decoder, data: bytes) -> None:
@@ -284,6 +292,8 @@ class SourceWorker:
             target.send(data)
         self.recent_frames.append(excerpt(data[:160], 160))
         batches = decoder.feed(data)
+        if decoder.outbox:
+            self._send_outbox(decoder)
         if decoder.errors:
             self._count_errors(decoder)
         for batch in batches:
@@ -293,14 +303,33 @@ class SourceWorker:
                 self.pacing.persist_after, self._idle, decoder
             )
 
+    def _send_outbox(self, decoder: Decoder) -> None:
+        """Write what a link's decoder has to say (log-in, keep-alive answers, requests). A
+        peer that stops reading cannot make ingest hold an unbounded backlog: past
+        WRITE_BACKLOG bytes the link is dropped (and reconnected, for a connect source)."""
+        outgoing, decoder.outbox = decoder.outbox, []
+        writer = self._writer
+        if writer is None or decoder is not self._decoder or writer.is_closing():
+            return
+        for data in outgoing:
+            writer.write(data)
+        if writer.transport.get_write_buffer_size() > WRITE_BACKLOG:
+            self.last_error = (
+                f"the peer does not read what this link writes ({WRITE_BACKLOG} bytes)"
+            )
+            log.error("source %s: %s; dropping the link", self.name, self.last_error)
+            writer.transport.abort()
+
     def _idle(self, decoder: Decoder) -> None:
         self._idle_call = None
-        if decoder is self._decoder and (self._preparing is None or self._preparing.done()):
+        if not isinstance(decoder, ChangedRows):
+            self.pacing.after_batch()
+        elif decoder is self._decoder and (self._preparing is None or self._preparing.done()):
             self._preparing = asyncio.ensure_future(self._prepare(decoder))
         else:
             self.pacing.after_batch()
 
-    async def _prepare(self, decoder: Decoder) -> None:
+    async def _prepare(self, decoder: ChangedRows) -> None:
         """The decoder readies itself for the next batch while nothing waits, a step at a time:
         reads, other sources' batches and (in one process) the web server go on in between."""
         try:
@@ -313,7 +342,8 @@ class SourceWorker:
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now
         self.batches += 1
-        self.records += batch.records or len(batch.queues) + len(batch.agents)
+        self.records += batch.records or len(batch.queues) + len(batch.agents) + len(batch.calls)
+        self.call_events += len(batch.calls)
         self.last_data_at = now
         self._batch_seen = self.pacing.clock()
         if not self.queue_range.everything:
@@ -449,6 +479,8 @@ class SourceWorker:
             if decoder is not None:
                 for batch in decoder.flush(time.monotonic()):
                     self.process(batch)
+                if decoder.outbox:
+                    self._send_outbox(decoder)
                 if decoder.errors:
                     self._count_errors(decoder)
             if self._intervals_may_tick():
@@ -527,5 +559,6 @@ class SourceWorker:
                 "recent_frames": list(self.recent_frames),
                 "live_queues": len(self.live.queues),
                 "live_agents": len(self.live.agents),
+                "call_events": self.call_events,
             },
         }

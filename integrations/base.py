@@ -103,6 +103,61 @@ class AgentRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# What happened to a call (or another interaction) in one event. An event feed (CTI) sends a
+# stream of these; a call table (a database of calls) gives the same steps from its rows.
+CALL_OFFERED: Final = "offered"  # arrived (at a VDN, a queue or straight at an extension)
+CALL_QUEUED: Final = "queued"
+CALL_RINGING: Final = "ringing"  # delivered to an agent's extension, alerting
+CALL_ANSWERED: Final = "answered"  # established with an agent
+CALL_HELD: Final = "held"
+CALL_RETRIEVED: Final = "retrieved"
+CALL_TRANSFERRED: Final = "transferred"  # to `target`: a new segment starts there
+CALL_CONFERENCED: Final = "conferenced"
+CALL_DIVERTED: Final = "diverted"  # moved on unanswered (redirected, overflowed)
+CALL_ENDED: Final = "ended"  # the call is over (released by `released_by`)
+CALL_FAILED: Final = "failed"
+CALL_STEPS: Final = (
+    CALL_OFFERED,
+    CALL_QUEUED,
+    CALL_RINGING,
+    CALL_ANSWERED,
+    CALL_HELD,
+    CALL_RETRIEVED,
+    CALL_TRANSFERRED,
+    CALL_CONFERENCED,
+    CALL_DIVERTED,
+    CALL_ENDED,
+    CALL_FAILED,
+)
+RELEASED_BY: Final = ("caller", "agent", "system")
+
+
+@dataclass(slots=True)
+class CallEvent:
+    """One step of one call, as an event feed reports it (DESIGN.md's Call, a step at a time).
+
+    Keyed by (source, call_id); `ucid` is the call's network-wide ID where the feed sends one.
+    A field the event does not carry stays empty/None: ingest keeps what earlier steps said."""
+
+    call_id: str
+    step: str  # one of CALL_STEPS
+    at: float  # epoch seconds the feed gives for the step (else when it was read)
+    ucid: str = ""
+    direction: Literal["inbound", "outbound", "internal", ""] = ""
+    media: str = "voice"  # or "web", "chat", "email": a session the feed says is not a call
+    vdn: str = ""
+    queue_kind: str = ""  # one of QUEUE_KINDS, with queue_number
+    queue_number: str = ""
+    calling: str = ""  # personal data: masked where shown, purged after retention
+    called: str = ""
+    agent_id: str = ""
+    extension: str = ""
+    target: str = ""  # where a transfer or diversion went
+    released_by: Literal["caller", "agent", "system", ""] = ""
+    cause: str = ""  # the feed's own cause or end code, as sent
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class Batch:
     """What an integration hands ingest when a unit of data is complete.
@@ -110,11 +165,12 @@ class Batch:
     snapshot=True: the whole report; a queue or agent absent from it has left the report.
     snapshot=False: updates (events, per-record statistics); absent rows are untouched.
     A Batch with no rows is still a sign of life (a Mitel refresh record).
+    `calls` carries an event feed's call steps, in the order they happened.
 
-    A decoder that diffs runs itself (snapshots only) hands on in `agents` only the agents
-    whose rows changed since its previous batch; an agent not among them is as it was (only
-    its time in state moved on). Its first batch then sets `listed`, every agent ID the report
-    holds; each later one sets `departed`, the agents that have left the report since.
+    A decoder with the ChangedRows capability (snapshots only) hands on in `agents` only the
+    agents whose rows changed since its previous batch; an agent not among them is as it was
+    (only its time in state moved on). Its first batch then sets `listed`, every agent ID the
+    report holds; each later one sets `departed`, the agents that have left the report since.
     """
 
     queues: list[QueueRow] = field(default_factory=list)
@@ -123,6 +179,7 @@ class Batch:
     records: int = 0  # wire records this batch was made of (for feed health)
     listed: frozenset[str] | None = None
     departed: set[str] | None = None
+    calls: list[CallEvent] = field(default_factory=list)
 
 
 @dataclass(slots=True, frozen=True)
@@ -146,6 +203,16 @@ class Decoder:
     batches it completed. flush(now) is called about once a second with time.monotonic(), so a
     feed without an end-of-batch marker can close a batch by time. Bad input never raises: it
     is appended to `errors` (ingest drains, counts and logs them) and skipped.
+
+    A link may have to write (log in, start a session, subscribe, answer keep-alives, send a
+    request): the decoder puts the bytes in `outbox` (send()), from connected(), feed() or
+    flush(), and ingest writes them to the peer, in order, right after that call. A listen-only
+    feed never sends. Bytes sent are not passed through (pass-through carries what the phone
+    system sent).
+
+    State that must outlive one connection (calls in progress, monitors to set up again) is
+    handed from the source's previous decoder to the next by resume(); by default a new
+    connection starts afresh.
     """
 
     # The clock ingest stamps batches with (epoch seconds). A decoder that compares a feed's
@@ -155,6 +222,7 @@ class Decoder:
 
     def __init__(self) -> None:
         self.errors: list[ParseError] = []
+        self.outbox: list[bytes] = []
 
     def feed(self, data: bytes) -> list[Batch]:
         raise NotImplementedError
@@ -162,24 +230,37 @@ class Decoder:
     def flush(self, now: float) -> list[Batch]:
         return []
 
-    def idle(self) -> None:
-        """Called when a batch has been handed on and nothing waits: a decoder may prepare
-        here what makes the next batch quicker to decode."""
+    def connected(self) -> None:
+        """The link is up (before any byte was read): a decoder that must speak first
+        queues its opening here."""
+
+    def resume(self, previous: Decoder) -> None:
+        """Take over what the source's previous connection's decoder knew that must outlive
+        the link (called before connected())."""
+
+    def send(self, data: bytes) -> None:
+        self.outbox.append(data)
+
+    def error(self, reason: str, data: bytes | str) -> None:
+        if len(self.errors) < 1000:  # a firehose of garbage must not grow memory
+            self.errors.append(ParseError(reason, excerpt(data)))
+
+
+class ChangedRows(Decoder):
+    """The capability of a snapshot decoder that diffs runs itself (an optional speed-up for
+    large reports): it hands on only the agents whose rows changed (see Batch), may hand back
+    the very row object of its previous batch for an agent whose time in state alone moved (so
+    ingest's diff compares identity first), and prepares the next run while nothing waits."""
 
     def idle_steps(self) -> Iterator[None]:
-        """idle() in steps, each next() a part of a few milliseconds: ingest runs them with
-        its other work (reads, publishing, the web server in one process) in between. A
-        decoder with much to prepare overrides this one and idle() alike."""
-        self.idle()
+        """Prepare what makes the next batch quicker to decode, in steps, each next() a part
+        of a few milliseconds: ingest runs them with its other work (reads, publishing, the web
+        server in one process) in between."""
         yield from ()
 
     def forget(self) -> None:
         """Hand every row of the next batch on as changed: ingest's rows no longer match
         what this decoder last handed on (a range was widened, rows were dropped)."""
-
-    def error(self, reason: str, data: bytes | str) -> None:
-        if len(self.errors) < 1000:  # a firehose of garbage must not grow memory
-            self.errors.append(ParseError(reason, excerpt(data)))
 
 
 # A source's live rows as an extra output takes them: (kind, number, extra) per queue and

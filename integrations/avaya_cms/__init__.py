@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.base import Decoder, Diagnostic, VendorInfo
+from integrations.base import Diagnostic, VendorInfo
 
 from . import agents
 from .agents import DEFAULT_COLUMNS, DEFAULT_STATE_MAP, AgentReport, validate
@@ -61,7 +61,7 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
     return [f"unknown layout {layout!r}; expected one of {', '.join(VENDOR.layouts)}"]
 
 
-def make_decoder(layout: str, options: dict[str, Any]) -> Decoder:
+def make_decoder(layout: str, options: dict[str, Any]) -> RtsDecoder:
     """A decoder for one connection; ValueError if validate_options finds fault."""
     problems = validate_options(layout, options)
     if problems:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
-from integrations.base import Batch, Decoder
+from integrations.base import Batch, ChangedRows
 
 MAX_LINE = 4096  # longer lines are counted as errors and skipped, so memory stays bounded
 # 30,000 agents in a few splits each stay far below this; a stream that never sends F3 doesn't.
@@ -32,7 +32,7 @@ def _decode(data: bytes) -> str:
         return "\n".join(lines)
 
 
-class RtsDecoder(Decoder):
+class RtsDecoder(ChangedRows):
     def __init__(
         self,
         parse_rows: ParseRows,
@@ -106,6 +106,7 @@ class RtsDecoder(Decoder):
             self._forget()
 
     def idle(self) -> None:
+        """All of idle_steps() at once (tests and benchmarks)."""
         deque(self.idle_steps(), maxlen=0)
 
     def idle_steps(self) -> Iterator[None]:
