@@ -1,0 +1,90 @@
+"""A vendor written for the tests only, by the "adding a vendor" checklist of
+docs/architecture.md, to prove the neutral contract carries what an event feed needs:
+
+- a link that writes: the decoder says HELLO on connect (with what it carried over from the
+  previous connection) and answers the server's PING with PONG;
+- queue and agent rows as updates, and call steps (CallEvent) in the same batches;
+- state that survives a reconnect (resume): the calls it saw in progress.
+
+Wire format, one record a line: `Q|number|waiting`, `A|agent|state`, `C|call|step`, `PING`,
+and `END`, which closes a batch.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from integrations.base import (
+    CALL_ENDED,
+    CALL_STEPS,
+    AgentRow,
+    Batch,
+    CallEvent,
+    Decoder,
+    QueueRow,
+    VendorInfo,
+)
+
+VENDOR = VendorInfo(
+    key="example",
+    label="Example event feed",
+    transport="connect",
+    default_port=9999,
+    layouts=("events",),
+    default_refresh_seconds=60,
+)
+
+
+def default_options(layout: str) -> dict[str, Any]:
+    return {}
+
+
+def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
+    return [f"unknown option {key!r}" for key in options]
+
+
+def make_decoder(layout: str, options: dict[str, Any]) -> ExampleDecoder:
+    return ExampleDecoder()
+
+
+class ExampleDecoder(Decoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tail = b""
+        self.batch = Batch()
+        self.open_calls: set[str] = set()
+
+    def resume(self, previous: Decoder) -> None:
+        if isinstance(previous, ExampleDecoder):
+            self.open_calls = set(previous.open_calls)
+
+    def connected(self) -> None:
+        self.send(f"HELLO {','.join(sorted(self.open_calls))}\n".encode())
+
+    def feed(self, data: bytes) -> list[Batch]:
+        *lines, self.tail = (self.tail + data).split(b"\n")
+        done = []
+        for raw in lines:
+            fields = raw.decode("ascii", "replace").split("|")
+            if fields == ["PING"]:
+                self.send(b"PONG\n")
+            elif fields == ["END"]:
+                done.append(self.batch)
+                self.batch = Batch()
+            elif fields[0] == "Q" and len(fields) == 3 and fields[2].isdigit():
+                self.batch.queues.append(
+                    QueueRow(kind="queue", number=fields[1], calls_waiting=int(fields[2]))
+                )
+            elif fields[0] == "A" and len(fields) == 3:
+                self.batch.agents.append(AgentRow(agent_id=fields[1], state=fields[2]))
+            elif fields[0] == "C" and len(fields) == 3 and fields[2] in CALL_STEPS:
+                call_id, step = fields[1], fields[2]
+                self.batch.calls.append(CallEvent(call_id=call_id, step=step, at=time.time()))
+                if step == CALL_ENDED:
+                    self.open_calls.discard(call_id)
+                else:
+                    self.open_calls.add(call_id)
+            else:
+                self.error("not an example record", raw)
+        return done
