@@ -17,7 +17,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from wallboard import messages
-from wallboard.tiles import AgentRouter, BoardRuntime, load_boards
+from wallboard.boards import load_boards
+from wallboard.engine import AgentRouter, BoardRuntime
 
 from .db import DbThread
 from .live import Changes
@@ -129,7 +130,7 @@ class BoardPublisher:
         from . import store
 
         workers = self.sources.workers if self.sources else {}
-        wanted = {t.source_id for t in board.tiles if t.kind not in ("clock", "ticker")}
+        wanted = {t.source_id for t in board.tiles if t.spec.uses_feed}
         if not wanted:
             return
         source_ids = set(workers)

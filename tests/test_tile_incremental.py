@@ -26,15 +26,10 @@ from integrations.base import (
     AgentRow,
     QueueRow,
 )
-from wallboard import tiles
+from wallboard.engine import AgentRouter, BoardRuntime, TileRuntime, agent_grid, new_tile
+from wallboard.engine.kpis import AGENT_COUNT_KPIS
+from wallboard.engine.maths import queue_kpi
 from wallboard.lib.ranges import IdRange
-from wallboard.tiles import (
-    AGENT_COUNT_KPIS,
-    AgentRouter,
-    BoardRuntime,
-    TileRuntime,
-    queue_kpi,
-)
 
 
 def ident(entry: dict[str, Any]) -> str:
@@ -70,7 +65,7 @@ def make_tile(
     kpis: list[str] | None = None,
 ) -> TileRuntime:
     definition = {"id": tile_id, "kind": kind, "kpis": kpis or []}
-    return TileRuntime(definition, source, "", IdRange(queues), IdRange(agents), {})
+    return new_tile(definition, source, "", IdRange(queues), IdRange(agents), {})
 
 
 # ---- the reference: whole values from the rows ------------------------------------------
@@ -132,7 +127,7 @@ def reference(tile: TileRuntime, truth: dict, queues: dict, stale: set[int]) -> 
                 "reason": held[k][0].reason_code,
                 "since": int(held[k][1] * 1000) if held[k][1] is not None else None,
             }
-            for k in shown[: tiles.MAX_GRID_AGENTS]
+            for k in shown[: agent_grid.MAX_GRID_AGENTS]
         ]
         value["counts"] = dict(Counter(a.state for a, _ in held.values()))
     else:
@@ -188,7 +183,7 @@ class Feed:
 
     def _row(self, agent_id: str, like: AgentRow | None = None, **changes: Any) -> AgentRow:
         rng = self.rng
-        fields = {
+        fields: dict[str, Any] = {
             "agent_id": agent_id,
             "state": rng.choice(STATES),
             "vendor_state": "",
@@ -299,8 +294,8 @@ class Displays:
                 feed.load(tile)
             board.recompute(self.stale)
         self.router = AgentRouter(t for b in boards for t in b.tiles)
-        self.shown = {t.id: t.value for b in boards for t in b.tiles}
-        self.expected = {t.id: self.reference(t) for b in boards for t in b.tiles}
+        self.shown: dict[str, Any] = {t.id: t.value for b in boards for t in b.tiles}
+        self.expected: dict[str, Any] = {t.id: self.reference(t) for b in boards for t in b.tiles}
         assert self.shown == self.expected
 
     def reference(self, tile: TileRuntime) -> dict[str, Any]:
@@ -355,7 +350,7 @@ class Displays:
 def test_random_batches_give_every_display_what_a_whole_recompute_gives(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tiles, "MAX_GRID_AGENTS", 6)  # a window that moves all the time
+    monkeypatch.setattr(agent_grid, "MAX_GRID_AGENTS", 6)  # a window that moves all the time
     rng = random.Random(seed)
     displays = Displays(Feed(rng, {A: 40, B: 15}), boards_of_tiles())
     for step in range(150):
@@ -375,7 +370,7 @@ def test_random_batches_give_every_display_what_a_whole_recompute_gives(
 def test_a_full_size_window_follows_hundreds_of_agents_as_a_whole_recompute_does() -> None:
     rng = random.Random(99)
     displays = Displays(Feed(rng, {A: 700, B: 30}), boards_of_tiles())
-    assert len(displays.shown["1"]["agents"]) == tiles.MAX_GRID_AGENTS
+    assert len(displays.shown["1"]["agents"]) == agent_grid.MAX_GRID_AGENTS
     for _ in range(25):
         displays.batch(rng.choice([A, A, B]))
 
@@ -410,7 +405,7 @@ def update(board: BoardRuntime, router: AgentRouter, batch: Changes) -> dict[str
 def test_an_agent_entering_the_window_pushes_the_last_one_out_and_back_in_on_leaving(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tiles, "MAX_GRID_AGENTS", 3)
+    monkeypatch.setattr(agent_grid, "MAX_GRID_AGENTS", 3)
     grid = make_tile(1)
     board, router = loaded(grid, *(agent(str(i), n) for i, n in enumerate("BCDE", 1)))
     assert [a["name"] for a in grid.value["agents"]] == ["B", "C", "D"]  # type: ignore[index]
@@ -425,7 +420,7 @@ def test_an_agent_entering_the_window_pushes_the_last_one_out_and_back_in_on_lea
 def test_a_renamed_agent_is_resent_in_its_new_place_not_removed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tiles, "MAX_GRID_AGENTS", 3)
+    monkeypatch.setattr(agent_grid, "MAX_GRID_AGENTS", 3)
     grid = make_tile(1)
     board, router = loaded(grid, *(agent(str(i), n) for i, n in enumerate("BCDE", 1)))
     sent = update(board, router, changes(agent("1", "Cz")))["1"]
@@ -438,7 +433,7 @@ def test_a_renamed_agent_is_resent_in_its_new_place_not_removed(
 def test_a_change_no_display_shows_leaves_the_tile_out_of_the_update(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(tiles, "MAX_GRID_AGENTS", 2)
+    monkeypatch.setattr(agent_grid, "MAX_GRID_AGENTS", 2)
     grid = make_tile(1)
     count = make_tile(2, kind="big_number", kpis=["agents_available"])
     agents = [agent(str(i), n) for i, n in enumerate("ABCD", 1)]
@@ -459,7 +454,7 @@ def test_a_change_no_display_shows_leaves_the_tile_out_of_the_update(
 def test_agent_counts_come_from_kept_counts_and_a_multi_skilled_agent_counts_once() -> None:
     both = make_tile(1, kind="big_number", queues="1-2", kpis=[*AGENT_KPIS, "agents_other"])
     one = make_tile(2, kind="queue_kpi", queues="1", kpis=["agents_available", "agents_staffed"])
-    queues = [
+    queues: list[tuple[QueueRow, dict[str, Any]]] = [
         (QueueRow("skill", "1", agents_staffed=9), {}),
         (QueueRow("skill", "2"), {}),
     ]

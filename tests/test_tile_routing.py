@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ingest.live import Changes
 from integrations.base import AgentRow
+from wallboard.engine import AgentRouter, TileRuntime, new_tile
 from wallboard.lib.ranges import IdRange
-from wallboard.tiles import AgentRouter, TileRuntime
 
 
 def tile(tile_id: int, queues: str = "", agents: str = "", source: int | None = 1) -> TileRuntime:
-    return TileRuntime(
+    return new_tile(
         {"id": tile_id, "kind": "agent_grid", "kpis": []},
         source,
         "",

@@ -162,7 +162,7 @@ def sources(request: HttpRequest) -> HttpResponse:
 @require_GET
 @api_access
 def board_snapshot(request: HttpRequest, slug: str) -> HttpResponse:
-    from wallboard.tiles import board_snapshot as snapshot
+    from wallboard.boards import board_snapshot as snapshot
 
     board = get_object_or_404(Board, slug=slug)
     return JsonResponse(snapshot(board))

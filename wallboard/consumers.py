@@ -27,8 +27,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from wallboard import fanout, messages
+from wallboard.boards import board_snapshot
 from wallboard.models import Board, Rotation
-from wallboard.tiles import board_snapshot
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404

@@ -7,39 +7,17 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from wallboard.engine import kinds
+from wallboard.engine.kpis import AGENT_TIME_KPIS, KPIS
 from wallboard.lib.ranges import validate_range
 
 from .sources import Source
 
-# KPI key -> (label, unit). "seconds" values show as m:ss; "pct" with a % sign.
-KPIS: dict[str, tuple[str, str]] = {
-    "calls_waiting": ("Calls waiting", "count"),
-    "oldest_wait_seconds": ("Longest wait", "seconds"),
-    "service_level_pct": ("Service level", "pct"),
-    "asa_seconds": ("ASA", "seconds"),
-    "abandoned": ("Abandoned", "count"),
-    "abandon_pct": ("Abandon %", "pct"),
-    "offered": ("Offered", "count"),
-    "answered": ("Answered", "count"),
-    "offered_today": ("Offered today", "count"),
-    "answered_today": ("Answered today", "count"),
-    "abandoned_today": ("Abandoned today", "count"),
-    "agents_staffed": ("Agents staffed", "count"),
-    "agents_available": ("Available", "count"),
-    "agents_ringing": ("Ringing", "count"),
-    "agents_on_call": ("On call", "count"),
-    "agents_wrap_up": ("Wrap-up", "count"),
-    "agents_not_ready": ("Not ready", "count"),
-    "agents_other": ("Other", "count"),
-}
-KPI_CHOICES = [(k, label) for k, (label, _) in KPIS.items()]
+# The KPI catalogue and the tile kinds are the board engine's (wallboard.engine): the choices
+# and checks here ask them.
+KPI_CHOICES = [(k.key, k.label) for k in KPIS.values()]
 # Agent-grid thresholds: seconds an agent has been in a state.
-AGENT_TIME_CHOICES = [
-    ("time_in_not_ready", "Agent time in not ready"),
-    ("time_in_wrap_up", "Agent time in wrap-up"),
-    ("time_in_ringing", "Agent time ringing"),
-    ("time_in_on_call", "Agent time on call"),
-]
+AGENT_TIME_CHOICES = [(t.key, t.label) for t in AGENT_TIME_KPIS.values()]
 
 
 def new_display_key() -> str:
@@ -94,24 +72,18 @@ class Board(models.Model):
 
 
 class Tile(models.Model):
-    QUEUE_KPI = "queue_kpi"
-    BIG_NUMBER = "big_number"
-    QUEUE_TABLE = "queue_table"
-    AGENT_GRID = "agent_grid"
-    CLOCK = "clock"
-    TICKER = "ticker"
-    KINDS = [
-        (QUEUE_KPI, "Queue KPIs (one queue or several aggregated)"),
-        (BIG_NUMBER, "Big number (one KPI)"),
-        (QUEUE_TABLE, "Queue table"),
-        (AGENT_GRID, "Agent grid"),
-        (CLOCK, "Clock"),
-        (TICKER, "Message ticker"),
-    ]
+    # The kinds of today's boards by name (the demo's and tests' configuration); the registry
+    # (wallboard.engine.kinds) holds every kind, these and any other.
+    QUEUE_KPI = kinds.QUEUE_KPI
+    BIG_NUMBER = kinds.BIG_NUMBER
+    QUEUE_TABLE = kinds.QUEUE_TABLE
+    AGENT_GRID = kinds.AGENT_GRID
+    CLOCK = kinds.CLOCK
+    TICKER = kinds.TICKER
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="tiles")
     order = models.PositiveSmallIntegerField(default=0)
-    kind = models.CharField(max_length=16, choices=KINDS)
+    kind = models.CharField(max_length=16, choices=kinds.tile_kind_choices)
     title = models.CharField(max_length=100, blank=True)
     width = models.PositiveSmallIntegerField(default=1, help_text="Grid columns it spans.")
     height = models.PositiveSmallIntegerField(default=1, help_text="Grid rows it spans.")
@@ -160,8 +132,9 @@ class Tile(models.Model):
         return split_kpis(self.kpis)
 
     def clean(self) -> None:
-        if self.kind == self.BIG_NUMBER and len(self.kpi_list()) != 1:
-            raise ValidationError({"kpis": "A big number shows exactly one KPI."})
+        kind = kinds.kind_of(self.kind)
+        if kind.one_kpi and len(self.kpi_list()) != 1:
+            raise ValidationError({"kpis": f"A {kind.noun or kind.label} shows exactly one KPI."})
 
 
 class Threshold(models.Model):

@@ -1,0 +1,146 @@
+"""The boards as the database holds them, built into the engine's runtimes (wallboard.engine),
+and a display's first message (the snapshot) when ingest has published none yet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from wallboard import messages
+from wallboard.engine import BoardRuntime, kind_of, new_tile, tile_definition
+from wallboard.engine.kpis import display_catalogue
+from wallboard.engine.maths import Threshold
+from wallboard.lib.ranges import IdRange
+
+if TYPE_CHECKING:
+    from wallboard.models import Board, TickerMessage
+
+
+def build_board(board: Board) -> BoardRuntime:
+    """The runtime of a Board model instance (tiles, thresholds, ticker messages loaded)."""
+    tiles = []
+    defs = []
+    for tile in board.tiles.all():
+        kind = kind_of(tile.kind)
+        thresholds: dict[str, Threshold] = {
+            t.kpi: {"direction": t.direction, "warning": t.warning, "alarm": t.alarm}
+            for t in tile.thresholds.all()
+        }
+        ticker = None
+        if kind.messages:
+            ticker = [
+                {
+                    "text": m.text,
+                    "start": int(m.starts_at.timestamp() * 1000) if m.starts_at else None,
+                    "end": int(m.ends_at.timestamp() * 1000) if m.ends_at else None,
+                }
+                for m in _messages(board)
+            ]
+        definition = tile_definition(
+            kind,
+            tile_id=tile.pk,
+            title=tile.title,
+            width=tile.width,
+            height=tile.height,
+            kpis=tile.kpi_list(),
+            thresholds=thresholds,
+            compact=tile.compact,
+            messages=ticker,
+        )
+        defs.append(definition)
+        tiles.append(
+            new_tile(
+                definition,
+                source_id=tile.source_id,
+                queue_kind=tile.queue_kind,
+                queue_range=IdRange(tile.queue_range),
+                agent_range=IdRange(tile.agent_range),
+                thresholds=thresholds,
+            )
+        )
+    definition = {
+        "id": board.pk,
+        "title": board.title,
+        "slug": board.slug,
+        "theme": board.theme,
+        "columns": board.columns,
+        "tiles": defs,
+    }
+    return BoardRuntime.build(board.pk, definition, tiles)
+
+
+def _messages(board: Board) -> list[TickerMessage]:
+    from django.db.models import Q
+
+    from wallboard.models import TickerMessage
+
+    return list(TickerMessage.objects.filter(Q(board=board) | Q(board__isnull=True)))
+
+
+def load_boards() -> list[BoardRuntime]:
+    from wallboard.models import Board
+
+    boards = Board.objects.prefetch_related("tiles__thresholds")
+    return [build_board(b) for b in boards]
+
+
+def sources_status() -> dict[str, dict[str, Any]]:
+    from wallboard.models import Source
+
+    status = {}
+    for s in Source.objects.select_related("health"):
+        health = getattr(s, "health", None)
+        last = health.last_data_at if health else None
+        status[str(s.pk)] = {
+            "name": s.name,
+            "stale": health.stale if health else True,
+            "last_data_at": int(last.timestamp() * 1000) if last else None,
+            "connected": bool(health and health.connected),
+            "enabled": s.enabled,
+        }
+    return status
+
+
+def board_snapshot(board: Board) -> dict[str, Any]:
+    """A display's first message: the layout, every tile's value, the sources' status, the KPI
+    catalogue (labels and units) and the version of the display's page the server serves
+    (see wallboard.displayversion).
+
+    Values come from what ingest last published (BoardState) when it matches the current
+    layout; otherwise they are computed here from the database rows.
+    """
+    from wallboard.displayversion import display_version
+    from wallboard.models import Board, BoardState
+    from wallboard.models.live import stored_live_rows
+
+    board = Board.objects.prefetch_related("tiles__thresholds").get(pk=board.pk)
+    runtime = build_board(board)
+    state = BoardState.objects.filter(board_id=board.pk).first()
+    status = sources_status()
+    if state:  # ingest's own view of its sources is fresher than the health table
+        for source_id, live in state.tiles.get("sources", {}).items():
+            if source_id in status:
+                status[source_id].update(live)
+    if state and state.tiles.get("fingerprint") == runtime.fingerprint:
+        values, seq = state.tiles.get("values", {}), state.seq
+    else:
+        stale = {int(k) for k, v in status.items() if v["stale"]}
+        wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}
+        source_ids = [int(k) for k in status] if None in wanted else [s for s in wanted if s]
+        for source_id in source_ids:
+            queues, agents = stored_live_rows(source_id)
+            queue_rows = [(row, today) for row, today, _ in queues]
+            for tile in runtime.tiles:
+                tile.load(source_id, queue_rows, agents)
+        runtime.recompute(stale)
+        values, seq = runtime.values(), state.seq if state else 0
+    return {
+        "type": messages.SNAPSHOT,
+        "seq": seq,
+        "board": runtime.definition,
+        "values": values,
+        "sources": status,
+        "catalogue": display_catalogue(),
+        "server_time": int(datetime.now(UTC).timestamp() * 1000),
+        "version": display_version(),
+    }

@@ -1,0 +1,51 @@
+"""BoardRuntime: a board's layout and its tiles' runtimes, recomputed tile by tile."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from wallboard import messages
+
+from .tiles import TileRuntime, Value
+
+
+def fingerprint(definition: dict[str, Any]) -> str:
+    """A board layout's identity: a board whose fingerprint changed is rebuilt and reloaded."""
+    return hashlib.sha1(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class BoardRuntime:
+    board_id: int
+    definition: dict[str, Any]  # the layout as a display gets it: title, theme, tiles ...
+    tiles: list[TileRuntime]
+    fingerprint: str
+    seq: int = 0
+
+    @classmethod
+    def build(
+        cls, board_id: int, definition: dict[str, Any], tiles: list[TileRuntime]
+    ) -> BoardRuntime:
+        return cls(board_id, definition, tiles, fingerprint(definition))
+
+    def group(self) -> str:
+        return messages.board_group(self.board_id)
+
+    def values(self) -> dict[str, Value]:
+        return {t.id: t.value for t in self.tiles if t.value is not None}
+
+    def recompute(
+        self, stale: set[int], only: Iterable[TileRuntime] | None = None
+    ) -> dict[str, Value]:
+        """Recompute tiles (all, or `only`); return what changed, as update messages carry it:
+        a tile's whole value, or for an agent grid only its changed and departed agents."""
+        changed = {}
+        for tile in self.tiles if only is None else only:
+            update = tile.update(stale)
+            if update is not None:
+                changed[tile.id] = update
+        return changed

@@ -1,0 +1,123 @@
+"""The KPI catalogue: every figure a tile can show, its label and unit, in one place.
+
+The admin's choices and checks, the engine and the wall displays read it from here: a
+display gets it in its snapshot (`display_catalogue()`), rather than keeping a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Final, Literal
+
+from integrations.base import (
+    AVAILABLE,
+    LOGGED_OUT,
+    NOT_READY,
+    ON_CALL,
+    OTHER,
+    RINGING,
+    UNKNOWN,
+    WRAP_UP,
+)
+
+# How a display writes a value: "count" as a whole number, "seconds" as m:ss (h:mm:ss),
+# "pct" with a % sign.
+Unit = Literal["count", "seconds", "pct"]
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    key: str
+    label: str
+    unit: Unit
+
+
+@dataclass(frozen=True, slots=True)
+class TimeInState:
+    """An agent grid's threshold: seconds an agent has been in `state`."""
+
+    key: str
+    label: str
+    state: str
+
+
+def _catalogue(*kpis: Kpi) -> dict[str, Kpi]:
+    return {k.key: k for k in kpis}
+
+
+# In the order the admin lists them.
+KPIS: Final[Mapping[str, Kpi]] = _catalogue(
+    Kpi("calls_waiting", "Calls waiting", "count"),
+    Kpi("oldest_wait_seconds", "Longest wait", "seconds"),
+    Kpi("service_level_pct", "Service level", "pct"),
+    Kpi("asa_seconds", "ASA", "seconds"),
+    Kpi("abandoned", "Abandoned", "count"),
+    Kpi("abandon_pct", "Abandon %", "pct"),
+    Kpi("offered", "Offered", "count"),
+    Kpi("answered", "Answered", "count"),
+    Kpi("offered_today", "Offered today", "count"),
+    Kpi("answered_today", "Answered today", "count"),
+    Kpi("abandoned_today", "Abandoned today", "count"),
+    Kpi("agents_staffed", "Agents staffed", "count"),
+    Kpi("agents_available", "Available", "count"),
+    Kpi("agents_ringing", "Ringing", "count"),
+    Kpi("agents_on_call", "On call", "count"),
+    Kpi("agents_wrap_up", "Wrap-up", "count"),
+    Kpi("agents_not_ready", "Not ready", "count"),
+    Kpi("agents_other", "Other", "count"),
+)
+QUEUE_KPIS: Final = tuple(KPIS)
+
+AGENT_TIME_KPIS: Final[Mapping[str, TimeInState]] = {
+    t.key: t
+    for t in (
+        TimeInState("time_in_not_ready", "Agent time in not ready", NOT_READY),
+        TimeInState("time_in_wrap_up", "Agent time in wrap-up", WRAP_UP),
+        TimeInState("time_in_ringing", "Agent time ringing", RINGING),
+        TimeInState("time_in_on_call", "Agent time on call", ON_CALL),
+    )
+}
+
+# The agent-count KPIs and the state each counts; "agents_staffed" counts all but logged out.
+AGENT_COUNT_KPIS: Final[Mapping[str, str]] = {
+    "agents_available": "available",
+    "agents_ringing": "ringing",
+    "agents_on_call": "on_call",
+    "agents_wrap_up": "wrap_up",
+    "agents_not_ready": "not_ready",
+    "agents_other": "other",
+}
+SUM_KPIS: Final = ("calls_waiting", "abandoned", "offered", "answered")
+DEFAULT_KPIS: Final = (
+    "calls_waiting",
+    "oldest_wait_seconds",
+    "service_level_pct",
+    "agents_available",
+)
+
+# The neutral agent states as a display names them: in full, and in a compact cell. In the
+# order a grid lists its counts.
+AGENT_STATE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
+    AVAILABLE: ("Available", "Avail"),
+    RINGING: ("Ringing", "Ring"),
+    ON_CALL: ("On call", "Call"),
+    WRAP_UP: ("Wrap-up", "Wrap"),
+    NOT_READY: ("Not ready", "NR"),
+    OTHER: ("Other", "Other"),
+    UNKNOWN: ("Unknown", "Unk"),
+    LOGGED_OUT: ("Logged out", "Out"),
+}
+
+
+@cache
+def display_catalogue() -> dict[str, Any]:
+    """What a display needs of the catalogue, as its snapshot carries it (`catalogue`)."""
+    return {
+        "kpis": {k.key: {"label": k.label, "unit": k.unit} for k in KPIS.values()},
+        "states": {
+            state: {"label": label, "short": short}
+            for state, (label, short) in AGENT_STATE_LABELS.items()
+        },
+    }

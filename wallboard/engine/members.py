@@ -1,0 +1,85 @@
+"""An agent as the tiles showing it hold it (Member), and how an agent grid orders and sends
+agents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any, Generic, TypeVar
+
+from integrations.base import AgentRow
+
+from .records import AgentKey
+
+T = TypeVar("T")
+
+# An agent grid's display order: name (or agent ID), agent ID, then source id; the member
+# last, never compared (the first three are unique), so that the order gives the agents back.
+SortKey = tuple[str, str, int, "Member"]
+
+member_of: Callable[[SortKey], Member] = itemgetter(3)  # of a SortKey
+
+
+class Member:
+    """An agent as the tiles showing it hold it. The tiles of one AgentRouter share one Member
+    per agent and the router updates it once per change, so a tile touches only its own
+    figures, not a copy of the row. The state and name that tiles sort and count by are kept
+    here, with those the change replaced (`was`, `was_name`; meaningful while the router hands
+    the change on; `was` None: the agent joins the tile), so that a tile compares them
+    without reaching into either row. Compared and hashed by identity: an agent grid keys
+    what it sent by member."""
+
+    __slots__ = ("agent", "away", "key", "name", "route", "since", "state", "was", "was_name")
+
+    def __init__(self, key: AgentKey, agent: AgentRow, since: float | None) -> None:
+        self.key = key
+        self.agent = agent
+        self.state = agent.state
+        self.name = agent.name
+        self.since = since  # when the agent entered its state (epoch seconds), if known
+        self.was: str | None = None
+        self.was_name = ""
+        self.route: Route[Any] | None = None  # the router's tiles for it (its tile runtimes)
+        self.away = False  # left the report; its router remembers it and its tiles
+
+    def change(self, agent: AgentRow, since: float | None) -> None:
+        """The agent's new row (the router's inner loop does the same inline)."""
+        self.was, self.was_name = self.state, self.name
+        self.agent, self.state, self.name, self.since = agent, agent.state, agent.name, since
+
+
+class Route(Generic[T]):
+    """The tiles that show an agent (AgentRouter's), shared by every agent with the same
+    tiles; `members` holds a batch's changed agents for them."""
+
+    __slots__ = ("members", "tiles")
+
+    def __init__(self, tiles: tuple[T, ...]) -> None:
+        self.tiles = tiles
+        self.members: list[Member] = []
+
+
+def sort_key(name: str, m: Member) -> SortKey:
+    key = m.key
+    return (name or key[1], key[1], key[0], m)
+
+
+def ident(member: Member) -> str:
+    """An agent grid's name for an agent on the wire ("<source>:<agent ID>"): a grid may show
+    two feeds whose agent IDs overlap (two ACDs), so an agent ID alone is not enough."""
+    return f"{member.key[0]}:{member.key[1]}"
+
+
+def entry(member: Member) -> dict[str, Any]:
+    """An agent as an agent grid sends it: `id` is the agent ID, `src` its source's id."""
+    agent, started = member.agent, member.since
+    return {
+        "id": agent.agent_id,
+        "src": member.key[0],
+        "name": agent.name,
+        "ext": agent.extension,
+        "state": agent.state,
+        "vs": agent.vendor_state,
+        "reason": agent.reason_code,
+        "since": int(started * 1000) if started is not None else None,
+    }
