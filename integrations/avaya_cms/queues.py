@@ -1,6 +1,6 @@
 """Queue reports: tvi1 (split/skill) and CVDN (VDN) rows to neutral QueueRows.
 
-Column positions follow the protocol note (shared/protocols/avaya-cms-rts.md); index 0 is the
+Column positions follow the protocol note (docs/protocols/avaya-cms-rts.md); index 0 is the
 `F1` tag. A report object lives as long as its connection: the same padded texts (`  0`,
 ` 1:42`) come back run after run, so each is parsed once per column kind and then looked up.
 """
