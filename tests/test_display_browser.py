@@ -254,7 +254,7 @@ def test_a_display_left_on_an_older_version_reloads_itself_once(
     page = reloaded_display(product, chromium, older_loads=1)
     version = page.get_attribute("body", "data-version")
     assert version and not version.startswith("older-")
-    assert f"board.js?v={version}" in page.content()  # past any cached older script
+    assert f"board/main.js?v={version}" in page.content()  # past any cached older script
     page.wait_for_timeout(1500)  # the page it reloaded into is the server's: no more reloads
     assert page.evaluate("sessionStorage.getItem('test-loads')") == "2"
     page.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from wallboard.asgi import application
-from wallboard.displayversion import DISPLAY_FILES, display_version
+from wallboard.displayversion import MODULES, display_files, display_version
 from wallboard.models import Board
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,17 +29,24 @@ def fresh_version() -> Any:
 def test_the_version_changes_with_any_display_file(
     tmp_path: Path, settings: Any, fresh_version: None
 ) -> None:
-    for name in DISPLAY_FILES:
+    files = display_files(ROOT)
+    assert any(name.startswith(f"{MODULES}/") for name in files)
+    for name in files:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     settings.BASE_DIR = tmp_path
     seen = {display_version()}
-    for name in DISPLAY_FILES:
+    for name in files:
         with open(tmp_path / name, "a") as f:
             f.write("\n/* upgraded */\n")
         display_version.cache_clear()
         seen.add(display_version())
-    assert len(seen) == 1 + len(DISPLAY_FILES)
+    assert len(seen) == 1 + len(files)
+    # A module added (a new tile kind's) is a new version too, without a list to keep.
+    (tmp_path / MODULES / "kinds").mkdir(parents=True, exist_ok=True)
+    (tmp_path / MODULES / "kinds" / "added.js").write_text("export default {};\n")
+    display_version.cache_clear()
+    assert display_version() not in seen
 
 
 @pytest.mark.django_db(transaction=True)
@@ -49,7 +58,15 @@ async def test_the_page_and_its_snapshot_name_the_same_version(
     html = page.content.decode()
     version = display_version()
     assert f'data-version="{version}"' in html
-    assert f"wallboard/board.js?v={version}" in html and f"wallboard/board.css?v={version}" in html
+    assert f"wallboard/board/main.js?v={version}" in html
+    assert f"wallboard/board.css?v={version}" in html
+    # Every module of the display, each with the version in its URL: the import map.
+    found = re.search(r'<script type="importmap">(.*?)</script>', html, re.S)
+    assert found is not None
+    modules = [n[len("static/") :] for n in display_files() if n.startswith(f"{MODULES}/")]
+    assert json.loads(found.group(1))["imports"] == {
+        f"/static/{m}": f"/static/{m}?v={version}" for m in modules
+    }
     ws = WebsocketCommunicator(
         application,
         f"/ws/boards/desk/?key={board.display_key}",

@@ -1,30 +1,45 @@
-"""The version of what a wall display runs: its page, script and style.
+"""The version of what a wall display runs: its page, its script's modules and its style.
 
 A display is opened once and left on the wall for weeks; reconnecting after an upgrade brings
 its websocket back, not a new script. So the page is served with the version it was built from
-(and its script and style with it in their URLs, past any cache), every snapshot carries the
-running server's version, and a display that finds them differ reloads itself (board.js).
+(and its modules and style with it in their URLs, past any cache: board.html's import map gives
+every module its `?v=`), every snapshot carries the running server's version, and a display
+that finds them differ reloads itself (board/connection.js).
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 
-DISPLAY_FILES = (
+PAGE_FILES = (
     "templates/wallboard/board.html",
-    "static/wallboard/board.js",
     "static/wallboard/board.css",
 )
+MODULES = "static/wallboard/board"  # the display's script: native ES modules, every file here
+
+
+def display_files(base: Path | None = None) -> list[str]:
+    """Every file of the display, relative to the project: the page, its style, and each file
+    under static/wallboard/board/ (found afresh, so a new module counts without a list)."""
+    root = Path(base if base is not None else settings.BASE_DIR)
+    modules = sorted(
+        path.relative_to(root).as_posix() for path in (root / MODULES).rglob("*") if path.is_file()
+    )
+    return [*PAGE_FILES, *modules]
 
 
 @cache
 def display_version() -> str:
     """The display files' digest, as this process serves them (read once: an upgrade
-    restarts the process)."""
+    restarts the process). A file's name counts as well as its bytes."""
+    root = Path(settings.BASE_DIR)
     digest = hashlib.sha256()
-    for name in DISPLAY_FILES:
-        digest.update((settings.BASE_DIR / name).read_bytes())
+    for name in display_files(root):
+        data = (root / name).read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
     return digest.hexdigest()[:12]
