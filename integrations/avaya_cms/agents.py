@@ -10,17 +10,40 @@ from __future__ import annotations
 import time
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from itertools import compress, repeat
 from operator import add, itemgetter, ne
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
 
 from .framing import MAX_LINE
 from .values import seconds, time_text
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+    from . import _speedups
+
+# None where the C speed-up is not built (tests set Lookup to None for the pure-Python path).
+Lookup: type[_speedups.Lookup] | None
+RowParser: type[_speedups.RowParser] | None
+changes: (
+    Callable[
+        [
+            dict[str, AgentRow],
+            ReadableBuffer,
+            int,
+            list[str],
+            dict[str, list[int]],
+            dict[str, AgentRow],
+            Callable[[str, AgentRow | None, list[int]], AgentRow],
+        ],
+        tuple[list[AgentRow], set[str]],
+    ]
+    | None
+)
 try:  # the optional C speed-up of the row lookup and parse (built by pip install with a compiler)
     from ._speedups import MAX_WIDTH, Lookup, RowParser, changes
 except ImportError:  # the pure-Python path below does the same, slower
@@ -83,7 +106,7 @@ _MISSING = object()
 _first, _last = itemgetter(0), itemgetter(2)
 
 
-def _where(items: list[Any], value: Any) -> list[int]:
+def _where(items: Sequence[object], value: object) -> list[int]:
     """Where `value` is in `items`, found by list.index (a scan in C) rather than a loop."""
     found: list[int] = []
     i = -1
@@ -210,15 +233,15 @@ class AgentReport:
         self._run: _Run | None = None  # the run arriving
         # The C speed-up, if built: the predictions as tables it looks bytes up in.
         self._speedups = Lookup if self._reuse else None
-        self._parser: Any = None  # and of the changed rows' parse (_parse_unmatched)
+        self._parser: _speedups.RowParser | None = None  # and the changed rows' parse
         self._changes_c = changes if self._speedups is not None else None  # and _changes
-        if self._speedups is not None and self.width <= MAX_WIDTH:
+        if self._speedups is not None and RowParser is not None and self.width <= MAX_WIDTH:
             self._parser = RowParser(
                 self.width, at, tuple(self._extra), self._times, self._words, self._splits,
                 self._state, self._skills, AgentRow,
             )  # fmt: skip
-        self._lookup: Any = None
-        self._lookup_near: Any = None
+        self._lookup: _speedups.Lookup | None = None
+        self._lookup_near: _speedups.Lookup | None = None
         self._later: dict[int, dict[str, str]] = {}
         self._ran_at = 0.0
         self._refresh = 3
@@ -308,7 +331,9 @@ class AgentReport:
         run = self._run_for(lines)
         if run.taken < len(lines):
             self._take(run, lines, run.hold)
-        rows, found, unmatched, stop = self._lookup.scan(
+        lookup = self._lookup
+        assert lookup is not None  # built by prepare(), which _run_for ran for this run
+        rows, found, unmatched, stop = lookup.scan(
             buf, end, run.none, self._lookup_near, run.seen, MAX_LINE
         )
         if rows:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from integrations.avaya_cms import agents, make_decoder
-from integrations.base import Batch, Decoder
+from integrations.base import Batch, Decoder, ParseError
 
 pytestmark = pytest.mark.skipif(agents.Lookup is None, reason="the C speed-up is not built")
 
@@ -44,7 +44,7 @@ def _run(rng: random.Random, agents_now: dict[str, tuple[str, int, int]]) -> byt
     return newline.join([*lines, b"F3|END_OF_RECORDS", b""])
 
 
-def _feed(decoder: Decoder, data: bytes, cuts: list[int]) -> tuple[list[Batch], list[object]]:
+def _feed(decoder: Decoder, data: bytes, cuts: list[int]) -> tuple[list[Batch], list[ParseError]]:
     batches = []
     for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
         batches += decoder.feed(data[start:end])
@@ -61,7 +61,7 @@ def test_runs_decode_the_same_with_and_without_the_speedup(seed: int) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(agents, "Lookup", None)
         slow = make_decoder("agent_tv", {})
-    assert fast._scan is not None and slow._scan is None  # type: ignore[attr-defined]
+    assert fast._scan is not None and slow._scan is None
     now = 1000.0
     for decoder in (fast, slow):
         decoder.clock = lambda: now
