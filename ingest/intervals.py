@@ -129,7 +129,7 @@ class IntervalAccounting:
         )
         if last is None and row.counters == "day":
             return  # a day counter first seen mid-day: its history is not this interval's
-        deltas = []
+        deltas: list[float | None] = []
         for i, value in enumerate(current):
             previous = last[i] if last else None
             if value is None:
@@ -232,9 +232,10 @@ class IntervalAccounting:
         ]
         self.dirty_queues.clear()
         self.dirty_agents.clear()
-        for store in (self.queue_buckets, self.agent_buckets):
-            for key in [k for k in store if k[1] < self.current]:
-                del store[key]
+        for key in [k for k in self.queue_buckets if k[1] < self.current]:
+            del self.queue_buckets[key]
+        for agent_key in [k for k in self.agent_buckets if k[1] < self.current]:
+            del self.agent_buckets[agent_key]
         return queues, agents
 
     def requeue(

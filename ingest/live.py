@@ -235,8 +235,8 @@ class LiveState:
                 if missing[agent_id] >= self.missing_before_gone:
                     self._drop_agent(agent_id, changes)
         if missing:
-            for key in missing.keys() & (seen_queues | seen_agents):
-                del missing[key]
+            for back in missing.keys() & (seen_queues | seen_agents):  # a queue or an agent
+                del missing[back]
 
     def _drop_queue(self, key: QueueKey, changes: Changes) -> None:
         del self.queues[key]

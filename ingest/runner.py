@@ -86,9 +86,9 @@ class IngestRunner:
         wanted = {c.id: c for c in configs}
         self.failed = {k: v for k, v in self.failed.items() if k in wanted}
         for source_id in [s for s in self.workers if s not in wanted]:
-            worker = self.workers.pop(source_id)
-            log.info("source %s: disabled or removed; stopping", worker.name)
-            await worker.stop()
+            removed = self.workers.pop(source_id)
+            log.info("source %s: disabled or removed; stopping", removed.name)
+            await removed.stop()
             await self.db(store.mark_disconnected, [source_id])
         for source_id, config in wanted.items():
             worker = self.workers.get(source_id)

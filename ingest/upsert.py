@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 
@@ -49,6 +49,14 @@ def json_small(value: dict[str, Any] | tuple[str, ...] | list[Any]) -> str:
     return text
 
 
+def _column(model: type[Model], name: str) -> str:
+    """The database column of one of `model`'s concrete fields."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:  # a relation's reverse side, ...
+        raise ValueError(f"{model._meta.label}.{name} has no column of its own")
+    return field.column
+
+
 def bulk_upsert(
     model: type[Model], fields: list[str], unique: list[str], rows: list[tuple[Any, ...]]
 ) -> None:
@@ -57,8 +65,8 @@ def bulk_upsert(
         return
     meta = model._meta
     qn = connection.ops.quote_name
-    columns = [meta.get_field(f).column for f in fields]
-    keys = [meta.get_field(f).column for f in unique]
+    columns = [_column(model, f) for f in fields]
+    keys = [_column(model, f) for f in unique]
     column_sql = ", ".join(qn(c) for c in columns)
     conflict_sql = ", ".join(qn(c) for c in keys)
     set_sql = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in columns if c not in keys)

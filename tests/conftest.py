@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +88,8 @@ def make_source(db: Any) -> Callable[..., Any]:
     from wallboard.models import PassThroughTarget, Source
 
     def make(
-        name: str = "cms-skills", targets: list[tuple[str, int]] = (), **fields: Any
-    ) -> Source:  # type: ignore[assignment]
+        name: str = "cms-skills", targets: Iterable[tuple[str, int]] = (), **fields: Any
+    ) -> Source:
         defaults: dict[str, Any] = {
             "vendor": "avaya_cms",
             "layout": "tvi1",

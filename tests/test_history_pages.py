@@ -26,8 +26,8 @@ def new_york(settings: Any) -> None:
     settings.DAY_START_HOUR = 6
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def queue_row(source: Any, start: datetime, **figures: Any) -> QueueInterval:

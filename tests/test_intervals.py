@@ -12,7 +12,7 @@ from ingest.intervals import INTERVAL, IntervalAccounting, interval_start
 from ingest.live import LiveState
 from integrations.base import AgentRow, Batch, QueueRow
 
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC).timestamp()  # a Monday, 10:00 UTC
+T0 = int(datetime(2026, 11, 23, 10, 0, tzinfo=UTC).timestamp())  # a Monday, 10:00 UTC
 
 
 def skill(

@@ -3,6 +3,7 @@ rewritten and today's totals go on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,8 +36,8 @@ def agent(agent_id: str, state: str = "available", **fields: Any) -> AgentRow:
 
 def changes_of(
     at: float,
-    queues: list[QueueRow] = (),  # type: ignore[assignment]
-    agents: list[tuple[AgentRow, float]] = (),  # type: ignore[assignment]
+    queues: Sequence[QueueRow] = (),
+    agents: Sequence[tuple[AgentRow, float]] = (),
     **more: Any,
 ) -> Changes:
     return Changes(

@@ -215,11 +215,11 @@ def import_config(data: Any) -> dict[str, int]:
         rotation.entries.all().delete()
         for j, e in enumerate(item.get("boards", [])):
             _keys(e, ENTRY_KEYS, f"rotation '{item['slug']}' boards[{j}]", ("board",))
-            board = Board.objects.filter(slug=e["board"]).first()
-            if board is None:
+            shown = Board.objects.filter(slug=e["board"]).first()
+            if shown is None:
                 raise ConfigError(f"rotation '{item['slug']}': no board '{e['board']}'")
             RotationEntry.objects.create(
-                rotation=rotation, board=board, seconds=e.get("seconds", 30), order=j
+                rotation=rotation, board=shown, seconds=e.get("seconds", 30), order=j
             )
         counts["rotations"] += 1
     return counts

@@ -22,6 +22,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from wallboard.api import api_access
@@ -191,7 +192,7 @@ def _filename(request: HttpRequest, what: str) -> str:
     )
 
 
-def _csv_view(request: HttpRequest, agents: bool) -> HttpResponse:
+def _csv_view(request: HttpRequest, agents: bool) -> HttpResponseBase:
     model = AgentInterval if agents else QueueInterval
     try:
         qs, names = _ranged(model, request)
@@ -201,7 +202,7 @@ def _csv_view(request: HttpRequest, agents: bool) -> HttpResponse:
     return csv_response(request, qs, names, agents, _filename(request, what))
 
 
-def _json_view(request: HttpRequest, agents: bool) -> HttpResponse:
+def _json_view(request: HttpRequest, agents: bool) -> HttpResponseBase:
     model = AgentInterval if agents else QueueInterval
     try:
         qs, names = _ranged(model, request)
@@ -218,23 +219,23 @@ def _json_view(request: HttpRequest, agents: bool) -> HttpResponse:
 
 @require_GET
 @api_access
-def queue_intervals_csv(request: HttpRequest) -> HttpResponse:
+def queue_intervals_csv(request: HttpRequest) -> HttpResponseBase:
     return _csv_view(request, agents=False)
 
 
 @require_GET
 @api_access
-def agent_intervals_csv(request: HttpRequest) -> HttpResponse:
+def agent_intervals_csv(request: HttpRequest) -> HttpResponseBase:
     return _csv_view(request, agents=True)
 
 
 @require_GET
 @api_access
-def queue_intervals_json(request: HttpRequest) -> HttpResponse:
+def queue_intervals_json(request: HttpRequest) -> HttpResponseBase:
     return _json_view(request, agents=False)
 
 
 @require_GET
 @api_access
-def agent_intervals_json(request: HttpRequest) -> HttpResponse:
+def agent_intervals_json(request: HttpRequest) -> HttpResponseBase:
     return _json_view(request, agents=True)

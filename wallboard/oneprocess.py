@@ -56,7 +56,9 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
                 failed = True
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        reactor.stop()
+        # Twisted types the reactor as zope Interfaces, whose methods have no self (mypy needs
+        # the mypy-zope plugin to read them).
+        reactor.stop()  # type: ignore[misc]
 
     reactor.callWhenRunning(lambda: twisted_loop.create_task(main()))
     server.run()

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import os
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+_T = TypeVar("_T")
+
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def _setting(name: str, parse, default):  # type: ignore[no-untyped-def]
+def _setting(name: str, parse: Callable[..., _T], default: object) -> _T:
+    """parse(name, default=default): one of env's readers (env.bool, env.db_url, ...)."""
     try:
         return parse(name, default=default)
     except (ValueError, ImproperlyConfigured) as exc:

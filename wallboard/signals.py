@@ -15,7 +15,9 @@ from wallboard.models import Board, Rotation
 
 @receiver(pre_save, sender=Board)
 @receiver(pre_save, sender=Rotation)
-def revoke_old_display_key(sender: type, instance: Board | Rotation, **kwargs: Any) -> None:
+def revoke_old_display_key(
+    sender: type[Board] | type[Rotation], instance: Board | Rotation, **kwargs: Any
+) -> None:
     if not instance.pk:
         return
     old = sender.objects.filter(pk=instance.pk).values_list("display_key", flat=True).first()

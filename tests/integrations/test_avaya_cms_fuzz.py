@@ -79,13 +79,14 @@ FIGURE = st.one_of(st.none(), st.integers(min_value=0, max_value=999), st.just(O
 TIME = st.one_of(st.none(), st.integers(min_value=0, max_value=9 * 3600), st.just(OVERFLOW))
 
 
-def wire(value: object, time: bool, width: int) -> str:
+def wire(value: int | str | None, time: bool, width: int) -> str:
     if value is None:
         text = ""
-    elif value == OVERFLOW:
-        text = "*" * max(width, 3)
+    elif isinstance(value, int):
+        text = time_text(value) if time else str(value)
     else:
-        text = time_text(value) if time else str(value)  # type: ignore[arg-type]
+        assert value == OVERFLOW
+        text = "*" * max(width, 3)
     return text.rjust(width)
 
 
@@ -98,7 +99,7 @@ TIMES = {4, 7, 9, 10, 17, 18, 19}  # tvi1 columns holding times
     padded=st.booleans(),
 )
 def test_tvi1_figures_round_trip_blank_overflow_and_numbers(
-    split: int, values: list[object], padded: bool
+    split: int, values: list[int | str | None], padded: bool
 ) -> None:
     values = [
         v if i + 2 in TIMES or not isinstance(v, int) else v % 1000 for i, v in enumerate(values)

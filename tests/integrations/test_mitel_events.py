@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import fields
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -34,7 +35,13 @@ def agents_of(decoder: RteDecoder, data: bytes) -> list[AgentRow]:
     return [row for batch in decoder.feed(data) for row in batch.agents]
 
 
-def one_row(code: str, **kwargs: str) -> AgentRow:
+class EventFields(TypedDict, total=False):
+    agent: str
+    extension: str
+    tail: str
+
+
+def one_row(code: str, **kwargs: Unpack[EventFields]) -> AgentRow:
     decoder = RteDecoder()
     rows = agents_of(decoder, event(code, **kwargs))
     assert decoder.errors == []

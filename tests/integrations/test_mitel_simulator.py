@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from integrations.base import AGENT_STATES, LOGGED_OUT, Batch
+from integrations.base import AGENT_STATES, LOGGED_OUT, AgentRow, Batch
 from integrations.mitel.decoder import RteDecoder
 from integrations.mitel.simulator import (
     MODE,
@@ -143,7 +143,8 @@ async def test_a_wallboard_connecting_to_the_simulated_pbx_reads_its_records() -
     stop, ready = asyncio.Event(), asyncio.get_running_loop().create_future()
     server = asyncio.create_task(serve("127.0.0.1", 0, producer, stop=stop, ready=ready))
     reader, writer = await asyncio.open_connection("127.0.0.1", await ready)
-    decoder, agents = RteDecoder(), []
+    decoder = RteDecoder()
+    agents: list[AgentRow] = []
     while len(agents) < 100:
         data = await reader.read(4096)
         assert data, "the simulator closed the connection"

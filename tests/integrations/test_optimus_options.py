@@ -60,13 +60,17 @@ def test_it_makes_a_decoder_with_the_configured_gap() -> None:
     decoder = make_decoder("toolbar", {"batch_gap_seconds": 2})
     assert isinstance(decoder, ToolbarDecoder)
     assert decoder.batch_gap_seconds == 2.0
-    assert make_decoder("toolbar", {}).batch_gap_seconds == 1.0
+    default = make_decoder("toolbar", {})
+    assert isinstance(default, ToolbarDecoder)
+    assert default.batch_gap_seconds == 1.0
 
 
 def test_it_makes_a_fresh_decoder_for_each_connection() -> None:
     one = make_decoder("toolbar", {})
     one.feed(b"3|100|Myynti|12|0:45|3|")
-    assert make_decoder("toolbar", {})._pending == b""
+    fresh = make_decoder("toolbar", {})
+    assert isinstance(fresh, ToolbarDecoder)
+    assert fresh._pending == b""
 
 
 def test_it_refuses_to_make_a_decoder_from_bad_options() -> None:

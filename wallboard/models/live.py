@@ -93,7 +93,9 @@ class Agent(models.Model):
 __all__ = ["QUEUE_FIGURES", "Agent", "Queue"]
 
 
-def stored_live_rows(source_id: int) -> tuple[list[Any], list[Any]]:
+def stored_live_rows(
+    source_id: int,
+) -> tuple[list[tuple[QueueRow, dict[str, Any], dict[str, Any]]], list[tuple[AgentRow, float]]]:
     """A source's stored queues (row, today, counter state) and agents (row, state since),
     as ingest's LiveState.restore() takes them after a restart."""
     queues = []
@@ -105,7 +107,7 @@ def stored_live_rows(source_id: int) -> tuple[list[Any], list[Any]]:
         queues.append((row, q.today, q.counter_state))
     agents = []
     for a in Agent.objects.filter(source_id=source_id, gone=False):
-        row = AgentRow(
+        agent = AgentRow(
             agent_id=a.agent_id,
             state=a.state,
             vendor_state=a.vendor_state,
@@ -116,5 +118,5 @@ def stored_live_rows(source_id: int) -> tuple[list[Any], list[Any]]:
             extra=a.extra,
         )
         since = a.state_since.timestamp() if a.state_since else a.updated_at.timestamp()
-        agents.append((row, since))
+        agents.append((agent, since))
     return queues, agents

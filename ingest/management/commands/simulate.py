@@ -50,19 +50,21 @@ class Command(BaseCommand):
         key = vendor_key(options["vendor"])
         module = simulator(key)
         mode = module.MODE
-        connect, listen = options.get("connect"), options.get("listen")
-        if not connect and not listen:
-            info = integration(key).VENDOR
+        connect: str | None = options.get("connect")
+        listen: str | None = options.get("listen")
+        address = connect or listen
+        if not address:
+            address = f"127.0.0.1:{integration(key).VENDOR.default_port}"
             if mode == "listen":
-                listen = f"127.0.0.1:{info.default_port}"
+                listen = address
             else:
-                connect = f"127.0.0.1:{info.default_port}"
+                connect = address
         if connect and mode == "listen":
             raise CommandError(f"The {key} device is a server: use --listen.")
         if listen and mode == "connect":
             raise CommandError(f"The {key} device connects to the wallboard: use --connect.")
         try:
-            host, port = parse_address(connect or listen, default_host="127.0.0.1")
+            host, port = parse_address(address, default_host="127.0.0.1")
         except AddressError as exc:
             raise CommandError(str(exc)) from exc
         producer = module.make_producer(options)
