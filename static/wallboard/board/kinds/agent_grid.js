@@ -1,0 +1,117 @@
+// An agent grid: a cell per agent (name, state, time in state), alarmed agents first; the
+// cells as big as the tile allows, "+N more" below a readable size.
+import { isState, stateLabels, states } from '../catalogue.js';
+import { ident } from '../agents.js';
+import { h } from '../dom.js';
+import { fmtDuration } from '../format.js';
+import { RANK, levelOf, setLevel, worst } from '../levels.js';
+import { now } from '../state.js';
+
+// Columns giving n cells of bw x bh em the biggest font (px) in a W x H box.
+function layoutFor(n, W, H, bw, bh) {
+  let f = 0, cols = 1;
+  for (let c = 1; c <= Math.max(1, n); c++) {
+    const s = Math.min(W / (c * bw), H / (Math.ceil(n / c) * bh));
+    if (s > f) { f = s; cols = c; }
+  }
+  return { f, cols };
+}
+
+export default {
+  build(t, def) {
+    const alarms = def.agent_alarms || {};
+    const cells = new Map(); // agent id -> {el, a, level, parts}
+    const grid = h('div', { class: 'agents' });
+    const more = h('div', { class: 'agent agent-more' });
+    t.body.append(grid);
+    let agents = [], total = 0, compact = false, visible = Infinity;
+
+    function cell(a) {
+      const name = h('span', { class: 'a-name' }), state = h('span', { class: 'a-state' });
+      const time = h('span', { class: 'a-time' });
+      const el = h('div', { class: 'agent' }, name, state, time);
+      return { el, name, state, time, a: a, level: null };
+    }
+    function fill(c) {
+      const a = c.a, label = stateLabels(a.state);
+      c.el.dataset.agentId = a.id;
+      c.el.dataset.state = isState(a.state) ? a.state : 'unknown';
+      c.el.title = [a.name, a.id, a.ext && `ext ${a.ext}`, a.vs].filter(Boolean).join(' · ');
+      c.name.textContent = a.name || a.id;
+      c.state.textContent = (compact ? label[1] : label[0]) + (a.reason ? ` ${a.reason}` : '');
+    }
+    // Time in state and its alarm level, each second.
+    t.tick = (ms) => {
+      const levels = [];
+      for (const c of cells.values()) {
+        const secs = c.a.since == null ? null : (ms - c.a.since) / 1000;
+        c.level = levelOf(secs, alarms[c.a.state]);
+        const mark = c.level === 'alarm' ? '⚠ ' : c.level === 'warning' ? '▲ ' : '';
+        c.time.textContent = secs == null ? '–' : mark + fmtDuration(secs);
+        c.el.dataset.level = c.level || 'none';
+        levels.push(c.level);
+      }
+      setLevel(t, worst(levels));
+    };
+    // Alarmed agents first (alarm, then warning), then the server's order (by name).
+    t.sort = () => {
+      const order = agents.map((a, i) => ({ c: cells.get(ident(a)), i }))
+        .sort((x, y) => (RANK[y.c.level] || 0) - (RANK[x.c.level] || 0) || x.i - y.i);
+      const shown = order.slice(0, visible).map((o) => o.c.el);
+      const extra = total - Math.min(visible, agents.length);
+      more.textContent = `+${extra} more`;
+      grid.replaceChildren(...shown, ...(extra > 0 ? [more] : []));
+    };
+    t.paint = (v) => {
+      agents = (v && v.agents) || [];
+      total = Math.max((v && v.total) || 0, agents.length);
+      const seen = new Set();
+      for (const a of agents) {
+        const key = ident(a);
+        seen.add(key);
+        const c = cells.get(key) || cell(a);
+        c.a = a;
+        cells.set(key, c);
+        fill(c);
+      }
+      for (const id of [...cells.keys()]) if (!seen.has(id)) cells.delete(id);
+      const counts = (v && v.counts) || {};
+      t.extra.replaceChildren(...states().filter((s) => s !== 'logged_out' && counts[s])
+        .map((s) => h('span', { class: 'count', 'data-count-state': s },
+          h('i', { class: 'swatch', 'aria-hidden': 'true' }), `${counts[s]} ${stateLabels(s)[0]}`)));
+      t.tick(now());
+      t.fit();
+      return t.el.dataset.level === 'none' ? null : t.el.dataset.level;
+    };
+    // Biggest cell font at which all agents fit; below a readable minimum show fewer + "+N more".
+    t.fit = () => {
+      const W = t.body.clientWidth, H = t.body.clientHeight;
+      const n = total > agents.length ? agents.length + 1 : agents.length;
+      // Compact when asked, for big teams, or when full-size cells would be too small to read.
+      const want = !!def.compact || total > 60 || layoutFor(n, W, H, 10, 5).f < 14;
+      if (want !== compact) {
+        compact = want;
+        t.el.classList.toggle('compact', compact);
+        cells.forEach(fill);
+      }
+      const [bw, bh] = compact ? [9.2, 2.85] : [10, 5]; // cell size in em, 0.25em gap included
+      const minF = compact ? 11 : 14, maxF = innerHeight * 0.03;
+      let fit = layoutFor(n, W, H, bw, bh), cellCount = n;
+      visible = agents.length;
+      if (fit.f < minF) { // binary search the number of cells that fit at the minimum size
+        let lo = 1, hi = n;
+        while (lo < hi) { const mid = Math.ceil((lo + hi) / 2); if (layoutFor(mid, W, H, bw, bh).f >= minF) lo = mid; else hi = mid - 1; }
+        visible = Math.max(0, lo - 1);
+        fit = layoutFor(lo, W, H, bw, bh);
+        cellCount = lo;
+      }
+      const f = Math.max(8, Math.min(fit.f, maxF)), rows = Math.max(1, Math.ceil(cellCount / fit.cols));
+      // Rows share any height left over, up to a third taller than the cell's natural size.
+      const rowH = Math.min(H / rows - 0.25 * f, (bh - 0.25) * f * 1.35);
+      grid.style.fontSize = `${f}px`;
+      grid.style.gridTemplateColumns = `repeat(${fit.cols}, minmax(0, 1fr))`;
+      grid.style.gridAutoRows = `${Math.floor(rowH)}px`;
+      t.sort();
+    };
+  },
+};

@@ -1,0 +1,95 @@
+// The board on screen: its tiles laid out, painted, dimmed when stale; the banner.
+import { conn } from './connection.js';
+import { $, body, h } from './dom.js';
+import { fmtTime } from './format.js';
+import { setLevel } from './levels.js';
+import { S, now } from './state.js';
+import { makeTile } from './tile.js';
+
+const grid = $('wb-grid');
+const resizer = new ResizeObserver((entries) => {
+  for (const e of entries) { const t = S.tiles.get(e.target.parentNode.dataset.tileId); if (t && t.fit) t.fit(); }
+});
+
+// Place tiles explicitly (row-major, like CSS auto-placement) so that rows holding only
+// a one-row ticker can be a thin strip instead of a full-height row.
+export function layout() {
+  const cols = Math.max(1, S.board.columns || 3), used = [], strip = [];
+  let r = 0, c = 0;
+  const free = (r0, c0, w, hgt) => {
+    for (let y = r0; y < r0 + hgt; y++) for (let x = c0; x < c0 + w; x++) if (used[y] && used[y][x]) return false;
+    return true;
+  };
+  for (const t of S.tiles.values()) {
+    if (t.el.hidden) continue;
+    const w = Math.min(cols, Math.max(1, t.def.width || 1)), hgt = Math.max(1, t.def.height || 1);
+    for (;;) { if (c + w > cols) { r++; c = 0; } else if (free(r, c, w, hgt)) break; else c++; }
+    for (let y = r; y < r + hgt; y++) {
+      used[y] = used[y] || [];
+      for (let x = c; x < c + w; x++) used[y][x] = true;
+      strip[y] = strip[y] !== false && t.strip && hgt === 1;
+    }
+    t.el.style.gridArea = `${r + 1} / ${c + 1} / span ${hgt} / span ${w}`;
+    c += w;
+  }
+  grid.style.setProperty('--cols', cols);
+  grid.style.gridTemplateRows = strip.map((s) => (s ? 'minmax(0, 0.28fr)' : 'minmax(0, 1fr)')).join(' ') || '1fr';
+}
+
+export function renderBoard() {
+  const b = S.board;
+  resizer.disconnect();
+  S.tiles = new Map();
+  body.classList.remove('theme-dark', 'theme-light');
+  body.classList.add(`theme-${b.theme === 'light' ? 'light' : 'dark'}`);
+  body.dataset.theme = b.theme;
+  body.dataset.board = b.slug;
+  body.dataset.columns = b.columns;
+  $('wb-title').textContent = b.title;
+  grid.setAttribute('aria-label', b.title);
+  for (const def of b.tiles || []) S.tiles.set(String(def.id), makeTile(def));
+  grid.replaceChildren(...[...S.tiles.values()].map((t) => t.el));
+  for (const t of S.tiles.values()) {
+    if (t.refresh) t.refresh(now());
+    paintTile(t, S.values[String(t.def.id)]);
+    if (t.tick) t.tick(now());
+    resizer.observe(t.body);
+  }
+  layout();
+  renderStale();
+}
+
+export function paintTile(t, value) {
+  t.value = value || null;
+  const level = t.paint(t.value);
+  setLevel(t, level);
+}
+
+// Dim tiles fed by a stale source; the banner names every feed that is down.
+export function renderStale() {
+  for (const t of S.tiles.values()) {
+    const ids = (t.value && t.value.sources) || [];
+    const stale = ids.map((id) => S.sources[String(id)]).filter((s) => s && s.stale);
+    const isStale = stale.length > 0 || !!(t.value && t.value.stale);
+    t.el.dataset.stale = String(isStale);
+    t.staleNote.hidden = !isStale;
+    const since = stale.map((s) => s.last_data_at).filter((x) => x != null);
+    t.staleNote.textContent = since.length ? `no data since ${fmtTime(Math.min(...since))}` : 'no data yet';
+  }
+  renderBanner();
+}
+
+export function renderBanner() {
+  const lines = [];
+  if (conn.downSince && conn.state !== 'revoked') lines.push(`Connection to the server lost at ${fmtTime(conn.downSince + S.offset)} — figures below are not live`);
+  for (const s of Object.values(S.sources)) {
+    if (s.stale && s.enabled !== false) lines.push(s.last_data_at ? `No data from ${s.name} since ${fmtTime(s.last_data_at)}` : `No data from ${s.name} yet`);
+  }
+  const banner = $('wb-banner');
+  const text = lines.join('\n');
+  if (banner.dataset.text !== text) {
+    banner.dataset.text = text;
+    banner.replaceChildren(...lines.map((l) => h('div', { class: 'banner-line' }, h('span', { class: 'banner-icon', 'aria-hidden': 'true', text: '⚠' }), l)));
+  }
+  banner.hidden = lines.length === 0;
+}
