@@ -264,7 +264,7 @@ async def test_board_states_left_unsaved_by_a_failed_write_are_saved_when_ingest
     task = asyncio.create_task(ingest.run(stop))
     await wait_for(lambda: board.pk in publisher.boards, what="the publisher to load the board")
     runtime = publisher.boards[board.pk]
-    failures = []
+    failures: list[int] = []
     save_states = publish.save_states
 
     def flaky(states: list[Any]) -> None:
@@ -297,7 +297,10 @@ async def test_board_states_left_unsaved_by_a_failed_write_are_saved_when_ingest
     await wait_for(saved_as_published, what="its save")
     database_down = True
     await send_bytes(port_of(source), TVI1.replace(b"F1| 12|   0|", b"F1| 12|   9|"))
-    await wait_for(lambda: failures and publisher._saver.done(), what="a save to fail")
+    await wait_for(
+        lambda: failures and publisher._saver is not None and publisher._saver.done(),
+        what="a save to fail",
+    )
     assert await saved_seq() < runtime.seq
     database_down = False
     stop.set()

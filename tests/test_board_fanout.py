@@ -18,6 +18,7 @@ import websockets
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
+from websockets.typing import Origin
 
 from tests.conftest import free_port, listening, wait_for
 from wallboard import consumers, fanout
@@ -85,6 +86,12 @@ def group_of(board: Board) -> str:
 
 def entry_of(layer: Any, board: Board) -> fanout.GroupChannel | None:
     return fanout.hub().groups.get((layer, group_of(board)))
+
+
+def joined_entry(layer: Any, board: Board) -> fanout.GroupChannel:
+    entry = entry_of(layer, board)
+    assert entry is not None, "the board has no subscription in this process"
+    return entry
 
 
 async def assert_nothing_more(ws: WebsocketCommunicator) -> None:
@@ -201,7 +208,7 @@ async def test_a_display_that_fails_does_not_stop_the_others(
 ) -> None:
     board = await make_board()
     displays = [await open_display(board) for _ in range(3)]
-    members = list(entry_of(layer, board).members)  # in join order: the middle one breaks
+    members = list(joined_entry(layer, board).members)  # in join order: the middle one breaks
     broken = members[1].consumer
 
     async def gone(*args: Any, **kwargs: Any) -> None:
@@ -321,7 +328,7 @@ async def test_a_display_whose_task_is_cancelled_still_leaves_the_hub(
 ) -> None:
     board = await make_board()
     ws = await open_display(board)
-    entry = entry_of(memory_layer, board)
+    entry = joined_entry(memory_layer, board)
     ws.future.cancel()  # the server gave up on the application, disconnect() never ran
     await asyncio.wait([ws.future])
     await wait_for(lambda: all(task.done() for task in entry.tasks), what="the hub to stop")
@@ -511,12 +518,12 @@ async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_a
     try:
         await wait_for(lambda: listening(port), timeout=30, what="daphne to listen")
         url = f"ws://127.0.0.1:{port}/probe/"
-        async with websockets.connect(url, origin="http://localhost") as first:
+        async with websockets.connect(url, origin=Origin("http://localhost")) as first:
             assert json.loads(await first.recv()) == {"connection": "WebSocketProtocol"}
             assert json.loads(await first.recv()) == {
                 "type": "update", "seq": 1, "note": "Zoë joined"
             }  # fmt: skip
-            async with websockets.connect(url, origin="http://localhost") as second:
+            async with websockets.connect(url, origin=Origin("http://localhost")) as second:
                 assert json.loads(await second.recv()) == {"connection": "WebSocketProtocol"}
                 for display in (second, first):
                     update = json.loads(await asyncio.wait_for(display.recv(), 5))

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,14 +17,14 @@ import integrations
 from integrations.base import QUEUE_FIGURES
 from wallboard.models import Agent, ApiToken, Board, Queue, Source, SourceHealth
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def api_access(view: View) -> View:
     """Staff sessions and enabled API tokens only; a board display key opens nothing here."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             token = ApiToken.lookup(header[7:].strip())
