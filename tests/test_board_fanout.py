@@ -88,6 +88,12 @@ def entry_of(layer: Any, board: Board) -> fanout.GroupChannel | None:
     return fanout.hub().groups.get((layer, group_of(board)))
 
 
+def held_events(layer: Any, board: Board) -> int:
+    """Events the hub holds for the board's displays that are still being given a snapshot."""
+    entry = entry_of(layer, board)
+    return sum(len(m.held or ()) for m in entry.members) if entry else 0
+
+
 def joined_entry(layer: Any, board: Board) -> fanout.GroupChannel:
     entry = entry_of(layer, board)
     assert entry is not None, "the board has no subscription in this process"
@@ -133,13 +139,18 @@ class GatedLayer(InMemoryChannelLayer):
         super().__init__()
         self.gate = asyncio.Event()
         self.new_channels = 0
+        self.waiting = 0  # group_adds waiting at the gate
 
     async def new_channel(self, prefix: str = "specific.") -> str:
         self.new_channels += 1
         return await super().new_channel(prefix)
 
     async def group_add(self, group: str, channel: str) -> None:
-        await self.gate.wait()
+        self.waiting += 1
+        try:
+            await self.gate.wait()
+        finally:
+            self.waiting -= 1
         await super().group_add(group, channel)
 
 
@@ -237,7 +248,7 @@ async def test_updates_published_while_a_display_takes_its_snapshot_follow_the_s
     async def snapshot_overtaken(board: Board) -> dict[str, Any]:
         content = await real_snapshot(board)  # seq 0
         await layer.group_send(group_of(board), update(1))  # ingest publishes meanwhile
-        await asyncio.sleep(0.1)
+        await wait_for(lambda: held_events(layer, board) == 1, what="the update to be held")
         return content
 
     monkeypatch.setattr(consumers, "_snapshot", snapshot_overtaken)
@@ -258,7 +269,7 @@ async def test_a_resync_holds_updates_until_the_fresh_snapshot_is_sent(
         content = await real_snapshot(board)
         await layer.group_send(group_of(board), update(2))
         await layer.group_send(group_of(board), update(3))
-        await asyncio.sleep(0.1)
+        await wait_for(lambda: held_events(layer, board) == 2, what="the updates to be held")
         return content
 
     monkeypatch.setattr(consumers, "_snapshot", snapshot_overtaken)
@@ -351,7 +362,10 @@ async def test_a_display_reconnecting_to_a_board_gets_a_fresh_subscription(
 async def test_displays_joining_at_once_share_one_channel(gated: GatedLayer) -> None:
     hub, displays = fanout.hub(), [FakeDisplay(), FakeDisplay()]
     joining = [asyncio.ensure_future(hub.join(gated, "board.1", d)) for d in displays]
-    await asyncio.sleep(0.05)  # both are waiting for the group_add
+    await wait_for(
+        lambda: gated.waiting == 1 and len(hub.groups[gated, "board.1"].members) == 2,
+        what="both to wait for the one group_add",
+    )
     gated.gate.set()
     members = await asyncio.gather(*joining)
     assert gated.new_channels == 1
@@ -368,12 +382,11 @@ async def test_a_display_giving_up_while_the_subscription_starts_leaves_nothing_
 ) -> None:
     hub, display = fanout.hub(), FakeDisplay()
     joining = asyncio.ensure_future(hub.join(gated, "board.1", display))
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: gated.waiting == 1, what="the subscription to start")
     joining.cancel()  # the screen went away during connect
-    await asyncio.sleep(0.05)
-    assert hub.groups == {}  # a display joining now starts afresh
+    await wait_for(lambda: hub.groups == {}, what="the display to leave")  # a new one: afresh
     later = asyncio.ensure_future(hub.join(gated, "board.1", FakeDisplay()))
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: gated.waiting == 2, what="the second subscription to start")
     gated.gate.set()
     with pytest.raises(asyncio.CancelledError):
         await joining
@@ -494,7 +507,13 @@ async def test_a_display_never_shares_a_snapshot_read_that_started_before_it_ask
     first = asyncio.ensure_future(consumers._snapshot_text(board))
     assert await asyncio.to_thread(reading.wait, 5)  # the first read is under way
     late = [asyncio.ensure_future(consumers._snapshot_text(board)) for _ in range(3)]
-    await asyncio.sleep(0.05)
+    loop = asyncio.get_running_loop()
+
+    def late_askers_share_the_next_read() -> bool:
+        shared = consumers._waiting[loop].get(board.pk)
+        return shared is not None and not shared.started
+
+    await wait_for(late_askers_share_the_next_read, what="the late askers to wait")
     go_on.set()
     assert json.loads(await first)["read"] == 1
     assert [json.loads(await text)["read"] for text in late] == [2, 2, 2]  # one read after it

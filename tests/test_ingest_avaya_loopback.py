@@ -231,7 +231,7 @@ async def test_interval_work_waits_a_tick_after_a_batch_but_never_two_in_a_row(
     assert worker._intervals_may_tick() is False
     assert worker._intervals_may_tick() is True  # a feed that never pauses still ticks
     worker._batch_seen -= 1.0  # a second later, nothing is under way
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: not worker.busy(), what="the batch to be out")
     assert worker._intervals_may_tick() is True
 
 

@@ -144,7 +144,9 @@ async def test_the_pbx_going_away_and_coming_back_is_reconnected(
     worker = runner.workers[source.pk]
     await pbx.stop()
     await wait_for(lambda: not worker.connected, what="the drop to be noticed")
-    await asyncio.sleep(1.0)  # a failed attempt or two while it is down
+    await wait_for(  # a failed attempt while it is down
+        lambda: worker.last_error.startswith("cannot connect"), what="a failed attempt"
+    )
     batches = worker.batches
     await pbx.start()
     await wait_for(
@@ -166,7 +168,12 @@ async def test_agent_ranges_fragmented_records_and_noise_are_handled(
         queue_range="610-611",
     )
     await wait_for(lambda: runner.workers.get(source.pk) and runner.workers[source.pk].parse_errors)
-    await asyncio.sleep(1.0)
+
+    async def agents_and_queues_stored() -> bool:
+        agents, queues = await stored(source)
+        return bool(agents and queues)
+
+    await wait_for(agents_and_queues_stored, what="agents and queues in the database")
     agents, queues = await stored(source)
     assert agents and set(agents) <= {"6101", "6102", "6103", "6104", "6105"}
     assert {n for _, n in queues} <= {"610", "611"}
