@@ -28,7 +28,7 @@ from integrations.base import (
 )
 from wallboard.engine import AgentRouter, BoardRuntime, TileRuntime, agent_grid, new_tile
 from wallboard.engine.kpis import AGENT_COUNT_KPIS
-from wallboard.engine.maths import queue_kpi
+from wallboard.engine.maths import kpi_value
 from wallboard.lib.ranges import IdRange
 
 
@@ -93,7 +93,7 @@ def rescan_kpi(kpi: str, queues: list[QueueRow], agents: list[AgentRow]) -> tupl
         if kpi == "agents_staffed":
             return sum(1 for a in agents if a.state != LOGGED_OUT), True
         return sum(1 for a in agents if a.state == AGENT_COUNT_KPIS[kpi]), True
-    return queue_kpi(kpi, queues, [{}] * len(queues), {})
+    return kpi_value(kpi, queues, [{}] * len(queues), {})
 
 
 def reference(tile: TileRuntime, truth: dict, queues: dict, stale: set[int]) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def reference(tile: TileRuntime, truth: dict, queues: dict, stale: set[int]) -> 
             if kpi in AGENT_COUNT_KPIS or kpi == "agents_staffed":
                 v, d = rescan_kpi(kpi, rows, agents)
             else:
-                v, d = queue_kpi(kpi, rows, [{}] * len(rows), {})
+                v, d = kpi_value(kpi, rows, [{}] * len(rows), {})
             value["kpis"][kpi] = {"v": v, "d": d, "l": None}
     return value
 

@@ -29,12 +29,16 @@ TICKER: Final = "ticker"
 
 @dataclass(frozen=True, slots=True)
 class TileKind:
+    """One tile kind's registry entry."""
+
     key: str  # as stored (Tile.kind, at most 16 characters) and sent (a definition's `kind`)
     label: str  # the admin's choice, and a tile's title when it has none
     runtime: type[TileRuntime] = TileRuntime
     queues: bool = False  # takes the queues of its source, queue kind and queue range
     agents: bool = False  # takes the agents of its source, agent range and queues' skills
-    kpis: tuple[str, ...] = ()  # the KPIs it shows (from the KPI catalogue)
+    # The KPIs it may show (the KPI catalogue's keys). Informative so far: Tile.clean() checks
+    # only one_kpi, as it always has; a tile's other KPIs are kept and not shown.
+    kpis: tuple[str, ...] = ()
     default_kpis: tuple[str, ...] = ()  # shown when the tile names none
     one_kpi: bool = False  # shows exactly one KPI
     noun: str = ""  # how the admin's messages name it ("a big number shows ...")
@@ -48,17 +52,12 @@ class TileKind:
         that do not needs no rows loaded."""
         return self.queues or self.agents
 
-    @property
-    def threshold_kpis(self) -> tuple[str, ...]:
-        """What its thresholds may be on."""
-        return (*self.kpis, *AGENT_TIME_KPIS) if self.agent_alarms else self.kpis
-
 
 TILE_KINDS: dict[str, TileKind] = {}
 
 
 def register(kind: TileKind) -> TileKind:
-    """Add a kind (a test adds its own and takes it away with monkeypatch.delitem)."""
+    """Add a kind. (A test adds one for its own run: monkeypatch.setitem(TILE_KINDS, ...).)"""
     if len(kind.key) > 16:
         raise ValueError(f"tile kind {kind.key!r}: 16 characters at most (Tile.kind)")
     TILE_KINDS[kind.key] = kind

@@ -75,7 +75,7 @@ def _figure(row: QueueRow, kpi: str) -> Figure:
     return value
 
 
-def queue_kpi(
+def kpi_value(
     kpi: str,
     queues: Sequence[QueueRow],
     today: Sequence[Mapping[str, Any]],

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from integrations.base import AgentRow, QueueRow
 from wallboard.lib.ranges import IdRange
 
-from .maths import Threshold, level, queue_kpi
+from .maths import Threshold, kpi_value, level
 from .members import Member
 from .records import AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
 
@@ -263,7 +263,7 @@ class QueueKpiTile(TileRuntime):
         kpis: Value = {}
         value["kpis"] = kpis
         for kpi in self.definition["kpis"]:
-            v, derived = queue_kpi(kpi, queues, today, self.counts)
+            v, derived = kpi_value(kpi, queues, today, self.counts)
             kpis[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
 
 
@@ -278,7 +278,7 @@ class QueueTableTile(TileRuntime):
             today = [self.today.get(key, {})]
             cells = {}
             for kpi in self.definition["kpis"]:
-                v, derived = queue_kpi(kpi, [q], today, {})
+                v, derived = kpi_value(kpi, [q], today, {})
                 cells[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
             rows.append(
                 {"key": f"{key[1]} {key[2]}", "number": q.number, "name": q.name, "kpis": cells}

@@ -2,7 +2,7 @@
 import { h } from '../dom.js';
 
 export default {
-  // A row holding only one-row tickers is a thin strip, not a full-height row (board.js).
+  // A row holding only one-row tickers is a thin strip, not a full-height row (render.js).
   strip: true,
   build(t, def) {
     const track = h('div', { class: 'ticker-track' });
