@@ -2,7 +2,8 @@
 
 The reference here is the whole-tile computation the incremental code replaced: every member
 rescanned, the grid sorted and cut, the update derived by comparing whole values
-(`agent_grid_delta`). A display's view is rebuilt from the updates as board.js does.
+(`agent_grid_delta`). A display's view is rebuilt from the updates as the display does
+(static/wallboard/board/agents.js).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def reference(tile: TileRuntime, truth: dict, queues: dict, stale: set[int]) -> 
 
 
 def merge(full: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """An agent grid's update applied to what a display holds, as board.js mergeAgents does:
+    """An agent grid's update applied to what a display holds, as agents.js mergeAgents does:
     merged by id, departed ids removed, sorted by name (or id), then id."""
     if not update.get("delta"):
         return update
