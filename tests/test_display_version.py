@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from wallboard.asgi import application
-from wallboard.displayversion import MODULES, display_files, display_version
+from wallboard.displayversion import MODULES, display_files, display_version, import_map
 from wallboard.models import Board
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def fresh_version() -> Any:
     display_version.cache_clear()
+    import_map.cache_clear()
     yield
     display_version.cache_clear()
+    import_map.cache_clear()
 
 
 def test_the_version_changes_with_any_display_file(

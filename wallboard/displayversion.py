@@ -10,6 +10,7 @@ that finds them differ reloads itself (board/connection.js).
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -43,3 +44,17 @@ def display_version() -> str:
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()[:12]
+
+
+@cache
+def import_map() -> str:
+    """The page's import map: every module of the display at its URL with `?v=` the version,
+    as JSON safe inside a <script> element (found afresh: a new module needs no edit here or in
+    the template)."""
+    from django.templatetags.static import static
+
+    version = display_version()
+    modules = [n[len("static/") :] for n in display_files() if n.startswith(f"{MODULES}/")]
+    urls = {static(m): f"{static(m)}?v={version}" for m in modules}
+    text = json.dumps({"imports": urls}, indent=1)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from wallboard.displayversion import display_version
+from wallboard.displayversion import display_version, import_map
 from wallboard.models import Board, Rotation, SourceHealth
 
 
@@ -57,6 +57,7 @@ def board_display(request: HttpRequest, slug: str) -> HttpResponse:
             "key": request.GET.get("key", ""),
             "rotation": None,
             "version": display_version(),
+            "import_map": import_map(),
         },
     )
 
@@ -79,6 +80,7 @@ def rotation_display(request: HttpRequest, slug: str) -> HttpResponse:
             "key": request.GET.get("key", ""),
             "rotation": rotation,
             "version": display_version(),
+            "import_map": import_map(),
             "playlist": [
                 {"slug": e.board.slug, "seconds": e.seconds, "title": e.board.title}
                 for e in entries
