@@ -422,3 +422,45 @@ def test_a_malformed_listen_address_is_refused_naming_the_source() -> None:
     data["sources"][0]["listen"] = "0.0.0.0:70o1"
     with pytest.raises(ConfigError, match="source 'cms-skills'"):
         import_config(data)
+
+
+# -- KPIs as a list ------------------------------------------------------------------------------
+
+
+def test_a_tiles_kpis_may_be_a_json_list() -> None:
+    data = example()
+    data["boards"][0]["tiles"][0]["kpis"] = ["calls_waiting", "service_level_pct"]
+    data["boards"][0]["tiles"].append(
+        {"kind": "big_number", "title": "Waiting", "kpis": ["calls_waiting"]}
+    )
+    import_config(data)
+    assert Tile.objects.get(title="Sales").kpi_list() == ["calls_waiting", "service_level_pct"]
+    assert Tile.objects.get(title="Waiting").kpi_list() == ["calls_waiting"]
+
+
+def test_an_unknown_kpi_in_a_list_is_refused_by_its_name() -> None:
+    data = example()
+    data["boards"][0]["tiles"][0]["kpis"] = ["calls_waiting", "calls"]
+    with pytest.raises(ConfigError, match=r"tiles\[0\].*Unknown KPI calls\b") as exc:
+        import_config(data)
+    assert "[" not in str(exc.value).split("Unknown KPI")[1].split(".")[0]
+
+
+@pytest.mark.parametrize("kpis", [5, {"calls_waiting": True}, ["calls_waiting", 3], [None]])
+def test_kpis_that_are_neither_text_nor_a_list_of_names_are_refused(kpis: Any) -> None:
+    data = example()
+    data["boards"][0]["tiles"][0]["kpis"] = kpis
+    with pytest.raises(ConfigError, match=r"tiles\[0\]: kpis: .*list"):
+        import_config(data)
+    assert Tile.objects.count() == 0
+
+
+def test_kpis_imported_as_a_list_export_and_import_again_unchanged() -> None:
+    data = example()
+    data["boards"][0]["tiles"][0]["kpis"] = ["calls_waiting", "oldest_wait_seconds"]
+    import_config(data)
+    exported = json.loads(json.dumps(export_config()))
+    Board.objects.all().delete()
+    import_config(exported)
+    assert export_config() == exported
+    assert Tile.objects.get(title="Sales").kpi_list() == ["calls_waiting", "oldest_wait_seconds"]

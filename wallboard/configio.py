@@ -243,7 +243,7 @@ def _import_tile(board: Board, t: Any, where: str, index: int) -> None:
         queue_kind=t.get("queue_kind", ""),
         queue_range=t.get("queue_range", ""),
         agent_range=t.get("agent_range", ""),
-        kpis=t.get("kpis", ""),
+        kpis=_kpis(t.get("kpis", ""), where),
         compact=bool(t.get("compact", False)),
     )
     _clean(tile, where)
@@ -259,6 +259,18 @@ def _import_tile(board: Board, t: Any, where: str, index: int) -> None:
         )
         _clean(threshold, f"{where} thresholds[{k}]")
         threshold.save()
+
+
+def _kpis(value: Any, where: str) -> str:
+    """A tile's KPIs as the model holds them (comma separated), from the same text or from a
+    JSON list of KPI names; exportconfig writes the text as stored, and both import."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(k, str) for k in value):
+        return ", ".join(k.strip() for k in value)
+    raise ConfigError(
+        f"{where}: kpis: expected a list of KPI names or comma-separated text, got {value!r}"
+    )
 
 
 def _vendor_refresh() -> dict[str, int]:
