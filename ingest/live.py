@@ -3,6 +3,11 @@
 apply() returns only what changed (new or changed rows, rows that left the report), so the
 database and the boards see a few hundred rows per batch, not thirty thousand. No Django here,
 so it is cheap to test and to benchmark.
+
+A snapshot some of whose records could not be read (`Batch.unread`) marks nothing gone: a row
+absent from it may be one of those. The agents it would have let go of are remembered, and the
+next complete snapshot lets go of those it does not hand on (a decoder that hands on only
+changed agents hands on every one it had let go of and sees again).
 """
 
 from __future__ import annotations
@@ -132,6 +137,9 @@ class LiveState:
         self.today: dict[QueueKey, dict[str, Any]] = {}
         self.counters: dict[QueueKey, TodayCounters] = {}
         self.missing: dict[QueueKey | str, int] = {}
+        # Agents an incomplete snapshot did not show (its departures, or those it did not
+        # list): the next complete one decides about them.
+        self.doubtful: set[str] = set()
         self.missing_before_gone = max(1, missing_before_gone)
         self.day_of = day_of or (lambda now: "")
 
@@ -212,12 +220,19 @@ class LiveState:
         return changes
 
     def _mark_missing(self, batch: Batch, changes: Changes) -> None:
+        if batch.unread:
+            self._incomplete(batch)
+            return
         seen_queues = {(q.kind, q.number) for q in batch.queues}
         listed, departed = batch.listed, batch.departed
         if departed is not None:  # the decoder has told who left: no need to look
+            if self.doubtful:  # not shown by the last, incomplete, snapshot, nor by this one
+                departed = departed | (self.doubtful - {a.agent_id for a in batch.agents})
+                self.doubtful = set()
             for agent_id in departed & self.agents.keys():
                 self._drop_agent(agent_id, changes)
             return
+        self.doubtful = set()  # this snapshot shows everyone: the rules below decide
         seen_agents = {a.agent_id for a in batch.agents} if listed is None else listed
         missing = self.missing
         # A report carries queues or agents; absence only counts for the kind it carries.
@@ -237,6 +252,21 @@ class LiveState:
         if missing:
             for back in missing.keys() & (seen_queues | seen_agents):  # a queue or an agent
                 del missing[back]
+
+    def _incomplete(self, batch: Batch) -> None:
+        """A snapshot with records that could not be read: nothing is marked gone (the rows it
+        has were applied); the agents it did not show are left to the next complete one."""
+        listed, departed = batch.listed, batch.departed
+        if departed is not None:
+            self.doubtful |= departed & self.agents.keys()
+        elif batch.agents or listed is not None:
+            shown = {a.agent_id for a in batch.agents} if listed is None else listed
+            self.doubtful |= self.agents.keys() - shown
+        if self.missing:  # rows seen again are no longer missing
+            seen: set[QueueKey | str] = {(q.kind, q.number) for q in batch.queues}
+            seen.update(a.agent_id for a in batch.agents)
+            for back in self.missing.keys() & seen:
+                del self.missing[back]
 
     def _drop_queue(self, key: QueueKey, changes: Changes) -> None:
         del self.queues[key]

@@ -89,6 +89,7 @@ class SourceWorker:
         self.parse_errors = 0
         self.call_events = 0  # an event feed's call steps (the call ledger is to come)
         self.last_error = ""
+        self.problem = ""  # what is wrong with the runs that come (rows not read), until fixed
         self.stale = True
         self.recent_errors: deque[str] = deque(maxlen=20)
         self.recent_frames: deque[str] = deque(maxlen=5)
@@ -341,6 +342,9 @@ class SourceWorker:
 
     def process(self, batch: Batch, now: float | None = None) -> Changes:
         now = time.time() if now is None else now
+        if (batch.unread or self.problem) and not self._readable(batch):
+            # Not one record could be read: no data (the source goes stale), nothing is gone.
+            return self.live.apply(batch, now)
         self.batches += 1
         self.records += batch.records or len(batch.queues) + len(batch.agents) + len(batch.calls)
         self.call_events += len(batch.calls)
@@ -359,6 +363,31 @@ class SourceWorker:
         if changes:
             self._changed(changes)
         return changes
+
+    def _readable(self, batch: Batch) -> bool:
+        """Keep `problem` (also the last error) saying what is wrong with the runs until one
+        is read cleanly; whether the batch is data (at least one of its records was read)."""
+        if not batch.unread:
+            if self.problem:
+                log.info("source %s: a run was read cleanly again", self.name)
+                if self.last_error == self.problem:
+                    self.last_error = ""
+                self.problem = ""
+            return True
+        read = batch.records or len(batch.queues) + len(batch.agents) + len(batch.calls)
+        problem = (
+            f"{batch.unread} of {read + batch.unread} rows of the last run could not be read:"
+            f" {batch.unread_excerpt}"
+        )
+        if not self.problem:
+            log.warning(
+                "source %s: %s (%s until a run is read cleanly)",
+                self.name,
+                problem,
+                "nothing is marked gone" if read else "no data: the source goes stale",
+            )
+        self.problem = self.last_error = problem
+        return bool(read)
 
     def _observe(self) -> None:
         """Account the batches published since last time in the interval rows (after their
@@ -555,6 +584,7 @@ class SourceWorker:
             "stale": self.stale,
             "targets": {str(t.id): t.status() for t in self.targets.values()},
             "diagnostics": {
+                "problem": self.problem,
                 "recent_errors": list(self.recent_errors),
                 "recent_frames": list(self.recent_frames),
                 "live_queues": len(self.live.queues),

@@ -171,6 +171,8 @@ class Batch:
     agents whose rows changed since its previous batch; an agent not among them is as it was
     (only its time in state moved on). Its first batch then sets `listed`, every agent ID the
     report holds; each later one sets `departed`, the agents that have left the report since.
+    An agent that left (or was not listed) in an incomplete snapshot (`unread`) is handed on
+    again by the next batch that has it: ingest holds it until the next complete snapshot.
     """
 
     queues: list[QueueRow] = field(default_factory=list)
@@ -180,6 +182,11 @@ class Batch:
     listed: frozenset[str] | None = None
     departed: set[str] | None = None
     calls: list[CallEvent] = field(default_factory=list)
+    # Wire records of this batch that could not be read (each also told in the decoder's
+    # errors). A snapshot with any is incomplete: a row absent from it may be one of them, so
+    # nothing is marked gone for being absent; with no record read at all it is no data.
+    unread: int = 0
+    unread_excerpt: str = ""  # the first of them: "reason: excerpt"
 
 
 @dataclass(slots=True, frozen=True)

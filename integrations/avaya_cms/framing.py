@@ -2,6 +2,10 @@
 
 CMS writes the whole report each run, so a batch is a snapshot, committed when its F3 arrives.
 One read may hold half a line or several runs; only the unfinished tail is carried over.
+
+A run some of whose lines could not be read (a row that does not parse, an overlong line, text
+that is no RTS record) is handed on as incomplete (`Batch.unread`): ingest then marks nothing
+gone for being absent from it. What one run may hold is bounded, in rows and in bytes.
 """
 
 from __future__ import annotations
@@ -9,11 +13,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
-from integrations.base import Batch, ChangedRows
+from integrations.base import Batch, ChangedRows, excerpt
 
 MAX_LINE = 4096  # longer lines are counted as errors and skipped, so memory stays bounded
-# 30,000 agents in a few splits each stay far below this; a stream that never sends F3 doesn't.
+# 30,000 agents in a few splits each stay far below these; a stream that never sends F3 doesn't.
 MAX_BATCH_ROWS = 500_000
+MAX_RUN_BYTES = 64 * 1024 * 1024  # the text of one run's rows (500,000 rows of 4 KiB: 2 GB)
 
 ParseRows = Callable[[list[str], Callable[[str, str], None]], Batch]
 
@@ -54,7 +59,10 @@ class RtsDecoder(ChangedRows):
         self._tail = b""
         self._skipping = False  # inside an overlong line: drop bytes until its LF
         self._rows: list[str] = []
-        self._overfull = False
+        self._bytes = 0  # the text of the run's rows so far
+        self._overfull = False  # the run went over a bound: its rows are dropped up to its F3
+        self._unread = 0  # lines of the run arriving that could not be read
+        self._first_unread = ""
 
     def feed(self, data: bytes) -> list[Batch]:
         if self._skipping:
@@ -73,16 +81,41 @@ class RtsDecoder(ChangedRows):
         if end < 0:
             return []
         batches: list[Batch] = []
-        start = self._scan(self._rows, buf, end) if self._scan is not None else 0
+        start = 0
+        if self._scan is not None and not self._overfull:
+            start = self._scan(self._rows, buf, end)
+            self._bytes += start  # the F1 rows it took
         if start <= end:
             self._read(buf[start:end] if start else buf[:end], batches)
-        if len(self._rows) > MAX_BATCH_ROWS:
-            self._overfull = True
-            self._rows.clear()
+        if self._overfull or self._bytes > MAX_RUN_BYTES or len(self._rows) > MAX_BATCH_ROWS:
+            self._overflow()
         elif self._early is not None and self._rows and not batches:
             # Not in the read that closed a run: its publish must not wait for the next one.
             self._early(self._rows, self.error)
         return batches
+
+    def error(self, reason: str, data: bytes | str) -> None:
+        super().error(reason, data)
+        self._unread += 1
+        if self._unread == 1:
+            self._first_unread = f"{reason}: {excerpt(data)}"
+
+    def _overflow(self) -> None:
+        """The run arriving is over a bound: one error, and its rows are let go of, now and
+        up to its F3 (the report is told its rows are none: it lets go of what it built)."""
+        if not self._overfull:
+            self._overfull = True
+            first = self._rows[0] if self._rows else ""
+            self.error(
+                f"report run over {MAX_RUN_BYTES} bytes or {MAX_BATCH_ROWS} rows"
+                " (no F3 ends it): dropped",
+                first,
+            )
+            if self._early is not None:
+                self._rows.clear()
+                self._early(self._rows, self.error)
+        self._rows.clear()
+        self._bytes = 0
 
     def _read(self, data: bytes, batches: list[Batch]) -> None:
         """Whole lines (without the last one's line feed)."""
@@ -96,6 +129,7 @@ class RtsDecoder(ChangedRows):
             not body or max(map(len, body)) <= MAX_LINE
         ):
             self._rows += body
+            self._bytes += len(text)
             if closes:
                 self._close(batches)
         else:
@@ -118,6 +152,7 @@ class RtsDecoder(ChangedRows):
             if line[:3] == "F1|":
                 if len(line) <= MAX_LINE:
                     rows.append(line)
+                    self._bytes += len(line)
                 else:
                     self.error(f"line longer than {MAX_LINE} bytes", line)
             elif line[:2] == "F3" and (len(line) == 2 or line[2] in "|\r"):
@@ -128,6 +163,7 @@ class RtsDecoder(ChangedRows):
                 if tag == "F1":  # a padded tag
                     if len(line) <= MAX_LINE:
                         rows.append(line)
+                        self._bytes += len(line)
                     else:
                         self.error(f"line longer than {MAX_LINE} bytes", line)
                 elif tag == "F3":
@@ -141,11 +177,16 @@ class RtsDecoder(ChangedRows):
                 # else: F0 header or another tag this decoder has no use for
 
     def _close(self, batches: list[Batch]) -> None:
-        rows, self._rows = self._rows, []
-        if self._overfull or len(rows) > MAX_BATCH_ROWS:
-            self._overfull = False
-            self.error(f"report run over {MAX_BATCH_ROWS} rows dropped", "F3|END_OF_RECORDS")
+        if not self._overfull and (len(self._rows) > MAX_BATCH_ROWS or self._bytes > MAX_RUN_BYTES):
+            self._overflow()  # came whole in one read
+        rows, self._rows, self._bytes = self._rows, [], 0
+        if self._overfull:
+            rows.clear()
+            self._overfull, self._unread, self._first_unread = False, 0, ""
             return
         batch = self._parse_rows(rows, self.error)
         batch.snapshot = True
+        if self._unread:
+            batch.unread, batch.unread_excerpt = self._unread, self._first_unread
+            self._unread, self._first_unread = 0, ""
         batches.append(batch)
