@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from wallboard import messages
-from wallboard.boards import load_boards
+from wallboard.boards import board_source_ids, load_boards, sources_status
 from wallboard.engine import AgentRouter, BoardRuntime
 
 from .db import DbThread
@@ -59,12 +60,6 @@ def _load_boards() -> list[BoardRuntime]:
     return load_boards()
 
 
-def _load_stale() -> set[int]:
-    from wallboard.models import SourceHealth
-
-    return set(SourceHealth.objects.filter(stale=True).values_list("source_id", flat=True))
-
-
 class BoardPublisher:
     def __init__(
         self,
@@ -76,7 +71,10 @@ class BoardPublisher:
         self.sources = sources
         self.boards: dict[int, BoardRuntime] = {}
         self.layer = get_channel_layer()
-        self.stale_elsewhere: set[int] = set()  # sources this process does not run
+        # Every source as its health row says (sources_status): the truth for those this
+        # process does not run (another's, disabled, failed to start, its ingest gone).
+        self.elsewhere: dict[str, dict[str, Any]] = {}
+        self._told: dict[str, tuple[bool, bool]] = {}  # what displays were last told (status)
         # Compute and send one board change at a time, so displays see seq in order.
         self._lock = asyncio.Lock()
         self._unsaved: dict[int, BoardRuntime] = {}
@@ -86,22 +84,60 @@ class BoardPublisher:
 
     def stale_sources(self) -> set[int]:
         workers = self.sources.workers if self.sources else {}
-        stale = {s for s in self.stale_elsewhere if s not in workers}
+        stale = {int(k) for k, v in self.elsewhere.items() if v["stale"]}
+        stale.difference_update(workers)
         stale.update(s for s, w in workers.items() if w.stale)
         if self.sources:
             stale.update(self.sources.failed)
         return stale
+
+    def source_states(self) -> dict[str, dict[str, Any]]:
+        """Each source's state as a display shows it (the snapshot's `sources`): this
+        process's own view of the sources it runs, the database's of the others."""
+        states = {k: dict(v) for k, v in self.elsewhere.items()}
+        workers = self.sources.workers if self.sources else {}
+        for source_id, worker in workers.items():
+            last = worker.last_data_at
+            states[str(source_id)] = {
+                "name": worker.name,
+                "stale": worker.stale,
+                "last_data_at": int(last * 1000) if last else None,
+                "connected": worker.connected,
+                "enabled": True,
+                "problem": worker.last_error[:200] if worker.stale else "",
+            }
+        for source_id, why in (self.sources.failed if self.sources else {}).items():
+            state = states.setdefault(str(source_id), {"name": f"source {source_id}"})
+            state.update(stale=True, connected=False, enabled=True, problem=why[:200])
+            state.setdefault("last_data_at", None)
+        return states
+
+    async def heartbeat(self) -> None:
+        """Tell each board's displays that ingest is running, with the state of the sources
+        the board shows: a display that stops hearing this says its figures are not live,
+        whatever the cause (ingest gone, the channel layer down, a dead link to the server)."""
+        states = self.source_states()
+        at = int(time.time() * 1000)
+        for board in list(self.boards.values()):
+            ids = board_source_ids(board, states)
+            await self._send(
+                board.group(), messages.board_heartbeat(at, {k: states[k] for k in ids})
+            )
 
     async def refresh(self) -> None:
         """Pick up board edits from the admin; rebuild and resend a board whose layout changed.
 
         Read before taking the lock: a batch's publish never waits for these queries."""
         boards = await self.db(_load_boards)
-        stale_elsewhere = await self.db(_load_stale)
+        elsewhere = await self.db(sources_status)
         seqs = await self.db(load_seqs) if not self.boards else {}
         async with self._lock:
-            self.stale_elsewhere = stale_elsewhere
+            self.elsewhere = elsewhere
             await self._refresh(boards, seqs)
+            # A source stopped or restarted by an edit, or gone with its ingest: say so now.
+            for key, state in self.source_states().items():
+                if self._told.get(key) != (state["stale"], state.get("enabled", True)):
+                    await self._status(int(key), state)
 
     async def _refresh(self, boards: list[BoardRuntime], seqs: dict[int, int]) -> None:
         fresh = {b.board_id: b for b in boards}
@@ -188,10 +224,10 @@ class BoardPublisher:
 
     async def status(self, worker: SourceWorker) -> None:
         async with self._lock:
-            await self._status(worker)
+            await self._status(worker.config.id, self.source_states()[str(worker.config.id)])
 
-    async def _status(self, worker: SourceWorker) -> None:
-        source_id = worker.config.id
+    async def _status(self, source_id: int, state: dict[str, Any]) -> None:
+        self._told[str(source_id)] = (state["stale"], state.get("enabled", True))
         stale = self.stale_sources()
         updates = []
         for board in self.boards.values():
@@ -202,9 +238,11 @@ class BoardPublisher:
                 board.group(),
                 messages.board_status(
                     source_id,
-                    worker.name,
-                    worker.stale,
-                    int(worker.last_data_at * 1000) if worker.last_data_at else None,
+                    state["name"],
+                    state["stale"],
+                    state["last_data_at"],
+                    enabled=state.get("enabled", True),
+                    problem=state.get("problem", ""),
                 ),
             )
             changed = board.recompute(stale, involved)

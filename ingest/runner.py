@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db import DatabaseError, InterfaceError
 
+from wallboard import messages
+
 from . import store
 from .db import DbThread
 from .pacing import Pacing
@@ -46,6 +48,7 @@ class IngestRunner:
         self.started = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
+        beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
         try:
             while not stop.is_set():
                 await self._quiet_moment()
@@ -60,7 +63,22 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
+            beats.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beats
             await self.shutdown()
+
+    async def _heartbeats(self) -> None:
+        """Every HEARTBEAT_SECONDS, each board's displays hear that ingest runs (see
+        BoardPublisher.heartbeat), at a quiet moment (a second late at most)."""
+        publisher = self.publisher
+        if not isinstance(publisher, BoardPublisher):
+            return
+        await self.started.wait()
+        while True:
+            await self.pacing.quiet_moment(self.workers.values())
+            await publisher.heartbeat()
+            await asyncio.sleep(messages.HEARTBEAT_SECONDS)
 
     async def _quiet_moment(self) -> None:
         """The reload's queries and rows are Python in a thread, which takes the interpreter

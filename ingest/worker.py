@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 READ_SIZE = 256 * 1024
 INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at each boundary)
 WRITE_BACKLOG = 1024 * 1024  # unsent bytes a link's peer may leave in our buffer
+STALE_AFTER_REFRESHES = 2  # a source is stale when no batch came for this many refreshes
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
 
 
@@ -514,7 +515,9 @@ class SourceWorker:
                     self._count_errors(decoder)
             if self._intervals_may_tick():
                 await self._tick_intervals()
-            window = 3 * max(1, self.config.refresh_seconds)
+            # Stale once a whole report is overdue: the next was due one refresh after the
+            # last, and a second refresh has gone by (displays then say so, see publish.py).
+            window = STALE_AFTER_REFRESHES * max(1, self.config.refresh_seconds)
             stale = self.last_data_at is None or time.time() - self.last_data_at > window
             if stale != self.stale:
                 self.stale = stale

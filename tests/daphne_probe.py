@@ -30,7 +30,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from daphne.server import Server  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from wallboard import fanout  # noqa: E402
+from wallboard import fanout, messages  # noqa: E402
 from wallboard.asgi import origin_checked  # noqa: E402
 
 GROUP = "board.probe"
@@ -49,7 +49,7 @@ class Probe(AsyncWebsocketConsumer):
         await self.membership.release()
         joined += 1
         text = json.dumps({"type": "update", "seq": joined, "note": "Zoë joined"})
-        await get_channel_layer().group_send(GROUP, {"type": fanout.TEXT_EVENT, "text": text})
+        await get_channel_layer().group_send(GROUP, {"type": messages.BOARD_UPDATE, "text": text})
 
     async def disconnect(self, code: int) -> None:
         if self.membership is not None:

@@ -3,6 +3,7 @@ and a display's first message (the snapshot) when ingest has published none yet.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,21 +85,55 @@ def load_boards() -> list[BoardRuntime]:
     return [build_board(b) for b in boards]
 
 
+def ingest_silent_after() -> float:
+    """Seconds after which a source's health row, not rewritten by ingest since, no longer
+    counts: runingest writes every source's health each reload (INGEST_RELOAD_SECONDS), so a
+    row older than two reloads and a margin means the process that ran it is gone."""
+    from django.conf import settings
+
+    return 2 * float(settings.INGEST_RELOAD_SECONDS) + 2.0
+
+
 def sources_status() -> dict[str, dict[str, Any]]:
+    """Each source's state as its health row says, for a display's snapshot and for an
+    ingest process about the sources it does not run. A source is live only if it is enabled,
+    its health says so, and ingest wrote that recently (a killed runingest writes nothing)."""
+    from datetime import UTC, datetime
+
     from wallboard.models import Source
 
+    now = datetime.now(UTC).timestamp()
+    silent_after = ingest_silent_after()
     status = {}
     for s in Source.objects.select_related("health"):
         health = getattr(s, "health", None)
         last = health.last_data_at if health else None
+        beat = health.heartbeat_at if health else None
+        running = beat is not None and now - beat.timestamp() <= silent_after
+        problem = ""
+        if not s.enabled:
+            problem = "disabled"
+        elif not running:
+            problem = "ingest is not running this source"
+        elif health is not None and health.stale and health.last_error:
+            problem = health.last_error[:200]
         status[str(s.pk)] = {
             "name": s.name,
-            "stale": health.stale if health else True,
+            "stale": not (s.enabled and running and health is not None and not health.stale),
             "last_data_at": int(last.timestamp() * 1000) if last else None,
-            "connected": bool(health and health.connected),
+            "connected": bool(running and health and health.connected),
             "enabled": s.enabled,
+            "problem": problem,
         }
     return status
+
+
+def board_source_ids(runtime: BoardRuntime, known: Iterable[str]) -> list[str]:
+    """The sources a board shows (a tile of every source shows them all), as status keys."""
+    wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}
+    if None in wanted:
+        return sorted(known, key=int)
+    return sorted((str(s) for s in wanted if s is not None), key=int)
 
 
 def board_snapshot(board: Board) -> dict[str, Any]:
@@ -116,17 +151,14 @@ def board_snapshot(board: Board) -> dict[str, Any]:
     board = Board.objects.prefetch_related("tiles__thresholds").get(pk=board.pk)
     runtime = build_board(board)
     state = BoardState.objects.filter(board_id=board.pk).first()
-    status = sources_status()
-    if state:  # ingest's own view of its sources is fresher than the health table
-        for source_id, live in state.tiles.get("sources", {}).items():
-            if source_id in status:
-                status[source_id].update(live)
+    everyone = sources_status()
+    status = {k: everyone[k] for k in board_source_ids(runtime, everyone) if k in everyone}
     if state and state.tiles.get("fingerprint") == runtime.fingerprint:
         values, seq = state.tiles.get("values", {}), state.seq
     else:
-        stale = {int(k) for k, v in status.items() if v["stale"]}
+        stale = {int(k) for k, v in everyone.items() if v["stale"]}
         wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}
-        source_ids = [int(k) for k in status] if None in wanted else [s for s in wanted if s]
+        source_ids = [int(k) for k in everyone] if None in wanted else [s for s in wanted if s]
         for source_id in source_ids:
             queues, agents = stored_live_rows(source_id)
             queue_rows = [(row, today) for row, today, _ in queues]
@@ -140,6 +172,10 @@ def board_snapshot(board: Board) -> dict[str, Any]:
         "board": runtime.definition,
         "values": values,
         "sources": status,
+        "heartbeat": {
+            "every": messages.HEARTBEAT_SECONDS,
+            "silent_after": messages.SILENT_AFTER_SECONDS,
+        },
         "catalogue": display_catalogue(),
         "server_time": int(datetime.now(UTC).timestamp() * 1000),
         "version": display_version(),

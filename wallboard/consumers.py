@@ -192,6 +192,9 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def board_update(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])  # encoded once by the publisher
 
+    async def board_heartbeat(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["text"])
+
     async def board_status(self, event: dict[str, Any]) -> None:
         await self.send_json(messages.status_message(event))
 

@@ -43,8 +43,8 @@ from wallboard import messages
 
 log = logging.getLogger(__name__)
 
-#: Events of this type carry a ready-encoded websocket text frame in "text".
-TEXT_EVENT = messages.BOARD_UPDATE
+#: Events of these types carry a ready-encoded websocket text frame in "text".
+TEXT_EVENTS = messages.TEXT_EVENTS
 
 #: How often a hub re-adds its channels to their groups. Channel layers drop a group member
 #: after `group_expiry` (86400 s by default) and a display wall runs for weeks. Far more often
@@ -283,7 +283,7 @@ class _Frame:
 
 async def _fan_out(entry: GroupChannel, event: Event) -> None:
     """Deliver one event to a snapshot of the group's displays (one may leave meanwhile)."""
-    frame = _Frame(event) if event.get("type") == TEXT_EVENT else None
+    frame = _Frame(event) if event.get("type") in TEXT_EVENTS else None
     for member in tuple(entry.members):
         if member.held is not None:
             member.held.append(event)
@@ -306,7 +306,7 @@ async def _deliver(consumer: AsyncWebsocketConsumer, event: Event) -> None:
     which does that itself.
     """
     try:
-        if event.get("type") == TEXT_EVENT:
+        if event.get("type") in TEXT_EVENTS:
             await consumer.send(text_data=event["text"])
             return
         handler = getattr(consumer, get_handler_name(event), None)

@@ -2,11 +2,14 @@
 
 Two kinds of message:
 - channel-layer events (`group_send` to a board's group; the fan-out hub hands each to the
-  display consumers, whose handler is the type with "." as "_"): `board.update`,
+  display consumers, whose handler is the type with "." as "_"): `board.update` and
+  `board.heartbeat` (a message encoded once, passed to every display as it is),
   `board.status`, `board.reload`, `key.revoked`;
 - websocket messages (JSON with a `type`, DESIGN.md's contract): `snapshot` first, then
   `update` (changed tiles, with a sequence number), `status` (a source went stale or
-  recovered), and `pong` for a display's `ping`; a display may send `resync` and `ping`.
+  recovered), `heartbeat` (ingest is running: the state of each of the board's sources, every
+  HEARTBEAT_SECONDS; a display that hears none for `silent_after` seconds says its figures are
+  not live), and `pong` for a display's `ping`; a display may send `resync` and `ping`.
 
 Django-free: ingest (the publisher), the consumers, the fan-out hub and the admin's signals
 build their messages here, so a new field or a renamed group is one edit.
@@ -19,6 +22,9 @@ from typing import Any, Final
 
 # Channel-layer event types.
 BOARD_UPDATE: Final = "board.update"
+BOARD_HEARTBEAT: Final = "board.heartbeat"
+# Events that carry a ready-encoded websocket message in "text", the same for every display.
+TEXT_EVENTS: Final = frozenset({BOARD_UPDATE, BOARD_HEARTBEAT})
 BOARD_STATUS: Final = "board.status"
 BOARD_RELOAD: Final = "board.reload"
 KEY_REVOKED: Final = "key.revoked"
@@ -27,6 +33,7 @@ KEY_REVOKED: Final = "key.revoked"
 SNAPSHOT: Final = "snapshot"
 UPDATE: Final = "update"
 STATUS: Final = "status"
+HEARTBEAT: Final = "heartbeat"
 PONG: Final = "pong"
 # ... and display to server.
 RESYNC: Final = "resync"
@@ -48,8 +55,35 @@ def board_update(seq: int, tiles: dict[str, Any]) -> dict[str, Any]:
     return {"type": BOARD_UPDATE, "text": update_text(seq, tiles)}
 
 
+# How often ingest tells each board's displays it is running, and how long a display waits
+# for the next before it says its figures are not live (a missed beat is no alarm; two are).
+HEARTBEAT_SECONDS: Final = 2.0
+SILENT_AFTER_SECONDS: Final = 2.5 * HEARTBEAT_SECONDS + 1.0
+
+
+def board_heartbeat(at_ms: int, sources: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The channel-layer event carrying one board's heartbeat, encoded once: the time and the
+    state of each source the board shows (as `snapshot` lists them)."""
+    text = json.dumps(
+        {
+            "type": HEARTBEAT,
+            "at": at_ms,
+            "every": HEARTBEAT_SECONDS,
+            "silent_after": SILENT_AFTER_SECONDS,
+            "sources": sources,
+        },
+        separators=(",", ":"),
+    )
+    return {"type": BOARD_HEARTBEAT, "text": text}
+
+
 def board_status(
-    source: int, name: str, stale: bool, last_data_at_ms: int | None
+    source: int,
+    name: str,
+    stale: bool,
+    last_data_at_ms: int | None,
+    enabled: bool = True,
+    problem: str = "",
 ) -> dict[str, Any]:
     return {
         "type": BOARD_STATUS,
@@ -57,6 +91,8 @@ def board_status(
         "name": name,
         "stale": stale,
         "last_data_at": last_data_at_ms,
+        "enabled": enabled,
+        "problem": problem,
     }
 
 
@@ -68,6 +104,8 @@ def status_message(event: dict[str, Any]) -> dict[str, Any]:
         "name": event["name"],
         "stale": event["stale"],
         "last_data_at": event["last_data_at"],
+        "enabled": event.get("enabled", True),
+        "problem": event.get("problem", ""),
     }
 
 

@@ -15,8 +15,9 @@ export function setConnection(state) {
   conn.state = state;
   body.dataset.connection = state;
   const badge = $('wb-conn');
-  badge.textContent = conn.attempt === 0 && state === 'reconnecting' && !S.board ? 'connecting…' : CONN_TEXT[state];
-  badge.dataset.state = state;
+  badge.textContent = conn.attempt === 0 && state === 'reconnecting' && !S.board ? 'connecting…'
+    : state === 'live' && S.silentSince !== null ? 'not live' : CONN_TEXT[state];
+  badge.dataset.state = state === 'live' && S.silentSince !== null ? 'silent' : state;
   body.classList.toggle('conn-down', state === 'reconnecting' || state === 'offline');
 }
 export function send(msg) { if (conn.ws && conn.ws.readyState === 1) conn.ws.send(JSON.stringify(msg)); }

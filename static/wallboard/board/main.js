@@ -13,7 +13,7 @@
 import { OFFLINE_AFTER_MS, cfg } from './config.js';
 import { conn, connect, on, setConnection } from './connection.js';
 import { onMessage } from './messages.js';
-import { layout, renderBanner } from './render.js';
+import { checkSilence, layout, renderBanner } from './render.js';
 import { showRotation, stopRotation } from './rotation.js';
 import { S, now } from './state.js';
 
@@ -26,8 +26,9 @@ let ticks = 0;
 function tick() {
   const ms = now();
   let relayout = false;
+  checkSilence();
   for (const t of S.tiles.values()) {
-    if (t.tick) t.tick(ms);
+    if (t.tick && t.el.dataset.stale !== 'true') t.tick(ms); // figures not live: timers stop
     if (t.sort && ticks % 5 === 0) t.sort(); // re-sort alarmed agents first every 5 s, not every second
     if (t.refresh && ticks % 10 === 0 && t.refresh(ms)) relayout = true;
   }

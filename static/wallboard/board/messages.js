@@ -1,5 +1,6 @@
 // The server's messages: `snapshot` (the whole board), `update` (changed tiles, in sequence),
-// `status` (a source went stale or recovered).
+// `status` (a source went stale or recovered), `heartbeat` (ingest runs; each of the board's
+// sources as it is now, every few seconds: what a lost `status` got wrong, this puts right).
 import { mergeAgents } from './agents.js';
 import { setCatalogue } from './catalogue.js';
 import { cfg } from './config.js';
@@ -12,6 +13,8 @@ export function onMessage(m) {
     S.offset = (m.server_time || Date.now()) - Date.now();
     S.board = m.board; S.values = m.values || {}; S.sources = m.sources || {};
     S.lastSeq = m.seq; S.awaiting = false;
+    S.beatAt = Date.now(); S.silentSince = null;
+    if (m.heartbeat && m.heartbeat.silent_after) S.silentAfter = m.heartbeat.silent_after;
     setCatalogue(m.catalogue);
     conn.attempt = 0; conn.downSince = null;
     setConnection('live');
@@ -40,7 +43,17 @@ export function onMessage(m) {
     renderStale();
   } else if (m.type === 'status') {
     const id = String(m.source), s = S.sources[id] || { enabled: true };
-    S.sources[id] = { ...s, name: m.name || s.name || `source ${id}`, stale: !!m.stale, last_data_at: m.last_data_at };
+    S.sources[id] = {
+      ...s, name: m.name || s.name || `source ${id}`, stale: !!m.stale, last_data_at: m.last_data_at,
+      enabled: m.enabled !== false, problem: m.problem || '',
+    };
+    renderStale();
+  } else if (m.type === 'heartbeat') {
+    const wasSilent = S.silentSince !== null;
+    S.beatAt = Date.now(); S.silentSince = null;
+    if (wasSilent) setConnection(conn.state);
+    if (m.silent_after) S.silentAfter = m.silent_after;
+    for (const [id, s] of Object.entries(m.sources || {})) S.sources[id] = s;
     renderStale();
   }
 }

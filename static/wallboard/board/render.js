@@ -1,5 +1,5 @@
 // The board on screen: its tiles laid out, painted, dimmed when stale; the banner.
-import { conn } from './connection.js';
+import { conn, setConnection } from './connection.js';
 import { $, body, h } from './dom.js';
 import { fmtTime } from './format.js';
 import { setLevel } from './levels.js';
@@ -56,7 +56,7 @@ export function renderBoard() {
     resizer.observe(t.body);
   }
   layout();
-  renderStale();
+  renderStale(); // after the ticks: a stale tile's times go back to its last data
 }
 
 export function paintTile(t, value) {
@@ -65,16 +65,32 @@ export function paintTile(t, value) {
   setLevel(t, level);
 }
 
-// Dim tiles fed by a stale source; the banner names every feed that is down.
+// Ingest has not been heard for longer than the server said to wait (ingest stopped, the
+// channel layer down, a link that passes pings but no board messages): nothing is live.
+export function checkSilence() {
+  const silent = !!S.board && conn.state === 'live' && Date.now() - S.beatAt > S.silentAfter * 1000;
+  if (silent === (S.silentSince !== null)) return;
+  S.silentSince = silent ? S.beatAt : null;
+  setConnection(conn.state); // the badge: connected, but not live
+  renderStale();
+}
+
+// Dim tiles fed by a stale, disabled or unheard source (their agent timers stop); the banner
+// names each of this board's feeds that is down, and says when ingest went silent.
 export function renderStale() {
   for (const t of S.tiles.values()) {
     const ids = (t.value && t.value.sources) || [];
-    const stale = ids.map((id) => S.sources[String(id)]).filter((s) => s && s.stale);
-    const isStale = stale.length > 0 || !!(t.value && t.value.stale);
+    const stale = ids.map((id) => S.sources[String(id)]).filter((s) => s && (s.stale || s.enabled === false));
+    const silent = S.silentSince !== null && ids.length > 0;
+    const isStale = silent || stale.length > 0 || !!(t.value && t.value.stale);
     t.el.dataset.stale = String(isStale);
     t.staleNote.hidden = !isStale;
     const since = stale.map((s) => s.last_data_at).filter((x) => x != null);
-    t.staleNote.textContent = since.length ? `no data since ${fmtTime(Math.min(...since))}` : 'no data yet';
+    if (silent) since.push(S.silentSince + S.offset);
+    t.staleNote.textContent = stale.some((s) => s.enabled === false) ? 'feed disabled'
+      : since.length ? `no data since ${fmtTime(Math.min(...since))}` : 'no data yet';
+    // Times in state as of the last data, not counting on: a stopped feed raises no alarms.
+    if (isStale && t.tick && since.length) t.tick(Math.min(...since));
   }
   renderBanner();
 }
@@ -82,8 +98,11 @@ export function renderStale() {
 export function renderBanner() {
   const lines = [];
   if (conn.downSince && conn.state !== 'revoked') lines.push(`Connection to the server lost at ${fmtTime(conn.downSince + S.offset)} — figures below are not live`);
+  else if (S.silentSince !== null) lines.push(`No word from the wallboard's ingest since ${fmtTime(S.silentSince + S.offset)} — figures below are not live`);
   for (const s of Object.values(S.sources)) {
-    if (s.stale && s.enabled !== false) lines.push(s.last_data_at ? `No data from ${s.name} since ${fmtTime(s.last_data_at)}` : `No data from ${s.name} yet`);
+    const why = s.problem && s.problem !== 'disabled' ? ` (${s.problem})` : '';
+    if (s.enabled === false) lines.push(`${s.name} is disabled — its figures are not live`);
+    else if (s.stale) lines.push(s.last_data_at ? `No data from ${s.name} since ${fmtTime(s.last_data_at)}${why}` : `No data from ${s.name} yet${why}`);
   }
   const banner = $('wb-banner');
   const text = lines.join('\n');
