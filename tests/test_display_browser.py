@@ -343,3 +343,61 @@ def test_an_agent_grid_follows_state_changes_and_keeps_every_agent(
     assert shown == IN_NAME_ORDER  # merged on the display, in the server's order
     screenshot(page, "display-agents-changed")
     page.close()
+
+
+def admin_login(product: Product, page: Any) -> None:
+    """A supervisor signed in to the admin, in this page's browser context."""
+    product.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; "
+        "User.objects.create_superuser('boss', 'boss@example.com', 'wallboard-boss')",
+    )
+    page.goto(f"{product.url}/admin/login/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "wallboard-boss")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools", timeout=15000)
+
+
+def test_a_tiles_range_edited_in_the_admin_reaches_the_open_display(
+    product: Product, chromium: Any
+) -> None:
+    """Only the range changes (the title and the layout stay): the display must still follow."""
+    feed_port = free_port()
+    config = avaya_config(feed_port)
+    config["sources"][0]["refresh_seconds"] = 60  # live all along: the edit is what changes
+    table = config["boards"][0]["tiles"][1]
+    table["queue_range"] = "3, 12"
+    product.configure(config)
+    product.start()
+    table_id = product.tile_id("desk", "Skills")
+    rows = f'[data-tile-id="{table_id}"] [data-row-key]'
+    display = chromium.new_page(viewport={"width": 1600, "height": 900})
+    display.goto(f"{product.url}/boards/desk/?key={product.display_key('desk')}")
+    display.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(feed_port, TVI1)
+    display.wait_for_selector(f'{rows}[data-row-key="skill 3"]', timeout=15000)
+    shown = display.eval_on_selector_all(rows, "els => els.map(e => e.dataset.rowKey)")
+    assert shown == ["skill 3", "skill 12"]
+    screenshot(display, "tile-range-before")
+
+    admin = chromium.new_page(viewport={"width": 1280, "height": 900})
+    admin_login(product, admin)
+    admin.goto(f"{product.url}/admin/wallboard/tile/{table_id}/change/")
+    admin.fill("#id_queue_range", "7, 12")
+    admin.click("input[name=_save]")
+    admin.wait_for_selector(".messagelist .success", timeout=15000)
+    admin.close()
+
+    display.wait_for_selector(f'{rows}[data-row-key="skill 7"]', timeout=15000)
+    shown = display.eval_on_selector_all(rows, "els => els.map(e => e.dataset.rowKey)")
+    assert shown == ["skill 7", "skill 12"]
+    assert display.inner_text(f'{rows}[data-row-key="skill 7"] [data-kpi="calls_waiting"]') == "31"
+    screenshot(display, "tile-range-after")
+    # A display opened (or reloaded) after the edit shows the new selection too.
+    display.reload()
+    display.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    display.wait_for_selector(f'{rows}[data-row-key="skill 7"]', timeout=15000)
+    assert display.locator(f'{rows}[data-row-key="skill 3"]').count() == 0
+    display.close()

@@ -13,9 +13,13 @@ from wallboard import messages
 from .tiles import TileRuntime, Value
 
 
-def fingerprint(definition: dict[str, Any]) -> str:
-    """A board layout's identity: a board whose fingerprint changed is rebuilt and reloaded."""
-    return hashlib.sha1(json.dumps(definition, sort_keys=True, default=str).encode()).hexdigest()
+def fingerprint(definition: dict[str, Any], tiles: Iterable[TileRuntime] = ()) -> str:
+    """A board's identity: its layout as a display gets it and what each tile selects from the
+    feeds (source, queue kind, queue and agent ranges), which the layout does not show. A board
+    whose fingerprint changed is rebuilt and its displays reloaded; a snapshot takes ingest's
+    saved values only while the fingerprint they were saved with is the board's."""
+    identity = {"layout": definition, "select": [t.selection() for t in tiles]}
+    return hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass(slots=True)
@@ -30,7 +34,7 @@ class BoardRuntime:
     def build(
         cls, board_id: int, definition: dict[str, Any], tiles: list[TileRuntime]
     ) -> BoardRuntime:
-        return cls(board_id, definition, tiles, fingerprint(definition))
+        return cls(board_id, definition, tiles, fingerprint(definition, tiles))
 
     def group(self) -> str:
         return messages.board_group(self.board_id)

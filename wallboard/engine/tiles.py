@@ -69,6 +69,17 @@ class TileRuntime:
     def kind(self) -> str:
         return str(self.definition["kind"])
 
+    def selection(self) -> dict[str, Any]:
+        """What the tile takes from the feeds; a board is rebuilt when one of its tiles' changes
+        (board.fingerprint), as when its layout does."""
+        return {
+            "id": self.id,
+            "source": self.source_id,
+            "queue_kind": self.queue_kind,
+            "queue_range": self.queue_range.text,
+            "agent_range": self.agent_range.text,
+        }
+
     def wants_source(self, source_id: int) -> bool:
         return self.source_id is None or self.source_id == source_id
 
