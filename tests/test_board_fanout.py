@@ -537,12 +537,12 @@ async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_a
     try:
         await wait_for(lambda: listening(port), timeout=30, what="daphne to listen")
         url = f"ws://127.0.0.1:{port}/probe/"
-        async with websockets.connect(url, origin=Origin("http://localhost")) as first:
+        async with websockets.connect(url, origin=Origin(f"http://127.0.0.1:{port}")) as first:
             assert json.loads(await first.recv()) == {"connection": "WebSocketProtocol"}
             assert json.loads(await first.recv()) == {
                 "type": "update", "seq": 1, "note": "Zoë joined"
             }  # fmt: skip
-            async with websockets.connect(url, origin=Origin("http://localhost")) as second:
+            async with websockets.connect(url, origin=Origin(f"http://127.0.0.1:{port}")) as second:
                 assert json.loads(await second.recv()) == {"connection": "WebSocketProtocol"}
                 for display in (second, first):
                     update = json.loads(await asyncio.wait_for(display.recv(), 5))

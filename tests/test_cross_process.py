@@ -95,7 +95,7 @@ async def test_a_batch_fed_to_runingest_reaches_a_websocket_client_of_daphne(
 
     await wait_for(lambda: listening(web_port), timeout=30, what="daphne to listen")
     url = f"ws://127.0.0.1:{web_port}/ws/boards/floor/?key={board.display_key}"
-    async with websockets.connect(url, origin=Origin("http://localhost")) as ws:
+    async with websockets.connect(url, origin=Origin(f"http://127.0.0.1:{web_port}")) as ws:
         snapshot = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert snapshot["type"] == "snapshot"
         await wait_for(lambda: listening(feed_port), timeout=30, what="runingest to listen")

@@ -56,13 +56,46 @@ def _opens(board: Board, user: Any, query: dict[str, list[str]]) -> str | None:
 
 
 @database_sync_to_async
+def _board(slug: str) -> Board | None:
+    return Board.objects.filter(slug=slug).first()
+
+
+@database_sync_to_async
 def _authorise(
-    slug: str, user: Any, query: dict[str, list[str]]
+    board_id: int, user: Any, query: dict[str, list[str]]
 ) -> tuple[Board | None, str | None]:
-    board = Board.objects.filter(slug=slug).first()
+    """The board as it is now, and the key that opens it (None: no access)."""
+    board = Board.objects.filter(pk=board_id).first()
     if board is None:
         return None, None
     return board, _opens(board, user, query)
+
+
+# A display's key is checked again now and then while it stays connected (on its pings), so a
+# revocation whose message was lost (the channel layer down while the admin regenerated the
+# key) still closes it. Answers are shared for a few seconds among a process's displays.
+KEY_RECHECK_SECONDS = 10.0
+_key_checks: dict[tuple[int, str, str], tuple[float, bool]] = {}
+
+
+@database_sync_to_async
+def _key_still_opens(board_id: int, key: str, rotation: str) -> bool:
+    board = Board.objects.filter(pk=board_id).first()
+    if board is None:
+        return False
+    return _opens(board, None, {"key": [key], "rotation": [rotation]}) is not None
+
+
+async def key_still_opens(board_id: int, key: str, rotation: str) -> bool:
+    now = time.monotonic()
+    cached = _key_checks.get((board_id, key, rotation))
+    if cached is not None and now - cached[0] < KEY_RECHECK_SECONDS:
+        return cached[1]
+    if len(_key_checks) > 10_000:
+        _key_checks.clear()
+    opens = await _key_still_opens(board_id, key, rotation)
+    _key_checks[(board_id, key, rotation)] = (now, opens)
+    return opens
 
 
 @database_sync_to_async
@@ -136,6 +169,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = "board displays listen through wallboard.fanout"
     board: Board
     key: str
+    rotation: str = ""
     group: str
     membership: fanout.Membership | None = None
 
@@ -150,15 +184,23 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         query = parse_qs(self.scope.get("query_string", b"").decode())
-        board, key = await _authorise(slug, self.scope.get("user"), query)
+        found = await _board(slug)
+        if found is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.group = messages.board_group(found.pk)
+        # Joined before the key is checked: a key revoked after the check was read has its
+        # revocation sent after the revoking save committed, so after this join, and it reaches
+        # this display (held with the board's other events until the snapshot is out). Joined
+        # before the snapshot is read too, so no update falls in between.
+        self.membership = await fanout.join(get_channel_layer(), self.group, self)
+        board, key = await _authorise(found.pk, self.scope.get("user"), query)
         if board is None or key is None:
+            await self._leave()
             await self.close(code=CLOSE_NOT_FOUND if board is None else CLOSE_FORBIDDEN)
             return
         self.board, self.key = board, key
-        self.group = messages.board_group(board.pk)
-        # Joined before the snapshot is read, so no update falls in between; held until it is
-        # sent, so the snapshot comes first and the updates it did not include follow in order.
-        self.membership = await fanout.join(get_channel_layer(), self.group, self)
+        self.rotation = (query.get("rotation") or [""])[0]
         await self.accept()
         await self._send_snapshot()
 
@@ -186,6 +228,9 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         if kind == messages.RESYNC:
             await self._send_snapshot()
         elif kind == messages.PING:  # the display checks the link is alive, even with a quiet feed
+            if self.key and not await key_still_opens(self.board.pk, self.key, self.rotation):
+                await self.close(code=CLOSE_FORBIDDEN)  # revoked, and its message was lost
+                return
             await self.send_json(messages.pong(int(time.time() * 1000)))
 
     # -- events from the publisher and the admin, delivered by the fan-out hub -----------

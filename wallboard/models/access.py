@@ -43,4 +43,16 @@ class ApiToken(models.Model):
 
     @classmethod
     def lookup(cls, token: str) -> ApiToken | None:
-        return cls.objects.filter(key_hash=hash_token(token), enabled=True).first()
+        """The enabled token with this secret. A token made for a person works only while that
+        person is an active staff user: deactivating them or taking staff away stops it."""
+        token_row = (
+            cls.objects.select_related("user")
+            .filter(key_hash=hash_token(token), enabled=True)
+            .first()
+        )
+        if token_row is None:
+            return None
+        user = token_row.user
+        if user is not None and not (user.is_active and user.is_staff):
+            return None
+        return token_row
