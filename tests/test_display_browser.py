@@ -401,3 +401,84 @@ def test_a_tiles_range_edited_in_the_admin_reaches_the_open_display(
     display.wait_for_selector(f'{rows}[data-row-key="skill 7"]', timeout=15000)
     assert display.locator(f'{rows}[data-row-key="skill 3"]').count() == 0
     display.close()
+
+
+def test_a_value_at_its_threshold_is_not_flagged_and_a_level_reads_the_same_everywhere(
+    product: Product, chromium: Any
+) -> None:
+    """Skill 3 has 4 calls waiting and an 86 % service level. "Alarm below 86" does not flag
+    86 and "warning above 4" does not flag 4; a warning below 90 reads the same in the tile's
+    header and on the value, as in a table row."""
+    feed_port = free_port()
+    source = avaya_config(feed_port)["sources"][0]
+    source["refresh_seconds"] = 60
+
+    def threshold(kpi: str, direction: str, warning: float, alarm: float) -> dict[str, Any]:
+        return {"kpi": kpi, "direction": direction, "warning": warning, "alarm": alarm}
+
+    product.configure(
+        {
+            "sources": [source],
+            "boards": [
+                {
+                    "title": "Edges",
+                    "slug": "edges",
+                    "tiles": [
+                        {
+                            "kind": "queue_kpi",
+                            "title": "At the limits",
+                            "source": "cms-skills",
+                            "queue_range": "3",
+                            "kpis": ["service_level_pct", "calls_waiting"],
+                            "thresholds": [
+                                threshold("service_level_pct", "below", 86, 50),
+                                threshold("calls_waiting", "above", 4, 10),
+                            ],
+                        },
+                        {
+                            "kind": "big_number",
+                            "title": "Service level",
+                            "source": "cms-skills",
+                            "queue_range": "3",
+                            "kpis": ["service_level_pct"],
+                            "thresholds": [threshold("service_level_pct", "below", 90, 50)],
+                        },
+                        {
+                            "kind": "queue_table",
+                            "title": "Skills",
+                            "source": "cms-skills",
+                            "queue_range": "3",
+                            "kpis": ["service_level_pct"],
+                            "thresholds": [threshold("service_level_pct", "below", 90, 50)],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(f"{product.url}/boards/edges/?key={product.display_key('edges')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(feed_port, TVI1)
+    limits = f'[data-tile-id="{product.tile_id("edges", "At the limits")}"]'
+    page.wait_for_function(
+        f"document.querySelector('{limits} [data-kpi=calls_waiting]')?.textContent === '4'",
+        timeout=15000,
+    )
+    assert page.inner_text(f"{limits} [data-kpi=service_level_pct]") == "86%"
+    assert page.get_attribute(limits, "data-level") == "none"
+    for kpi in ("service_level_pct", "calls_waiting"):
+        assert page.get_attribute(f'{limits} [data-kpi-cell="{kpi}"]', "data-level") == "none"
+
+    big = f'[data-tile-id="{product.tile_id("edges", "Service level")}"]'
+    assert page.get_attribute(big, "data-level") == "warning"
+    header = page.inner_text(f"{big} .tile-badge")
+    assert "WARNING" in header.upper()
+    assert page.inner_text(f"{big} .kpi-badge") == header
+    table = f'[data-tile-id="{product.tile_id("edges", "Skills")}"]'
+    assert page.inner_text(f"{table} .tile-badge") == header
+    mark = page.inner_text(f'{table} td[data-level="warning"] .cell-icon')
+    assert mark and header.startswith(mark)
+    screenshot(page, "display-threshold-edges")
+    page.close()

@@ -26,7 +26,14 @@ def number(value: object) -> float | None:
 
 
 def level(value: object, threshold: Threshold | None) -> Level | None:
-    """ "warning", "alarm" or None for a value against a tile's threshold."""
+    """ "warning", "alarm" or None for a value against a tile's threshold.
+
+    The rule, as a supervisor reads the words: a value is flagged when it is strictly beyond
+    the level. "Alarm below 80" flags 79.9, never 80; "alarm above 10" flags 11, never 10. The
+    alarm is checked first, so a value beyond both levels is an alarm. An overflowed value
+    (more than the feed's field can hold) is beyond any level above and never below one. The
+    display flags agents' time in a state by the same rule (static/wallboard/board/levels.js).
+    """
     if threshold is None:
         return None
     above = threshold["direction"] == "above"
@@ -42,7 +49,7 @@ def level(value: object, threshold: Threshold | None) -> Level | None:
     name: Level
     for name in ("alarm", "warning"):
         limit = threshold.get(name)
-        if limit is not None and (n >= limit if above else n <= limit):
+        if limit is not None and (n > limit if above else n < limit):
             return name
     return None
 

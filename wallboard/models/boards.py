@@ -137,6 +137,14 @@ class Tile(models.Model):
             raise ValidationError({"kpis": f"A {kind.noun or kind.label} shows exactly one KPI."})
 
 
+# The rule of wallboard.engine.maths.level, as the admin says it.
+THRESHOLD_RULE = (
+    "A value is flagged only when it is strictly beyond a level: with 'alarm when below' "
+    "and an alarm level of 80, 79.9 is an alarm and 80 is not; with 'alarm when above' and a "
+    "warning level of 5, 6 calls waiting is a warning and 5 is not."
+)
+
+
 class Threshold(models.Model):
     ABOVE = "above"
     BELOW = "below"
@@ -146,9 +154,19 @@ class Threshold(models.Model):
         max_length=8,
         choices=[(ABOVE, "alarm when above"), (BELOW, "alarm when below")],
         default=ABOVE,
+        help_text=THRESHOLD_RULE,
     )
-    warning = models.FloatField(null=True, blank=True)
-    alarm = models.FloatField(null=True, blank=True)
+    warning = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Flagged as a warning when the value is beyond this level (not at it).",
+    )
+    alarm = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Flagged as an alarm when the value is beyond this level (not at it); "
+        "as far out as the warning level or further.",
+    )
 
     class Meta:
         constraints = [

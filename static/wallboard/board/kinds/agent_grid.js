@@ -4,7 +4,7 @@ import { isState, stateLabels, states } from '../catalogue.js';
 import { ident } from '../agents.js';
 import { h } from '../dom.js';
 import { fmtDuration } from '../format.js';
-import { RANK, levelOf, setLevel, worst } from '../levels.js';
+import { RANK, levelMark, levelOf, setLevel, worst } from '../levels.js';
 import { now } from '../state.js';
 
 // Columns giving n cells of bw x bh em the biggest font (px) in a W x H box.
@@ -46,8 +46,8 @@ export default {
       for (const c of cells.values()) {
         const secs = c.a.since == null ? null : (ms - c.a.since) / 1000;
         c.level = levelOf(secs, alarms[c.a.state]);
-        const mark = c.level === 'alarm' ? '⚠ ' : c.level === 'warning' ? '▲ ' : '';
-        c.time.textContent = secs == null ? '–' : mark + fmtDuration(secs);
+        const mark = levelMark(c.level);
+        c.time.textContent = secs == null ? '–' : (mark ? `${mark} ` : '') + fmtDuration(secs);
         c.el.dataset.level = c.level || 'none';
         levels.push(c.level);
       }

@@ -3,9 +3,9 @@
 import { kpiLabel } from '../catalogue.js';
 import { h } from '../dom.js';
 import { fmtKpi } from '../format.js';
-import { badgeText, worst } from '../levels.js';
+import { levelText, worst } from '../levels.js';
 
-function kpiCell(kpi, th) {
+function kpiCell(kpi) {
   const label = kpiLabel(kpi);
   const derived = h('span', { class: 'kpi-derived', title: 'Derived here from several queues or agents, not the feed\u2019s own figure', hidden: true, text: '≈' });
   const value = h('span', { class: 'kpi-num', 'data-kpi': kpi, text: '–' });
@@ -23,7 +23,7 @@ function kpiCell(kpi, th) {
       el.classList.toggle('is-blank', c.v == null);
       derived.hidden = !c.d;
       el.dataset.level = c.l || 'none';
-      badge.textContent = badgeText(c.l, th);
+      badge.textContent = levelText(c.l);
       return c.l;
     },
   };
@@ -31,7 +31,7 @@ function kpiCell(kpi, th) {
 
 // The cells of `kpis` in a tile (a big number shows its first only).
 export function kpiCells(t, def, kpis) {
-  const cells = kpis.map((k) => kpiCell(k, (def.thresholds || {})[k]));
+  const cells = kpis.map((k) => kpiCell(k));
   const grid = h('div', { class: 'kpis' }, ...cells.map((c) => c.el));
   t.body.append(grid);
   t.paint = (v) => worst(kpis.map((k, i) => cells[i].set(v && v.kpis && v.kpis[k])));

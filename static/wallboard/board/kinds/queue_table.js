@@ -2,7 +2,7 @@
 import { kpiLabel } from '../catalogue.js';
 import { h } from '../dom.js';
 import { fmtKpi } from '../format.js';
-import { worst } from '../levels.js';
+import { levelMark, levelWord, worst } from '../levels.js';
 
 export default {
   build(t, def) {
@@ -20,7 +20,7 @@ export default {
           const c = (row.kpis || {})[k] || {};
           levels.push(c.l);
           return h('td', { 'data-level': c.l || 'none', class: c.v === 'overflow' ? 'is-over' : null },
-            c.l ? h('span', { class: 'cell-icon', text: c.l === 'alarm' ? '⚠' : '▲', title: c.l }) : null,
+            c.l ? h('span', { class: 'cell-icon', text: levelMark(c.l), title: levelWord(c.l) }) : null,
             c.d ? h('span', { class: 'kpi-derived', text: '≈', title: 'derived' }) : null,
             h('span', { 'data-kpi': k, text: fmtKpi(k, c.v) }));
         }))));
