@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, InterfaceError
@@ -18,6 +20,7 @@ from wallboard import messages
 
 from . import store
 from .db import DbThread
+from .leader import node_name
 from .pacing import Pacing
 from .publish import BoardPublisher
 from .store import SourceConfig
@@ -46,8 +49,12 @@ class IngestRunner:
         self.workers: dict[int, SourceWorker] = {}
         self.failed: dict[int, str] = {}  # source id -> why it could not start
         self.started = asyncio.Event()
+        # The process running the sources and since when (the leader: see ingest.leader).
+        self.owner: tuple[str, datetime | None] = (node_name(), None)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, fenced: Callable[[], bool] = lambda: False) -> None:
+        """Run until `stop`. `fenced()` true at the end: this process lost the lead, another
+        may have taken over, so it writes nothing more on its way out."""
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
         try:
             while not stop.is_set():
@@ -66,7 +73,7 @@ class IngestRunner:
             beats.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beats
-            await self.shutdown()
+            await self.shutdown(write=not fenced())
 
     async def _heartbeats(self) -> None:
         """Every HEARTBEAT_SECONDS, each board's displays hear that ingest runs (see
@@ -85,16 +92,16 @@ class IngestRunner:
         from a batch: wait for a quiet moment (see Pacing.quiet_moment)."""
         await self.pacing.quiet_moment(self.workers.values())
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, write: bool = True) -> None:
         workers = list(self.workers.values())
         self.workers.clear()
         for worker in workers:
             await worker.stop()
-        if workers:
+        if workers and write:
             with contextlib.suppress(DatabaseError, InterfaceError):
                 await self.db(store.write_health, [w.health() for w in workers])
                 await self.db(store.mark_disconnected, [w.config.id for w in workers])
-        if self.publisher is not None:
+        if self.publisher is not None and write:
             await self.publisher.flush()
         self.background_db.close()
         log.info("ingest stopped")
@@ -176,10 +183,37 @@ def build_ingest(
     return runner
 
 
-async def run_until(stop: asyncio.Event, names: list[str] | None = None) -> IngestRunner:
-    """Run ingest, as configured in settings, until `stop` is set; this process's garbage
-    collection is paced by ingest from now on."""
-    runner = build_ingest(names)
-    runner.pacing.take_over_gc()
-    await runner.run(stop)
+async def run_until(stop: asyncio.Event, names: list[str] | None = None) -> IngestRunner | None:
+    """Run ingest, as configured in settings, until `stop` is set: lead (run every source and
+    publish every board) while this process holds the ingest lock, wait as a standby while
+    another does (see ingest.leader). This process's garbage collection is paced by ingest."""
+    from django.conf import settings
+
+    from .leader import Leadership, lock_for
+
+    leadership = Leadership(lock_for(settings.DATABASES["default"]))
+    pacing = Pacing()
+    pacing.take_over_gc()
+    runner = None
+    while not stop.is_set():
+        if not await leadership.acquire(stop):
+            break
+        runner = build_ingest(names, pacing=pacing)
+        runner.owner = (leadership.name, leadership.since)
+        leading = asyncio.Event()
+        watchers = [
+            asyncio.create_task(_set_when(stop, leading)),
+            asyncio.create_task(_set_when(leadership.lost, leading)),
+        ]
+        try:
+            await runner.run(leading, fenced=leadership.lost.is_set)
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+            await leadership.release()
     return runner
+
+
+async def _set_when(event: asyncio.Event, then: asyncio.Event) -> None:
+    await event.wait()
+    then.set()
