@@ -3,7 +3,9 @@
 CMS is the TCP client, so the simulator connects to the wallboard (MODE = "connect"). Each
 next_chunk() is one whole report run ending with `F3|END_OF_RECORDS`. Skill figures derive from
 the simulated agents' states, so STAFFED = AVAILABLE + AGINRING + ONACD + INACW + OTHER + INAUX
-always holds; interval counters restart every `cms_interval_batches` runs, as at a CMS interval.
+always holds; interval counters restart every `cms_interval_batches` runs, as at a CMS interval,
+and only grow in between, with ACCEPTABLE <= ACDCALLS <= CALLSOFFERED. The service level is
+100*ACCEPTABLE/CALLSOFFERED in whole percent (truncated).
 """
 
 from __future__ import annotations
@@ -96,7 +98,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _Traffic:
-    """One queue's calls: waiting now, and the current CMS interval's counters."""
+    """One queue's calls: waiting now, and the current CMS interval's counters.
+
+    The counters only grow within a CMS interval and restart at the next one (reset());
+    acceptable <= answered <= offered always holds (offered = answered + abandoned: calls
+    still waiting at a reset count in the interval in which they are answered or abandoned)."""
 
     __slots__ = ("abandon_time", "abandoned", "acceptable", "answer_time", "answered", "load",
                  "offered", "oldest", "talk_time", "waiting")  # fmt: skip
@@ -112,12 +118,14 @@ class _Traffic:
 
     def step(self, rng: random.Random, capacity: int, secs: int) -> None:
         arrivals = rng.randint(0, self.load) if self.waiting < 60 else 0
-        self.offered += arrivals
         self.waiting += arrivals
         answered = min(self.waiting, rng.randint(0, capacity)) if capacity > 0 else 0
         self.waiting -= answered
         abandoned = 1 if self.waiting and rng.random() < 0.3 else 0
         self.waiting -= abandoned
+        # As CMS counts a call: in the interval in which it leaves the queue (answered or
+        # abandoned here), so no counter of an interval holds calls its offered does not.
+        self.offered += answered + abandoned
         self.answered += answered
         self.abandoned += abandoned
         for _ in range(answered):

@@ -219,3 +219,39 @@ def test_it_streams_to_a_listening_wallboard_over_tcp_in_fragments() -> None:
 
     batches = asyncio.run(scenario())
     assert [len(b.queues) for b in batches] == [40, 40, 40]
+
+
+def counts(queue: QueueRow) -> tuple[int, int, int]:
+    return count(queue.offered), count(queue.answered), count(queue.abandoned)
+
+
+def test_skill_counters_are_ones_a_cms_could_send() -> None:
+    """Within a CMS interval: acceptable <= answered <= offered, none falls; all restart at the
+    interval and only there. The service level is a whole percentage of ACCEPTABLE/CALLSOFFERED,
+    so each run bounds ACCEPTABLE, and some count that never falls must fit every bound."""
+    every = 25
+    options = {"layout": "tvi1", "skills": 12, "cms_interval_batches": every}
+    batches = run(options, batches=4 * every)
+    previous: dict[str, tuple[int, int, int]] = {}
+    lowest_acceptable: dict[str, int] = {}  # the most ACCEPTABLE must have been, this interval
+    for n, batch in enumerate(batches, start=1):
+        for q in batch.queues:
+            offered, answered, abandoned = counts(q)
+            assert answered + abandoned <= offered, (n, q.number)
+            if n % every == 0:  # this run's counters are the new CMS interval's
+                lowest_acceptable[q.number] = 0
+            else:
+                before = previous.get(q.number, (0, 0, 0))
+                grown = zip(counts(q), before, strict=True)
+                assert all(now >= then for now, then in grown), (n, q.number)
+            previous[q.number] = (offered, answered, abandoned)
+            sl = q.service_level_pct
+            if not offered:
+                assert sl is None
+                continue
+            assert isinstance(sl, int) and 0 <= sl <= 100
+            at_least = -(-sl * offered // 100)  # ACCEPTABLE >= sl% of offered
+            at_most = min(answered, -(-(sl + 1) * offered // 100) - 1)
+            lowest = max(lowest_acceptable.get(q.number, 0), at_least)
+            assert lowest <= at_most, (n, q.number, sl, offered, answered)
+            lowest_acceptable[q.number] = lowest
