@@ -5,16 +5,44 @@ Optimus's day counters) become deltas across their resets, booked to the interva
 were observed. Answered within service level, the sum of answer waits and of talk time are
 derived where the feed sends the averages they come from (service level %, ASA, average talk);
 what a feed cannot give (Mitel's group statistics carry no counters) stays null, never 0.
+- A reset is a fall of one of the feed's own counters (offered, answered, abandoned): all of
+  the row's figures then start again from zero. A derived figure is a rounded average or
+  percentage times a count, so it can dip while nothing was reset (79% of 151 is less than
+  80% of 150): it is booked by how far it rises above the highest value it had since the
+  reset, and a dip books nothing.
+- Every row holds answered_in_sl <= answered <= offered, whatever a feed sends: what would
+  break it (more answered than offered in the interval, a derived figure rounded above its
+  bound) is held back and booked in a later interval as soon as the bound allows. Held answered
+  calls wait across the feed's resets (they were counted by the feed); a held answered-in-SL
+  figure is dropped at a reset (it is rounding, or a feed out of step with itself).
 
 Agents: time in each state from the observed state changes (a change's start is the feed's own
-time in state where it gives one), split at interval boundaries; not-ready time per reason
-code. Time before this process first saw an agent is not invented.
+time in state where it gives one), split at interval boundaries, in whole seconds; not-ready
+time per reason code. Time before this process first saw an agent is not invented, and an
+agent's time is never booked twice: each agent has a mark, the instant up to which its time is
+accounted, and no booking starts before it (an agent who leaves the report and comes back with
+a time in state from before it left goes on from the mark). Open stints are booked at each
+state change, at each interval boundary and when ingest stops.
 
-Only intervals with activity get rows. No Django here; ingest.store writes the rows.
+Restarts: each row written carries ingest's bookkeeping (`accounting`): for an agent its mark
+and the state it was in from then on, for a queue the counters booked so far and what is held
+back, written in the same statement as the figures. A restart (graceful or a crash) restores
+the open interval's rows and goes on from those marks, so it neither books anything twice nor
+loses what the stored rows and live rows can tell:
+- an agent whose live row is newer than its mark (it changed state after the last interval
+  write) gets the stored state booked up to the change, and the new state from then;
+- an open stint restored from the database is booked again only once the feed has spoken
+  after the restart (a batch came, and did not change or drop the agent); time the restart
+  spends across an interval boundary before that is not booked;
+- a queue goes on from the counters its last stored row was booked to, not the live row's.
+
+Only intervals with activity get rows (a logged-in agent's row appears when its stint begins).
+No Django here; ingest.store writes the rows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.base import (
@@ -29,7 +57,7 @@ from integrations.base import (
     QueueRow,
 )
 
-from .live import Changes, QueueKey
+from .live import SINCE_TOLERANCE, Changes, QueueKey
 
 INTERVAL = 900
 STATE_FIELDS = {
@@ -48,6 +76,10 @@ QUEUE_COUNTERS = (
     "answer_wait_sum",
     "talk_sum",
 )
+FEED_COUNTERS = 3  # the first three of QUEUE_COUNTERS are the feed's own; the rest derived
+
+QueueRows = list[tuple[QueueKey, int, dict[str, Any]]]
+AgentRows = list[tuple[str, int, dict[str, Any]]]
 
 
 def interval_start(t: float) -> int:
@@ -79,34 +111,98 @@ def empty_agent_bucket() -> dict[str, Any]:
     return bucket
 
 
+@dataclass(slots=True)
+class StoredIntervals:
+    """What the database holds of a source's intervals, for a restart to go on from."""
+
+    # The open interval's rows, as buckets.
+    queue_buckets: dict[tuple[QueueKey, int], dict[str, Any]] = field(default_factory=dict)
+    agent_buckets: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    # The accounting of each queue's and agent's latest row (of this and the last interval);
+    # {} for a row written before rows carried one.
+    queue_marks: dict[QueueKey, dict[str, Any]] = field(default_factory=dict)
+    agent_marks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
 class IntervalAccounting:
     """One source's interval figures: open buckets in memory, dirty ones handed to storage."""
 
     def __init__(self, started_at: float) -> None:
         self.started_at = started_at
+        # The feed's counters as accounted: its own as last seen, the derived ones the highest
+        # since its last reset.
         self.queue_last: dict[QueueKey, tuple[float | None, ...]] = {}
+        self.queue_held: dict[QueueKey, list[int]] = {}  # [answered, answered_in_sl] held back
         self.queue_buckets: dict[tuple[QueueKey, int], dict[str, Any]] = {}
-        # agent_id -> (state, reason, accounted until)
+        # agent_id -> (state, reason, accounted until): the open stint
         self.stints: dict[str, tuple[str, str, float]] = {}
+        # agent_id -> whole second up to which its time is accounted (kept after it leaves)
+        self.marks: dict[str, int] = {}
+        # Stints restored from the database, not yet confirmed by the feed (see heard()).
+        self.provisional: set[str] = set()
         self.agent_answered: dict[str, float] = {}
         self.agent_buckets: dict[tuple[str, int], dict[str, Any]] = {}
         self.dirty_queues: set[tuple[QueueKey, int]] = set()
         self.dirty_agents: set[tuple[str, int]] = set()
         self.current = interval_start(started_at)
+        self._kept_from = self.current  # no bucket before this interval is kept in memory
+        self._requeued = False
 
     # -- restoring after a restart ----------------------------------------------------
     def restore(
         self,
         queues: list[QueueRow],
-        queue_buckets: dict[tuple[QueueKey, int], dict[str, Any]],
-        agent_buckets: dict[tuple[str, int], dict[str, Any]],
+        agents: list[tuple[AgentRow, float]],
+        stored: StoredIntervals,
     ) -> None:
-        """The last counters seen, and the current interval's rows as stored, so a restart
-        neither counts a counter twice nor overwrites what the interval already holds."""
+        """Go on from the database: the open interval's rows as stored, each queue's counters
+        as booked, each agent's open stint from its mark (see the module's docstring), so a
+        restart neither counts anything twice nor overwrites what the interval already holds.
+        `queues` and `agents` are the live rows (agents with their state's start)."""
+        self.queue_buckets.update(stored.queue_buckets)
+        self.agent_buckets.update(stored.agent_buckets)
+        for key, mark in stored.queue_marks.items():  # gone queues too: they may come back
+            if len(mark.get("last") or ()) == len(QUEUE_COUNTERS):
+                self.queue_last[key] = tuple(mark["last"])
+                self.queue_held[key] = [int(n) for n in mark.get("held", (0, 0))]
         for row in queues:
-            self.queue_last[(row.kind, row.number)] = queue_counters(row)
-        self.queue_buckets.update(queue_buckets)
-        self.agent_buckets.update(agent_buckets)
+            key = (row.kind, row.number)
+            if key not in self.queue_last:  # no stored row says how far it was booked
+                self.queue_last[key] = queue_counters(row)  # from the live row, as seen
+        for agent_id, mark in stored.agent_marks.items():
+            if mark.get("until") is not None:
+                self.marks[agent_id] = int(mark["until"])
+            if mark.get("answered") is not None:
+                self.agent_answered[agent_id] = mark["answered"]
+        for agent, since in agents:
+            self._restore_stint(agent, since, stored.agent_marks.get(agent.agent_id))
+
+    def _restore_stint(self, agent: AgentRow, since: float, mark: dict[str, Any] | None) -> None:
+        agent_id, state, reason = agent.agent_id, agent.state, agent.reason_code
+        if mark is None:  # no row in this interval or the last: nothing of it booked here yet
+            start = since
+        elif mark.get("until") is None:  # a row from before marks: booked up to some instant
+            start = max(since, self.started_at)
+        else:
+            until = float(mark["until"])
+            stored = (mark.get("state") or "", mark.get("reason") or "")
+            if stored == (state, reason):
+                start = until if since <= until + SINCE_TOLERANCE else since
+            elif since >= until or not stored[0]:
+                # The live row is newer: the stored stint went on until this state began.
+                self._book(agent_id, stored[0], stored[1], until, since)
+                start = since
+            else:  # the stored stint is newer than the live row
+                state, reason, start = stored[0], stored[1], until
+            start = max(start, until)
+        self.stints[agent_id] = (state, reason, max(start, self.current))
+        self.provisional.add(agent_id)
+
+    def heard(self, at: float | None) -> None:
+        """The feed has sent a batch at `at`: once one came after the restore (and has been
+        observed), the restored stints it neither changed nor dropped stand confirmed."""
+        if self.provisional and at is not None and at >= self.started_at:
+            self.provisional.clear()
 
     # -- the per-batch path ------------------------------------------------------------
     def observe(self, changes: Changes, now: float) -> None:
@@ -116,7 +212,10 @@ class IntervalAccounting:
         for agent_id, agent in changes.agents.items():
             self._agent(agent_id, agent, since[agent_id], now)
         for agent_id in changes.gone_agents:
-            self._close(agent_id, now)
+            if agent_id in self.provisional:  # gone before the feed confirmed it: since when?
+                self.provisional.discard(agent_id)
+            else:
+                self._close(agent_id, now)
             self.stints.pop(agent_id, None)
 
     def _queue(self, key: QueueKey, row: QueueRow, now: float) -> None:
@@ -124,42 +223,80 @@ class IntervalAccounting:
             return
         current = queue_counters(row)
         last = self.queue_last.get(key)
-        self.queue_last[key] = tuple(
-            c if c is not None else (last[i] if last else None) for i, c in enumerate(current)
-        )
-        if last is None and row.counters == "day":
-            return  # a day counter first seen mid-day: its history is not this interval's
-        deltas: list[float | None] = []
-        for i, value in enumerate(current):
-            previous = last[i] if last else None
-            if value is None:
-                deltas.append(None)
-            elif previous is None:
-                deltas.append(value if last is None else None)
-            else:
-                deltas.append(value - previous if value >= previous else value)  # a reset
-        if not any(d for d in deltas if d):
+        if last is None:
+            if row.counters == "day":  # first seen mid-day: its history is not this interval's
+                self.queue_last[key] = current
+                return
+            # The first sight of a feed interval's counters: they hold what it counted so far.
+            deltas: list[float | None] = list(current)
+            self.queue_last[key] = tuple(0 if c is None else c for c in current)
+        elif any(
+            c is not None and p is not None and c < p
+            for c, p in zip(current[:FEED_COUNTERS], last[:FEED_COUNTERS], strict=True)
+        ):  # the feed's counters restarted (its interval, its day): all figures from zero
+            deltas = list(current)
+            self.queue_last[key] = tuple(0 if c is None else c for c in current)
+            held = self.queue_held.get(key)
+            if held:
+                held[1] = 0
+        else:
+            deltas, accounted = [], []
+            for i, (value, previous) in enumerate(zip(current, last, strict=True)):
+                if value is None:
+                    deltas.append(None)
+                    accounted.append(previous)
+                elif previous is None:  # not sent until now: counted since when is unknown
+                    deltas.append(None)
+                    accounted.append(value)
+                elif i < FEED_COUNTERS:
+                    deltas.append(value - previous)
+                    accounted.append(value)
+                else:  # derived: a dip is rounding, only a rise above the highest counts
+                    deltas.append(max(0, value - previous))
+                    accounted.append(max(value, previous))
+            self.queue_last[key] = tuple(accounted)
+        if not any(deltas):  # (what is held back needs room that only new counts make)
             return
         bucket_key = (key, interval_start(now))
         bucket = self.queue_buckets.get(bucket_key)
         if bucket is None:
             bucket = self.queue_buckets[bucket_key] = dict.fromkeys(QUEUE_COUNTERS)
-        for name, delta in zip(QUEUE_COUNTERS, deltas, strict=True):
-            if delta is not None:
-                bucket[name] = (bucket[name] or 0) + round(delta)
+        held = self.queue_held.get(key)
+        if held is None:
+            held = self.queue_held[key] = [0, 0]
+        offered, answered, abandoned, in_sl, wait_sum, talk_sum = (
+            None if d is None else round(d) for d in deltas
+        )
+        _add(bucket, "offered", offered)
+        # The bounds: none where the feed sends no offered figure; 0 until this interval has one.
+        bound = bucket["offered"]
+        if bound is None and self.queue_last[key][0] is not None:
+            bound = 0
+        held[0] = _add_within(bucket, "answered", answered, held[0], bound)
+        if bucket["answered"] is not None:
+            bound = bucket["answered"]
+        held[1] = _add_within(bucket, "answered_in_sl", in_sl, held[1], bound)
+        _add(bucket, "abandoned", abandoned)
+        _add(bucket, "answer_wait_sum", wait_sum)
+        _add(bucket, "talk_sum", talk_sum)
         self.dirty_queues.add(bucket_key)
 
     def _agent(self, agent_id: str, agent: AgentRow, since: float, now: float) -> None:
+        # Straight-line code: this runs for every changed agent of every batch.
+        if self.provisional:
+            self.provisional.discard(agent_id)  # the feed has spoken of it since the restore
+        # Never into an interval already closed (and written), never before the agent's mark:
+        # from the later of the feed's own start of the state, the open stint's end (else this
+        # process's start and the agent's mark) and the open interval's start; not after now.
         stint = self.stints.get(agent_id)
-        # Never into an interval already closed (and written): from the later of the feed's
-        # own start of the state, this process's start, and the open interval's start.
-        begun = min(max(since, self.started_at, self.current), now)
         if stint is None:
-            self.stints[agent_id] = (agent.state, agent.reason_code, begun)
-        elif (stint[0], stint[1]) != (agent.state, agent.reason_code):
-            end = max(begun, stint[2])
+            floor = max(self.started_at, self.marks.get(agent_id, 0), self.current)
+            self._open(agent_id, agent.state, agent.reason_code, min(max(since, floor), now))
+        elif stint[0] != agent.state or stint[1] != agent.reason_code:
+            floor = max(stint[2], self.current)
+            end = max(min(max(since, floor), now), stint[2])
             self._book(agent_id, stint[0], stint[1], stint[2], end)
-            self.stints[agent_id] = (agent.state, agent.reason_code, end)
+            self._open(agent_id, agent.state, agent.reason_code, end)
         answered = _n(agent.extra.get("answered")) if agent.extra else None
         if answered is not None:
             previous = self.agent_answered.get(agent_id)
@@ -171,9 +308,18 @@ class IntervalAccounting:
                 bucket["answered"] = (bucket["answered"] or 0) + round(delta)
                 self.dirty_agents.add(bucket_key)
 
+    def _open(self, agent_id: str, state: str, reason: str, at: float) -> None:
+        """A new stint. One that books time has its start in the next interval write (a row
+        with the agent's mark), so a crash before its first booking does not lose it."""
+        self.stints[agent_id] = (state, reason, at)
+        if state in STATE_FIELDS:
+            key = (agent_id, interval_start(max(at, self.current)))
+            self._agent_bucket(key)
+            self.dirty_agents.add(key)
+
     def _close(self, agent_id: str, until: float) -> None:
         stint = self.stints.get(agent_id)
-        if stint is not None and until > stint[2]:
+        if stint is not None and until > stint[2] and agent_id not in self.provisional:
             self._book(agent_id, stint[0], stint[1], stint[2], until)
             self.stints[agent_id] = (stint[0], stint[1], until)
 
@@ -184,14 +330,19 @@ class IntervalAccounting:
         return bucket
 
     def _book(self, agent_id: str, state: str, reason: str, start: float, end: float) -> None:
-        """Add [start, end) in `state` to the agent's buckets, split at interval boundaries."""
+        """Add [start, end) in `state` to the agent's buckets, in whole seconds split at
+        interval boundaries; never before the agent's mark nor the open interval."""
+        t = max(round(start), self.marks.get(agent_id, 0), self.current)
+        stop = round(end)
+        if stop <= t:
+            return
+        self.marks[agent_id] = stop  # accounted, booked or (logged out) not
         field = STATE_FIELDS.get(state)
-        if field is None or end <= start:
+        if field is None:
             return  # logged out / unknown: not logged-in time, nothing to book
-        t = start
-        while t < end:
+        while t < stop:
             boundary = interval_start(t) + INTERVAL
-            piece = min(end, boundary) - t
+            piece = min(stop, boundary) - t
             key = (agent_id, interval_start(t))
             bucket = self._agent_bucket(key)
             bucket[field] += piece
@@ -200,7 +351,7 @@ class IntervalAccounting:
                 reasons = bucket["not_ready_by_reason"]
                 reasons[reason] = reasons.get(reason, 0) + piece
             self.dirty_agents.add(key)
-            t = min(end, boundary)
+            t = min(stop, boundary)
 
     # -- time passing ------------------------------------------------------------------
     def tick(self, now: float) -> bool:
@@ -208,8 +359,12 @@ class IntervalAccounting:
         start = interval_start(now)
         if start == self.current:
             return False
-        for agent_id in self.stints:
-            self._close(agent_id, start)
+        for agent_id, stint in self.stints.items():
+            if agent_id in self.provisional:  # unconfirmed: the closing interval does without
+                if stint[2] < start:
+                    self.stints[agent_id] = (stint[0], stint[1], start)
+            else:
+                self._close(agent_id, start)
         self.current = start
         return True
 
@@ -218,41 +373,85 @@ class IntervalAccounting:
         for agent_id in self.stints:
             self._close(agent_id, now)
 
-    def take_dirty(
-        self,
-    ) -> tuple[list[tuple[QueueKey, int, dict[str, Any]]], list[tuple[str, int, dict[str, Any]]]]:
-        """The buckets changed since the last call, as rows to upsert (whole values); closed
-        intervals are then dropped from memory."""
+    def _queue_mark(self, key: QueueKey) -> dict[str, Any]:
+        return {"last": list(self.queue_last[key]), "held": list(self.queue_held.get(key, (0, 0)))}
+
+    def _agent_mark(self, agent_id: str) -> dict[str, Any]:
+        stint = self.stints.get(agent_id)
+        if stint is not None:
+            until: float | None = max(stint[2], self.marks.get(agent_id, 0))
+            state, reason = stint[0], stint[1]
+        else:
+            until, state, reason = self.marks.get(agent_id), "", ""
+        return {
+            "until": None if until is None else round(until),
+            "state": state,
+            "reason": reason,
+            "answered": self.agent_answered.get(agent_id),
+        }
+
+    def take_dirty(self) -> tuple[QueueRows, AgentRows]:
+        """The buckets changed since the last call, as rows to upsert (whole values, with the
+        bookkeeping to restart from: `accounting`); closed intervals are then dropped from
+        memory."""
+        requeued, self._requeued = self._requeued, False
+        mark = self._agent_mark
         queues = [
-            (key, start, dict(self.queue_buckets[(key, start)])) for key, start in self.dirty_queues
+            (key, start, {**self.queue_buckets[(key, start)], "accounting": self._queue_mark(key)})
+            for key, start in self.dirty_queues
         ]
         agents = [
-            (agent_id, start, _rounded(self.agent_buckets[(agent_id, start)]))
+            (agent_id, start, _agent_row(self.agent_buckets[(agent_id, start)], mark(agent_id)))
             for agent_id, start in self.dirty_agents
         ]
         self.dirty_queues.clear()
         self.dirty_agents.clear()
-        for key in [k for k in self.queue_buckets if k[1] < self.current]:
-            del self.queue_buckets[key]
-        for agent_key in [k for k in self.agent_buckets if k[1] < self.current]:
-            del self.agent_buckets[agent_key]
+        if self._kept_from != self.current or requeued:  # once per interval, not per batch
+            for key in [k for k in self.queue_buckets if k[1] < self.current]:
+                del self.queue_buckets[key]
+            for agent_key in [k for k in self.agent_buckets if k[1] < self.current]:
+                del self.agent_buckets[agent_key]
+            self._kept_from = self.current
         return queues, agents
 
-    def requeue(
-        self,
-        queues: list[tuple[QueueKey, int, dict[str, Any]]],
-        agents: list[tuple[str, int, dict[str, Any]]],
-    ) -> None:
-        """Rows that could not be written: mark them dirty again (values are still held)."""
+    def requeue(self, queues: QueueRows, agents: AgentRows) -> None:
+        """Rows that could not be written: mark them dirty again (values are still held; the
+        bookkeeping is taken afresh with the next write)."""
+        self._requeued = True
         for key, start, row in queues:
-            self.queue_buckets.setdefault((key, start), row)
+            self.queue_buckets.setdefault((key, start), _figures(row))
             self.dirty_queues.add((key, start))
         for agent_id, start, row in agents:
-            self.agent_buckets.setdefault((agent_id, start), row)
+            self.agent_buckets.setdefault((agent_id, start), _figures(row))
             self.dirty_agents.add((agent_id, start))
 
 
-def _rounded(bucket: dict[str, Any]) -> dict[str, Any]:
-    row = {k: (round(v) if isinstance(v, float) else v) for k, v in bucket.items()}
-    row["not_ready_by_reason"] = {k: round(v) for k, v in bucket["not_ready_by_reason"].items()}
+def _add(bucket: dict[str, Any], name: str, delta: int | None) -> None:
+    if delta is not None:
+        bucket[name] = (bucket[name] or 0) + delta
+
+
+def _add_within(
+    bucket: dict[str, Any], name: str, delta: int | None, held: int, bound: int | None
+) -> int:
+    """Add delta and what was held back of the figure, as far as `bound` allows in this
+    bucket; returns what is held back now."""
+    if delta is None and not held:
+        return held
+    wanted = (delta or 0) + held
+    have = bucket[name] or 0
+    booked = wanted if bound is None else max(0, min(wanted, bound - have))
+    bucket[name] = have + booked
+    return wanted - booked
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "accounting"}
+
+
+def _agent_row(bucket: dict[str, Any], accounting: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an agent's bucket (whole seconds already) to write, with its bookkeeping."""
+    row = bucket.copy()
+    row["not_ready_by_reason"] = bucket["not_ready_by_reason"].copy()
+    row["accounting"] = accounting
     return row

@@ -20,6 +20,7 @@ from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source,
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 from wallboard.models.live import stored_live_rows
 
+from .intervals import INTERVAL, StoredIntervals
 from .live import Changes
 from .upsert import bulk_upsert, epoch_to_db, json_small, json_text
 
@@ -229,9 +230,17 @@ QUEUE_INTERVAL_FIELDS = [
     "answered_in_sl",
     "answer_wait_sum",
     "talk_sum",
+    "accounting",
     "updated_at",
 ]
-AGENT_INTERVAL_FIELDS = ["source", "agent_id", "start", *AGENT_INTERVAL_FIGURES, "updated_at"]
+AGENT_INTERVAL_FIELDS = [
+    "source",
+    "agent_id",
+    "start",
+    *AGENT_INTERVAL_FIGURES,
+    "accounting",
+    "updated_at",
+]
 AGENT_SECONDS = AGENT_INTERVAL_SECONDS
 
 
@@ -240,7 +249,8 @@ def write_intervals(
     queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
     agents: list[tuple[str, int, dict[str, Any]]],
 ) -> None:
-    """Upsert interval rows with their whole values so far."""
+    """Upsert interval rows with their whole values so far, each with ingest's bookkeeping
+    (`accounting`) in the same statement: a crash never leaves the two out of step."""
     when = epoch_to_db()
     at = when(time.time())
     queue_rows = [
@@ -255,6 +265,7 @@ def write_intervals(
             b["answered_in_sl"],
             b["answer_wait_sum"],
             b["talk_sum"],
+            json_text(b.get("accounting") or {}),
             at,
         )
         for (kind, number), start, b in queues
@@ -267,6 +278,7 @@ def write_intervals(
             *(b[name] for name in AGENT_SECONDS),
             json_text(b["not_ready_by_reason"]),
             b["answered"],
+            json_text(b.get("accounting") or {}),
             at,
         )
         for agent_id, start, b in agents
@@ -280,32 +292,32 @@ def write_intervals(
         )
 
 
-def restore_intervals(
-    source_id: int, start: float
-) -> tuple[
-    dict[tuple[tuple[str, str], int], dict[str, Any]], dict[tuple[str, int], dict[str, Any]]
-]:
-    """The stored rows of the open interval, as IntervalAccounting buckets."""
+def restore_intervals(source_id: int, start: float) -> StoredIntervals:
+    """The stored rows of the open interval, as IntervalAccounting buckets, and the bookkeeping
+    of each queue's and agent's latest row of this interval or the one before."""
     when = _dt(start)
     key_start = int(start)
-    queues = {
-        ((q.kind, q.number), key_start): {
-            "offered": q.offered,
-            "answered": q.answered,
-            "abandoned": q.abandoned,
-            "answered_in_sl": q.answered_in_sl,
-            "answer_wait_sum": q.answer_wait_sum,
-            "talk_sum": q.talk_sum,
-        }
-        for q in QueueInterval.objects.filter(source_id=source_id, start=when)
-    }
-    agents = {}
-    for a in AgentInterval.objects.filter(source_id=source_id, start=when):
-        bucket = {name: getattr(a, name) for name in AGENT_SECONDS}
-        bucket["not_ready_by_reason"] = dict(a.not_ready_by_reason)
-        bucket["answered"] = a.answered
-        agents[(a.agent_id, key_start)] = bucket
-    return queues, agents
+    stored = StoredIntervals()
+    recent = {"source_id": source_id, "start__gte": _dt(start - INTERVAL), "start__lte": when}
+    for q in QueueInterval.objects.filter(**recent).order_by("start"):
+        stored.queue_marks[(q.kind, q.number)] = q.accounting or {}
+        if q.start == when:
+            stored.queue_buckets[((q.kind, q.number), key_start)] = {
+                "offered": q.offered,
+                "answered": q.answered,
+                "abandoned": q.abandoned,
+                "answered_in_sl": q.answered_in_sl,
+                "answer_wait_sum": q.answer_wait_sum,
+                "talk_sum": q.talk_sum,
+            }
+    for a in AgentInterval.objects.filter(**recent).order_by("start"):
+        stored.agent_marks[a.agent_id] = a.accounting or {}
+        if a.start == when:
+            bucket = {name: getattr(a, name) for name in AGENT_SECONDS}
+            bucket["not_ready_by_reason"] = dict(a.not_ready_by_reason)
+            bucket["answered"] = a.answered
+            stored.agent_buckets[(a.agent_id, key_start)] = bucket
+    return stored
 
 
 def write_health(reports: list[dict[str, Any]]) -> None:

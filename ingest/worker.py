@@ -159,10 +159,8 @@ class SourceWorker:
         if not self.restored:
             queues, agents = await self.db(store.restore, self.config.id)
             self.live.restore(queues, agents)
-            open_queues, open_agents = await self.db(
-                store.restore_intervals, self.config.id, self.intervals.current
-            )
-            self.intervals.restore([row for row, _, _ in queues], open_queues, open_agents)
+            stored = await self.db(store.restore_intervals, self.config.id, self.intervals.current)
+            self.intervals.restore([row for row, _, _ in queues], agents, stored)
             self.restored = True
         for target in self.targets.values():
             target.start()
@@ -204,6 +202,7 @@ class SourceWorker:
             if changes:
                 await self._write(changes)
             self._observe()
+            self.intervals.heard(self.last_data_at)  # restored stints the feed confirmed
             self.intervals.close_all(time.time())
             await self._write_intervals()
         self.connected = False
@@ -546,6 +545,7 @@ class SourceWorker:
     async def _tick_intervals(self) -> None:
         self.pacing.idle()
         self._observe()  # in order: what came before the boundary counts before it
+        self.intervals.heard(self.last_data_at)  # restored stints the feed confirmed
         boundary = self.intervals.tick(time.time())
         # Normally written after a batch's own write (see _persist_loop); this is for a
         # boundary, or a feed gone quiet.

@@ -3,6 +3,11 @@
 Written by ingest (ingest/intervals.py) from what each feed sends; a figure a feed cannot give
 stays null, never 0. Only intervals with activity get rows. `start` is the interval's first
 instant (UTC, aligned to 15 minutes, so aligned in the site's time zone too).
+
+Each row also carries `accounting`: ingest's own bookkeeping as of the row's last write (how
+far the agent's time is booked and in which state it was then; the queue's counters booked so
+far). It is written in the same statement as the figures, so after a restart or a crash ingest
+goes on from exactly what the stored figures hold. Not a reporting figure.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ class QueueInterval(models.Model):
     answer_wait_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
     answer_wait_max = models.IntegerField(null=True, blank=True, help_text="Seconds.")
     talk_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
+    # {"last": [the feed's counters booked so far], "held": [answered, answered in SL]}
+    accounting = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -78,6 +85,9 @@ class AgentInterval(models.Model):
     # {"<reason code>": seconds}; "" for not ready without a code.
     not_ready_by_reason = models.JSONField(default=dict, blank=True)
     answered = models.IntegerField(null=True, blank=True)
+    # {"until": epoch s the agent's time is booked up to, "state"/"reason": its state from
+    # then ("" when it had left), "answered": its answered counter as last seen}
+    accounting = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
