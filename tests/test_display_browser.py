@@ -83,7 +83,7 @@ def test_a_display_shows_live_figures_thresholds_staleness_and_recovery(
     )
     assert page.get_attribute(tile, "data-level") == "warning"
     assert "WARNING" in page.inner_text(tile).upper()  # not colour alone
-    assert page.inner_text('[data-row-key="skill 7"] [data-kpi="oldest_wait_seconds"]') == "OVER"
+    assert page.inner_text('[data-row-key="skill 7"] [data-kpi="oldest_wait_seconds"]') == "≥ 99:59"
     screenshot(page, "display-warning")
 
     send(feed_port, TVI1.replace(b"F1|  3|   4|", b"F1|  3|  12|"))
@@ -481,4 +481,68 @@ def test_a_value_at_its_threshold_is_not_flagged_and_a_level_reads_the_same_ever
     mark = page.inner_text(f'{table} td[data-level="warning"] .cell-icon')
     assert mark and header.startswith(mark)
     screenshot(page, "display-threshold-edges")
+    page.close()
+
+
+def test_an_overflowed_value_shows_the_fields_limit_with_the_overflow_mark(
+    product: Product, chromium: Any
+) -> None:
+    """Skill 7's oldest call is `*****` on the wire: more than its mm:ss field holds."""
+    feed_port = free_port()
+    source = avaya_config(feed_port)["sources"][0]
+    source["refresh_seconds"] = 60
+    product.configure(
+        {
+            "sources": [source],
+            "boards": [
+                {
+                    "title": "Overflow",
+                    "slug": "overflow",
+                    "tiles": [
+                        {
+                            "kind": "big_number",
+                            "title": "Oldest call, skill 7",
+                            "source": "cms-skills",
+                            "queue_range": "7",
+                            "kpis": ["oldest_wait_seconds"],
+                            "thresholds": [
+                                {"kpi": "oldest_wait_seconds", "warning": 60, "alarm": 300}
+                            ],
+                        },
+                        {
+                            "kind": "queue_kpi",
+                            "title": "Skill 7",
+                            "source": "cms-skills",
+                            "queue_range": "7",
+                            "kpis": ["calls_waiting", "oldest_wait_seconds"],
+                        },
+                        {
+                            "kind": "queue_table",
+                            "title": "Skills",
+                            "source": "cms-skills",
+                            "kpis": ["calls_waiting", "oldest_wait_seconds"],
+                        },
+                    ],
+                }
+            ],
+        }
+    )
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(f"{product.url}/boards/overflow/?key={product.display_key('overflow')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(feed_port, TVI1)
+    big = f'[data-tile-id="{product.tile_id("overflow", "Oldest call, skill 7")}"]'
+    page.wait_for_function(
+        f"document.querySelector('{big} [data-kpi=oldest_wait_seconds]')?.textContent"
+        " === '≥ 99:59'",
+        timeout=15000,
+    )
+    assert page.get_attribute(big, "data-level") == "alarm"  # at least 99:59: beyond 300 s
+    kpi = f'[data-tile-id="{product.tile_id("overflow", "Skill 7")}"]'
+    assert page.inner_text(f"{kpi} [data-kpi=oldest_wait_seconds]") == "≥ 99:59"
+    assert page.inner_text(f"{kpi} [data-kpi=calls_waiting]") == "31"
+    cell = '[data-row-key="skill 7"] [data-kpi="oldest_wait_seconds"]'
+    assert page.inner_text(cell) == "≥ 99:59"
+    screenshot(page, "display-overflow")
     page.close()

@@ -27,11 +27,25 @@ from integrations.base import (
 Unit = Literal["count", "seconds", "pct"]
 
 
+# The most a feed's field holds, per unit: an overflowed value (the feed's `*****`, "more
+# than this field can show") is at least this, and a display writes it "≥ 999", "≥ 99:59".
+# Mitel's counts are three digits and its longest wait MMSS (at most 99:59); Avaya CMS stars a
+# value too wide for its report column (`***` in a three-wide count, `*****` in an mm:ss time)
+# but does not say how wide the column is, and the decoder keeps only the overflow; Optimus's
+# numbers hold nine digits. So the smallest: what the wall can say for sure of every feed.
+OVERFLOW_LIMITS: Final[Mapping[Unit, int]] = {"count": 999, "seconds": 99 * 60 + 59, "pct": 999}
+
+
 @dataclass(frozen=True, slots=True)
 class Kpi:
     key: str
     label: str
     unit: Unit
+
+    @property
+    def limit(self) -> int:
+        """The most the feeds' field of this KPI holds (an overflowed value is at least it)."""
+        return OVERFLOW_LIMITS[self.unit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +127,12 @@ AGENT_STATE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
 
 @cache
 def display_catalogue() -> dict[str, Any]:
-    """What a display needs of the catalogue, as its snapshot carries it (`catalogue`)."""
+    """What a display needs of the catalogue, as its snapshot carries it (`catalogue`): each
+    KPI's label, unit and overflow limit, each agent state's labels."""
     return {
-        "kpis": {k.key: {"label": k.label, "unit": k.unit} for k in KPIS.values()},
+        "kpis": {
+            k.key: {"label": k.label, "unit": k.unit, "limit": k.limit} for k in KPIS.values()
+        },
         "states": {
             state: {"label": label, "short": short}
             for state, (label, short) in AGENT_STATE_LABELS.items()

@@ -1,5 +1,6 @@
 // The KPI catalogue the server sends in each snapshot (wallboard/engine/kpis.py): each KPI's
-// label and unit, each agent state's label in full and short. Nothing here is a copy of it.
+// label, unit and limit (the most the feed's field holds: an overflowed value is at least it),
+// each agent state's label in full and short. Nothing here is a copy of it.
 let catalogue = { kpis: {}, states: {} };
 
 export function setCatalogue(c) {
@@ -8,6 +9,7 @@ export function setCatalogue(c) {
 
 export const kpiLabel = (kpi) => (catalogue.kpis[kpi] || {}).label || kpi;
 export const kpiUnit = (kpi) => (catalogue.kpis[kpi] || {}).unit;
+export const kpiLimit = (kpi) => (catalogue.kpis[kpi] || {}).limit;
 
 // The neutral agent states, in the server's order.
 export const states = () => Object.keys(catalogue.states);

@@ -1,5 +1,5 @@
 // How values are written on the wall.
-import { kpiUnit } from './catalogue.js';
+import { kpiLimit, kpiUnit } from './catalogue.js';
 import { now } from './state.js';
 
 export const pad = (n) => String(n).padStart(2, '0');
@@ -12,12 +12,22 @@ export function fmtDuration(sec) {
 
 export function fmtKpi(kpi, v) {
   if (v === null || v === undefined) return '–';
-  if (v === 'overflow') return 'OVER'; // the feed's ***** : beyond what it can show
+  if (v === 'overflow') return fmtOverflow(kpi);
   if (typeof v !== 'number') return String(v);
   const unit = kpiUnit(kpi);
   if (unit === 'seconds') return fmtDuration(v);
   if (unit === 'pct') return `${Math.round(v)}%`;
   return String(Math.round(v));
+}
+
+// The feed's ***** (more than its field can show): at least the most the field holds, written
+// as the field writes it, "≥ 99:59" (minutes and seconds), "≥ 999".
+export function fmtOverflow(kpi) {
+  const limit = kpiLimit(kpi), unit = kpiUnit(kpi);
+  if (typeof limit !== 'number') return '≥ max';
+  if (unit === 'seconds') return `≥ ${Math.floor(limit / 60)}:${pad(limit % 60)}`;
+  if (unit === 'pct') return `≥ ${limit}%`;
+  return `≥ ${limit}`;
 }
 
 export function fmtTime(ms) {
