@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import random
+import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,71 @@ INTERVAL_WRITE_SECONDS = 10.0  # interval rows are written this often (and at ea
 WRITE_BACKLOG = 1024 * 1024  # unsent bytes a link's peer may leave in our buffer
 STALE_AFTER_REFRESHES = 2  # a source is stale when no batch came for this many refreshes
 ERROR_LOG_BURST = 20  # bad records logged per minute per source; the rest only counted
+# A link from which no byte came for this many refreshes (and at least SILENCE_FLOOR seconds)
+# is dropped: a half-open link (the far end vanished) would otherwise stay up for hours.
+SILENCE_REFRESHES = 3
+SILENCE_FLOOR = 10.0
+# TCP keepalives on every link, where the platform lets us set them: a dead peer is found by
+# the kernel within KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_COUNT seconds.
+KEEPALIVE_IDLE = 10
+KEEPALIVE_INTERVAL = 5
+KEEPALIVE_COUNT = 3
+# A listen source keeps its live session while newcomers prove themselves; at most this many
+# wait at once (a newer one drops the oldest).
+MAX_CANDIDATES = 4
+LOG_BURST = 5  # refused or unproven connections logged one by one per LOG_WINDOW; then a count
+LOG_WINDOW = 60.0
+
+
+def keepalive(writer: asyncio.StreamWriter) -> None:
+    """TCP keepalives with short timers on a link (the OS default waits two hours)."""
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    idle = getattr(socket, "TCP_KEEPIDLE", None) or getattr(socket, "TCP_KEEPALIVE", None)
+    for option, value in (
+        (idle, KEEPALIVE_IDLE),
+        (getattr(socket, "TCP_KEEPINTVL", None), KEEPALIVE_INTERVAL),
+        (getattr(socket, "TCP_KEEPCNT", None), KEEPALIVE_COUNT),
+    ):
+        if option is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
+
+
+class LogBurst:
+    """Log lines of one kind that a peer can cause at will: the first `burst` of a window one
+    by one, then one line at the window's end saying how many more there were."""
+
+    def __init__(self, burst: int, summary: str, *args: object) -> None:
+        self.burst = burst
+        self.summary, self.args = summary, args  # the summary's format gets args, then the count
+        self.started = -LOG_WINDOW
+        self.count = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def log(self, level: int, message: str, *args: object) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._timer is None and now - self.started >= LOG_WINDOW:
+            self.started, self.count = now, 0
+        self.count += 1
+        if self.count <= self.burst:
+            log.log(level, message, *args)
+        elif self._timer is None:
+            self._timer = loop.call_at(self.started + LOG_WINDOW, self._tell, level)
+
+    def _tell(self, level: int) -> None:
+        self._timer = None
+        log.log(level, self.summary, *self.args, self.count - self.burst)
+        self.started, self.count = asyncio.get_running_loop().time(), 0
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class Publisher(Protocol):
@@ -104,6 +170,22 @@ class SourceWorker:
         self._pending_event = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._connection: asyncio.Task[Any] | None = None
+        # Newcomers on probation beside a live session (listen), oldest first: task -> peer.
+        self._candidates: dict[asyncio.Task[Any], str] = {}
+        self.refusals = 0  # connections refused (peer not allowed)
+        self.probation_drops = 0  # newcomers dropped before they proved themselves
+        self.silence_drops = 0  # links dropped for silence
+        self._silent_links = 0  # silent links in a row (logged once)
+        self._refusal_log = LogBurst(
+            LOG_BURST,
+            "source %s: %d more connections refused (not allowed) in the last minute",
+            config.name,
+        )
+        self._probation_log = LogBurst(
+            LOG_BURST,
+            "source %s: %d more new connections dropped in the last minute (no valid batch)",
+            config.name,
+        )
         self._decoder: Decoder | None = None  # the current (else the last) connection's
         self._writer: asyncio.StreamWriter | None = None
         self._idle_call: asyncio.TimerHandle | None = None
@@ -185,11 +267,14 @@ class SourceWorker:
         if self._server is not None:
             self._server.close()
             self._server = None
+        self._refusal_log.cancel()
+        self._probation_log.cancel()
+        candidates, self._candidates = list(self._candidates), {}
         if self._connection is not None:
             self._connection.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *candidates]:
             task.cancel()
-        for task in [*self._tasks, *([self._connection] if self._connection else [])]:
+        for task in [*self._tasks, *([self._connection] if self._connection else []), *candidates]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
@@ -218,31 +303,57 @@ class SourceWorker:
         return int(self._server.sockets[0].getsockname()[1])
 
     # -- transport ---------------------------------------------------------------------
+    def silence_after(self) -> float:
+        """Seconds without a byte after which a link is taken for dead (a half-open link never
+        closes by itself): a few of the feed's refreshes, and never less than the floor."""
+        return max(SILENCE_REFRESHES * max(1, self.config.refresh_seconds), SILENCE_FLOOR)
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peername = writer.get_extra_info("peername") or ("?", 0)
         peer_ip = str(peername[0])
         if not peer_allowed(peer_ip, self.peers):
-            log.warning("source %s: refused a connection from %s (not allowed)", self.name, peer_ip)
+            self.refusals += 1
             self.last_error = f"refused connection from {peer_ip}"
-            writer.close()
+            self._refusal_log.log(
+                logging.WARNING,
+                "source %s: refused a connection from %s (not allowed)",
+                self.name,
+                peer_ip,
+            )
+            writer.transport.abort()
             return
-        if self._connection is not None and not self._connection.done():
-            log.info("source %s: new connection from %s replaces %s", self.name, peer_ip, self.peer)
-            self._connection.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._connection
-        self._connection = asyncio.current_task()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._read(reader, writer, f"{peer_ip}:{peername[1]}")
+        keepalive(writer)
+        peer = f"{peer_ip}:{peername[1]}"
+        task = asyncio.current_task()
+        assert task is not None
+        if self._connection is None or self._connection.done():
+            self._connection = task
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._read(reader, writer, peer)
+            return
+        # A session is live: the newcomer replaces it only once it proves itself.
+        self._candidates[task] = peer
+        if len(self._candidates) > MAX_CANDIDATES:  # the oldest newcomer makes way
+            oldest = next(iter(self._candidates))
+            self._dropped_newcomer(self._candidates.pop(oldest), "newer ones came")
+            oldest.cancel()
+        log.debug("source %s: %s on probation beside %s", self.name, peer, self.peer)
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._read(reader, writer, peer, probation=True)
+        finally:
+            self._candidates.pop(task, None)
 
     async def _connect_loop(self) -> None:
         host, port = parse_address(self.config.connect)
         backoff = Backoff(first=1.0, cap=30.0, jitter=0.3)
+        failed = 0  # attempts in a row that could not connect
         while True:
             try:
                 reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
             except (OSError, TimeoutError) as exc:
-                if backoff.failures == 0:
+                failed += 1
+                if failed == 1:
                     log.warning(
                         "source %s: cannot connect to %s (%s); retrying with backoff",
                         self.name,
@@ -252,47 +363,160 @@ class SourceWorker:
                 self.last_error = f"cannot connect to {self.config.connect}: {exc or 'timed out'}"
                 await asyncio.sleep(backoff.next())
                 continue
-            if backoff.failures:
-                log.info(
-                    "source %s: connected after %d failed attempts", self.name, backoff.failures
-                )
-            backoff.reset()
-            await self._read(reader, writer, self.config.connect)
-            await asyncio.sleep(random.uniform(0.5, 1.5))
+            if failed:
+                log.info("source %s: connected after %d failed attempts", self.name, failed)
+                failed = 0
+            keepalive(writer)
+            if await self._read(reader, writer, self.config.connect):
+                backoff.reset()
+                await asyncio.sleep(random.uniform(0.5, 1.5))
+            else:  # a link that gave nothing (silent, or closed at once) counts as a failure
+                await asyncio.sleep(backoff.next())
 
     async def _read(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str
-    ) -> None:
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        peer: str,
+        probation: bool = False,
+    ) -> bool:
+        """Read a link until it closes, fails or goes silent; whether any byte came. On
+        probation (a newcomer while a session is live) its bytes are decoded on the side: it
+        goes live once it sends a complete, valid batch, and is dropped if it has not within
+        silence_after() seconds."""
         decoder: Decoder = self.module.make_decoder(self.config.layout, self.options)
         if self._decoder is not None:
             decoder.resume(self._decoder)
-        self._decoder, self._writer = decoder, writer
-        self.connected, self.peer = True, peer
-        log.info("source %s: connected to %s", self.name, peer)
+        if not probation:
+            self._go_live(decoder, writer, peer)
+        loop = asyncio.get_running_loop()
+        silence = self.silence_after()
+        deadline = loop.time() + silence  # for a newcomer to prove itself
+        delivered = False
         try:
             decoder.connected()
-            self._send_outbox(decoder)
+            self._send_outbox(decoder, writer)
             while True:
-                data = await reader.read(READ_SIZE)
+                try:
+                    until = loop.time() + silence
+                    async with asyncio.timeout_at(min(until, deadline) if probation else until):
+                        data = await reader.read(READ_SIZE)
+                except TimeoutError:
+                    if probation:
+                        self._not_proven(peer, decoder, delivered, silence)
+                    else:
+                        self._silent(peer, silence)
+                    writer.transport.abort()
+                    break
                 if not data:
                     break
+                delivered = True
+                if probation:
+                    probation = not self._audition(decoder, writer, peer, data)
+                    continue
+                if self._silent_links:
+                    log.info(
+                        "source %s: data from %s again, after %d silent links",
+                        self.name,
+                        peer,
+                        self._silent_links,
+                    )
+                    self._silent_links = 0
                 self.receive(decoder, data)
         except (ConnectionError, OSError) as exc:
-            self.last_error = f"connection lost: {exc}"
+            if self._decoder is decoder:
+                self.last_error = f"connection lost: {exc}"
         finally:
-            log.info("source %s: %s disconnected", self.name, peer)
+            if probation:
+                log.debug("source %s: %s left while on probation", self.name, peer)
+            else:
+                log.info("source %s: %s disconnected", self.name, peer)
             if self._decoder is decoder:
                 self.connected, self.peer = False, ""
                 self._writer = None
             writer.close()
+        return delivered
+
+    def _go_live(self, decoder: Decoder, writer: asyncio.StreamWriter, peer: str) -> None:
+        self._decoder, self._writer = decoder, writer
+        self.connected, self.peer = True, peer
+        log.info("source %s: connected to %s", self.name, peer)
+
+    def _audition(
+        self, decoder: Decoder, writer: asyncio.StreamWriter, peer: str, data: bytes
+    ) -> bool:
+        """A read of a newcomer on probation; whether it has now replaced the live session:
+        once it sent a complete batch of which every record could be read, or at once if the
+        live session has ended meanwhile."""
+        live = self._connection
+        if live is None or live.done():
+            self._promote(decoder, writer, peer, "the session before it has ended")
+            self.receive(decoder, data)
+            return True
+        batches = decoder.feed(data)
+        self._send_outbox(decoder, writer)
+        for i, batch in enumerate(batches):
+            if not batch.unread and (batch.records or batch.queues or batch.agents):
+                self._promote(decoder, writer, peer, "it sent a complete, valid batch")
+                live.cancel()
+                self._pass_on(data)
+                self._take(decoder, batches[i:])
+                return True
+        return False  # its bad lines (a bounded list) are told if it is dropped
+
+    def _promote(self, decoder: Decoder, writer: asyncio.StreamWriter, peer: str, why: str) -> None:
+        log.info("source %s: %s replaces %s (%s)", self.name, peer, self.peer or "none", why)
+        task = asyncio.current_task()
+        if task is not None:
+            self._candidates.pop(task, None)
+        self._connection = task
+        self._go_live(decoder, writer, peer)
+
+    def _not_proven(self, peer: str, decoder: Decoder, delivered: bool, bound: float) -> None:
+        errors = decoder.errors
+        bad = f"; {len(errors)} bad lines, first: {errors[0].excerpt}" if errors else ""
+        sent = "no valid batch" if delivered else "nothing"
+        self._dropped_newcomer(peer, f"it sent {sent} in {bound:.0f} s{bad}")
+        decoder.errors.clear()
+
+    def _dropped_newcomer(self, peer: str, why: str) -> None:
+        self.probation_drops += 1
+        self._probation_log.log(
+            logging.WARNING,
+            "source %s: dropped a new connection from %s: %s (%s stays live)",
+            self.name,
+            peer,
+            why,
+            self.peer,
+        )
+
+    def _silent(self, peer: str, bound: float) -> None:
+        """A link from which no byte came for `bound` seconds: dropped (and, for a connect
+        source, dialled again), counted, logged once however many silent links follow."""
+        self.silence_drops += 1
+        self.last_error = f"no data for {bound:.0f} s from {peer}: link dropped"
+        if not self._silent_links:
+            log.warning(
+                "source %s: no data for %.0f s from %s; dropping the link (%s)",
+                self.name,
+                bound,
+                peer,
+                "dialling again" if self.config.connect else "the phone system may connect again",
+            )
+        self._silent_links += 1
 
     # -- the hot path ------------------------------------------------------------------
     def receive(self, decoder: Decoder, data: bytes) -> None:
+        self._pass_on(data)
+        self._take(decoder, decoder.feed(data))
+
+    def _pass_on(self, data: bytes) -> None:
         self.pacing.reading()
         for target in self.targets.values():
             target.send(data)
         self.recent_frames.append(excerpt(data[:160], 160))
-        batches = decoder.feed(data)
+
+    def _take(self, decoder: Decoder, batches: list[Batch]) -> None:
         if decoder.outbox:
             self._send_outbox(decoder)
         if decoder.errors:
@@ -304,13 +528,15 @@ class SourceWorker:
                 self.pacing.persist_after, self._idle, decoder
             )
 
-    def _send_outbox(self, decoder: Decoder) -> None:
-        """Write what a link's decoder has to say (log-in, keep-alive answers, requests). A
-        peer that stops reading cannot make ingest hold an unbounded backlog: past
-        WRITE_BACKLOG bytes the link is dropped (and reconnected, for a connect source)."""
+    def _send_outbox(self, decoder: Decoder, writer: asyncio.StreamWriter | None = None) -> None:
+        """Write what a link's decoder has to say (log-in, keep-alive answers, requests) to
+        its link (by default the live one). A peer that stops reading cannot make ingest hold
+        an unbounded backlog: past WRITE_BACKLOG bytes the link is dropped (and reconnected,
+        for a connect source)."""
         outgoing, decoder.outbox = decoder.outbox, []
-        writer = self._writer
-        if writer is None or decoder is not self._decoder or writer.is_closing():
+        if writer is None:
+            writer = self._writer if decoder is self._decoder else None
+        if writer is None or writer.is_closing():
             return
         for data in outgoing:
             writer.write(data)
@@ -590,6 +816,9 @@ class SourceWorker:
                 "problem": self.problem,
                 "recent_errors": list(self.recent_errors),
                 "recent_frames": list(self.recent_frames),
+                "silence_drops": self.silence_drops,
+                "refusals": self.refusals,
+                "probation_drops": self.probation_drops,
                 "live_queues": len(self.live.queues),
                 "live_agents": len(self.live.agents),
                 "call_events": self.call_events,
