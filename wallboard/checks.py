@@ -45,6 +45,18 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     id="wallboard.W003",
                 )
             )
+        if source.listen and not source.allowed_peers.strip():
+            errors.append(
+                Warning(
+                    f"Source '{source.name}' listens on {source.listen} with no allowed peers:"
+                    " anyone who can reach the port may connect to it",
+                    hint="List the phone system's address (e.g. 10.0.0.5) in the source's"
+                    " allowed peers. A stranger's connection can feed the wall made-up figures"
+                    " or take the port's attention from the real feed.",
+                    obj=source,
+                    id="wallboard.W004",
+                )
+            )
         problem = unbindable(source.listen) if source.listen else None
         if problem:
             errors.append(
