@@ -149,6 +149,53 @@ def test_adding_a_source_with_a_bad_range_shows_the_problem(supervisor: Any) -> 
     assert not Source.objects.filter(name="cms-new").exists()
 
 
+@pytest.mark.parametrize("text", ["all", "abc", "1..5"])
+def test_adding_a_source_with_a_word_for_a_range_shows_the_word(supervisor: Any, text: str) -> None:
+    response = supervisor.post("/admin/wallboard/source/add/", _source_form(agent_range=text))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Not a valid ID range" in page and f"&#x27;{text}&#x27;" in page
+    assert not Source.objects.filter(name="cms-new").exists()
+
+
+def _tile_form(tile: Tile, **fields: str) -> dict[str, str]:
+    data = {
+        "board": str(tile.board_id),
+        "order": str(tile.order),
+        "kind": tile.kind,
+        "title": tile.title,
+        "width": "1",
+        "height": "1",
+        "source": str(tile.source_id or ""),
+        "queue_kind": tile.queue_kind,
+        "queue_range": tile.queue_range,
+        "agent_range": tile.agent_range,
+        "kpis": tile.kpis,
+        "thresholds-TOTAL_FORMS": "0",
+        "thresholds-INITIAL_FORMS": "0",
+        "thresholds-MIN_NUM_FORMS": "0",
+        "thresholds-MAX_NUM_FORMS": "1000",
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.mark.parametrize("field", ["queue_range", "agent_range"])
+@pytest.mark.parametrize("text", ["all", "abc", "1..5"])
+def test_a_tiles_range_of_words_is_refused_naming_the_word(
+    supervisor: Any, board: Board, field: str, text: str
+) -> None:
+    tile = board.tiles.get()
+    url = f"/admin/wallboard/tile/{tile.pk}/change/"
+    response = supervisor.post(url, _tile_form(tile, **{field: text}))
+    assert response.status_code == 200
+    assert f"&#x27;{text}&#x27;" in response.content.decode()
+    assert Tile.objects.get(pk=tile.pk).queue_range == "1-9"  # unchanged
+    response = supervisor.post(url, _tile_form(tile, **{field: "1-5, 7"}))
+    assert response.status_code == 302
+    assert getattr(Tile.objects.get(pk=tile.pk), field) == "1-5, 7"
+
+
 def test_adding_a_valid_source_saves_it(supervisor: Any) -> None:
     response = supervisor.post("/admin/wallboard/source/add/", _source_form(queue_range="1-99"))
     assert response.status_code == 302

@@ -464,3 +464,42 @@ def test_kpis_imported_as_a_list_export_and_import_again_unchanged() -> None:
     import_config(exported)
     assert export_config() == exported
     assert Tile.objects.get(title="Sales").kpi_list() == ["calls_waiting", "oldest_wait_seconds"]
+
+
+# -- ranges ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["all", "abc", "1..5"])
+@pytest.mark.parametrize("field", ["queue_range", "agent_range"])
+def test_a_tiles_range_of_words_is_refused_naming_the_tile_and_the_word(
+    field: str, text: str
+) -> None:
+    data = example()
+    data["boards"][0]["tiles"][0][field] = text
+    with pytest.raises(ConfigError) as exc:
+        import_config(data)
+    assert "tiles[0]" in str(exc.value) and field in str(exc.value)
+    assert f"'{text}'" in str(exc.value)
+    assert Tile.objects.count() == 0
+
+
+def test_a_sources_range_of_a_word_is_refused_naming_the_source_and_the_word() -> None:
+    data = example()
+    data["sources"][1]["agent_range"] = "all"
+    with pytest.raises(ConfigError, match=r"source 'pbx-1'.*agent_range.*'all'.*blank"):
+        import_config(data)
+
+
+def test_quoted_codes_survive_a_round_trip(make_source: Any) -> None:
+    source = make_source(
+        "optimus-1", vendor="optimus", layout="", connect="10.0.0.8:5501", queue_range="'SALES'"
+    )
+    board = Board.objects.create(title="Codes", slug="codes")
+    Tile.objects.create(
+        board=board, kind=Tile.QUEUE_KPI, source=source, queue_range="'SALES', 100-199"
+    )
+    exported = json.loads(json.dumps(export_config()))
+    delete_everything()
+    import_config(exported)
+    assert export_config() == exported
+    assert Tile.objects.get().queue_range == "'SALES', 100-199"

@@ -1,4 +1,6 @@
-"""ID ranges as a supervisor types them: `1-99, 200-299, 310`, codes, blank = everything."""
+"""ID ranges as a supervisor types them: `1-99, 200-299, 310`, blank = everything, and a
+queue or agent code that is not a number (Optimus) in quotes: `'SALES'`. Anything else is an
+error naming the entry, never a word kept as a code that silently matches nothing."""
 
 from __future__ import annotations
 
@@ -62,21 +64,71 @@ def test_a_single_number_matches_only_itself() -> None:
     assert "311" not in r
 
 
-def test_a_code_such_as_sales_matches_only_that_code_literally() -> None:
-    r = IdRange("SALES, SUPPORT_2, 12")
+def test_a_code_in_quotes_matches_only_that_code_literally() -> None:
+    r = IdRange("'SALES', \"SUPPORT_2\", 12, 'EU-WEST'")
     assert "SALES" in r
     assert "SUPPORT_2" in r
+    assert "EU-WEST" in r  # a dash inside quotes is part of the code
     assert "12" in r
     assert "sales" not in r  # codes are case-sensitive
     assert "SAL" not in r
+    assert "'SALES'" not in r  # the quotes are not part of the code
     assert "BILLING" not in r
     assert "11" not in r
 
 
 def test_a_range_of_codes_only_does_not_match_numbers() -> None:
-    r = IdRange("SALES")
+    r = IdRange("'SALES'")
     assert not r.everything
     assert "1" not in r
+
+
+def test_a_number_in_quotes_is_a_code_matched_as_written() -> None:
+    r = IdRange("'007'")
+    assert "007" in r
+    assert "7" not in r
+
+
+@pytest.mark.parametrize("word", ["all", "ALL", "any", "everything", "*"])
+def test_a_word_for_everything_is_refused_saying_to_leave_the_range_blank(word: str) -> None:
+    with pytest.raises(RangeError) as exc:
+        IdRange(f"1-9, {word}")
+    assert f"'{word}'" in str(exc.value)
+    assert "blank" in str(exc.value)
+
+
+@pytest.mark.parametrize("word", ["abc", "SALES", "SUPPORT_2", "x1"])
+def test_a_bare_word_is_refused_saying_how_to_write_a_code(word: str) -> None:
+    with pytest.raises(RangeError) as exc:
+        IdRange(f"{word}, 7")
+    message = str(exc.value)
+    assert f"'{word}'" in message
+    assert "not a number" in message
+    assert f'"{word}"' in message  # the way to write it, if it is a code
+
+
+@pytest.mark.parametrize(
+    ("part", "fix"), [("1..5", "1-5"), ("10...20", "10-20"), ("3 .. 4", "3-4")]
+)
+def test_a_range_with_dots_is_refused_showing_it_with_a_dash(part: str, fix: str) -> None:
+    with pytest.raises(RangeError) as exc:
+        IdRange(part)
+    assert f"'{part}'" in str(exc.value)
+    assert fix in str(exc.value)
+
+
+def test_numbers_without_commas_are_refused_showing_them_with_commas() -> None:
+    with pytest.raises(RangeError) as exc:
+        IdRange("1-9, 12 14")
+    assert "'12 14'" in str(exc.value)
+    assert "12, 14" in str(exc.value)
+
+
+@pytest.mark.parametrize("part", ["''", '""', "'SALES", "SALES'", "'SALES\"", "'SA LES'", "'a,b'"])
+def test_a_badly_quoted_code_is_refused_naming_it(part: str) -> None:
+    with pytest.raises(RangeError) as exc:
+        IdRange(f"7; {part}")
+    assert part.split(",")[0] in str(exc.value)
 
 
 @pytest.mark.parametrize("text", ["", "   ", " , ;\n"])
@@ -162,7 +214,13 @@ def test_a_range_error_is_a_value_error() -> None:
 def test_validate_range_says_nothing_about_a_good_range() -> None:
     assert validate_range("1-99, 200-299, 310") is None
     assert validate_range("") is None
-    assert validate_range("SALES") is None
+    assert validate_range("'SALES', 12") is None
+
+
+@pytest.mark.parametrize("text", ["all", "abc", "1..5"])
+def test_validate_range_names_a_word_as_the_problem(text: str) -> None:
+    problem = validate_range(f"1-9, {text}")
+    assert problem is not None and f"'{text}'" in problem
 
 
 def test_validate_range_returns_the_problem_of_a_bad_range() -> None:
@@ -179,10 +237,11 @@ def test_an_id_with_a_superscript_digit_is_simply_outside_the_range() -> None:
     assert "٣" not in IdRange("1-10")  # other scripts' digits are not IDs either
 
 
-def test_a_superscript_digit_in_a_range_is_a_code_not_a_number() -> None:
+def test_a_superscript_digit_in_a_range_is_no_number() -> None:
     # '²' passes str.isdigit() but int() refuses it: it must never reach int().
-    assert validate_range("1-9, ²") is None
-    r = IdRange("1-9, ²")
+    problem = validate_range("1-9, ²")
+    assert problem is not None and "'²'" in problem
+    r = IdRange("1-9, '²'")  # as a code, in quotes
     assert "²" in r
     assert "2" in r  # from 1-9
     assert "12" not in r

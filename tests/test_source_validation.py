@@ -50,6 +50,24 @@ def test_a_malformed_range_names_the_problem_and_shows_an_example(field: str) ->
     assert "Example: 1-99" in text
 
 
+@pytest.mark.parametrize("field", ["queue_range", "agent_range"])
+@pytest.mark.parametrize(
+    ("text", "bad"), [("all", "'all'"), ("1-9, abc", "'abc'"), ("1..5", "'1..5'")]
+)
+def test_a_word_in_a_range_is_refused_naming_it(field: str, text: str, bad: str) -> None:
+    messages = problems(listen="0.0.0.0:7001", **{field: text})
+    assert list(messages) == [field]
+    assert bad in " ".join(messages[field])
+
+
+def test_an_optimus_code_that_is_not_a_number_is_written_in_quotes() -> None:
+    fields = {"vendor": "optimus", "connect": "10.0.0.8:5501"}
+    assert problems(**fields, queue_range="'SALES', 'SUPPORT-2', 100-199") == {}
+    assert problems(**fields, agent_range="'AG01'") == {}
+    text = " ".join(problems(**fields, queue_range="SALES")["queue_range"])
+    assert "'SALES'" in text and '"SALES"' in text  # the bare word, and how to write it
+
+
 def test_a_range_with_junk_characters_names_the_junk() -> None:
     text = " ".join(problems(listen="0.0.0.0:7001", agent_range="5000-5999, 6000?")["agent_range"])
     assert "'6000?'" in text

@@ -103,13 +103,15 @@ class Tile(models.Model):
         max_length=500,
         blank=True,
         validators=[_check_range],
-        help_text="Queues shown or aggregated, e.g. 3, 12 or 1-99. Blank = all.",
+        help_text="Queues shown or aggregated, e.g. 3, 12 or 1-99; a queue code that is not a "
+        "number (Optimus) in quotes, e.g. 'SALES'. Blank = all.",
     )
     agent_range = models.CharField(
         max_length=500,
         blank=True,
         validators=[_check_range],
-        help_text="Agent grid: agent IDs, e.g. 5000-5099. Blank = all (of the chosen queues).",
+        help_text="Agent grid: agent IDs, e.g. 5000-5099; an agent code that is not a number "
+        "in quotes, e.g. 'AG01'. Blank = all (of the chosen queues).",
     )
     kpis = models.CharField(
         max_length=300,

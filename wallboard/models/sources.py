@@ -76,13 +76,15 @@ class Source(models.Model):
         blank=True,
         validators=[_check_range],
         help_text="Skill/split, VDN, group, path or queue numbers to keep, e.g. 1-99, 200-299, "
-        "310. Blank keeps everything.",
+        "310. A queue code that is not a number (Optimus) goes in quotes: 'SALES'. Blank keeps "
+        "everything.",
     )
     agent_range = models.CharField(
         max_length=1000,
         blank=True,
         validators=[_check_range],
-        help_text="Agent IDs to keep, e.g. 5000-5999. Blank keeps everything.",
+        help_text="Agent IDs to keep, e.g. 5000-5999; an agent code that is not a number "
+        "(Optimus) in quotes, e.g. 'AG01'. Blank keeps everything.",
     )
     options = models.JSONField(
         default=dict,
