@@ -118,8 +118,8 @@ class StoredIntervals:
     # The open interval's rows, as buckets.
     queue_buckets: dict[tuple[QueueKey, int], dict[str, Any]] = field(default_factory=dict)
     agent_buckets: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
-    # The accounting of each queue's and agent's latest row (of this and the last interval);
-    # {} for a row written before rows carried one.
+    # The accounting of each queue's latest row, and of each agent's of this and the last
+    # interval; {} for a row written before rows carried one.
     queue_marks: dict[QueueKey, dict[str, Any]] = field(default_factory=dict)
     agent_marks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -167,8 +167,11 @@ class IntervalAccounting:
                 self.queue_held[key] = [int(n) for n in mark.get("held", (0, 0))]
         for row in queues:
             key = (row.kind, row.number)
-            if key not in self.queue_last:  # no stored row says how far it was booked
-                self.queue_last[key] = queue_counters(row)  # from the live row, as seen
+            if key not in self.queue_last and key in stored.queue_marks:
+                # Rows from before rows carried their counters: the live row, as seen then.
+                self.queue_last[key] = queue_counters(row)
+            # No row at all: nothing of it was booked (a process that saw it died before its
+            # first write), so its next batch counts as the first sight of it.
         for agent_id, mark in stored.agent_marks.items():
             if mark.get("until") is not None:
                 self.marks[agent_id] = int(mark["until"])

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from integrations.base import OVERFLOW, QUEUE_FIGURES, QueueRow
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
@@ -294,22 +295,33 @@ def write_intervals(
 
 def restore_intervals(source_id: int, start: float) -> StoredIntervals:
     """The stored rows of the open interval, as IntervalAccounting buckets, and the bookkeeping
-    of each queue's and agent's latest row of this interval or the one before."""
+    of each queue's latest row and of each agent's latest row of this interval or the one
+    before."""
     when = _dt(start)
     key_start = int(start)
     stored = StoredIntervals()
     recent = {"source_id": source_id, "start__gte": _dt(start - INTERVAL), "start__lte": when}
-    for q in QueueInterval.objects.filter(**recent).order_by("start"):
+    # Each queue's latest row, however old: its counters as booked. A quiet queue's last row
+    # may be hours old, and a crash right after its first change since then must not make the
+    # new process take the live row's counters (ahead of what was booked) as its start.
+    latest = (
+        QueueInterval.objects.filter(
+            source_id=OuterRef("source_id"), kind=OuterRef("kind"), number=OuterRef("number")
+        )
+        .order_by("-start")
+        .values("start")[:1]
+    )
+    for q in QueueInterval.objects.filter(source_id=source_id, start=Subquery(latest)):
         stored.queue_marks[(q.kind, q.number)] = q.accounting or {}
-        if q.start == when:
-            stored.queue_buckets[((q.kind, q.number), key_start)] = {
-                "offered": q.offered,
-                "answered": q.answered,
-                "abandoned": q.abandoned,
-                "answered_in_sl": q.answered_in_sl,
-                "answer_wait_sum": q.answer_wait_sum,
-                "talk_sum": q.talk_sum,
-            }
+    for q in QueueInterval.objects.filter(source_id=source_id, start=when):
+        stored.queue_buckets[((q.kind, q.number), key_start)] = {
+            "offered": q.offered,
+            "answered": q.answered,
+            "abandoned": q.abandoned,
+            "answered_in_sl": q.answered_in_sl,
+            "answer_wait_sum": q.answer_wait_sum,
+            "talk_sum": q.talk_sum,
+        }
     for a in AgentInterval.objects.filter(**recent).order_by("start"):
         stored.agent_marks[a.agent_id] = a.accounting or {}
         if a.start == when:

@@ -245,3 +245,44 @@ async def test_a_restored_stint_is_booked_only_once_the_feed_has_confirmed_it(
     totals = await sync_to_async(booked_seconds)()
     # From this process's start: it saw no stint of the agent before (nor did the last one).
     assert (totals["logged_in"], totals["available"]) == (50, 10)
+
+
+async def test_a_crash_before_the_first_interval_write_loses_no_queue_counts(
+    workers: Any, clock: Clock
+) -> None:
+    first = await workers(layout="tvi1")
+    first.process(skill_report(10, 8))
+    clock.now += 2
+    first.process(skill_report(15, 12))
+    await stored(
+        lambda: Queue.objects.filter(number="1", offered=15).exists(), "the live row's counters"
+    )
+    await crash(first)  # before its first interval write: no row says anything was booked
+
+    clock.now += 10
+    second = await workers()
+    second.process(skill_report(18, 14))
+    await second.stop()
+    row = await sync_to_async(QueueInterval.objects.get)(number="1")
+    assert (row.offered, row.answered) == (18, 14)
+
+
+async def test_a_quiet_queue_goes_on_from_its_last_row_however_old_it_is(
+    workers: Any, clock: Clock
+) -> None:
+    first = await workers(layout="tvi1")
+    first.process(skill_report(10, 8))
+    await first._write_intervals()
+    clock.now += 2 * 3600  # two quiet hours, then calls again, and a crash before their write
+    first.process(skill_report(15, 12))
+    await stored(
+        lambda: Queue.objects.filter(number="1", offered=15).exists(), "the live row's counters"
+    )
+    await crash(first)
+
+    clock.now += 10
+    second = await workers()
+    second.process(skill_report(18, 14))
+    await second.stop()
+    rows = await sync_to_async(list)(QueueInterval.objects.filter(number="1").order_by("start"))
+    assert [(r.offered, r.answered) for r in rows] == [(10, 8), (8, 6)]
