@@ -99,7 +99,7 @@ class BoardPublisher:
         for source_id, worker in workers.items():
             last = worker.last_data_at
             states[str(source_id)] = {
-                "name": worker.name,
+                "name": worker.config.display_name,
                 "stale": worker.stale,
                 "last_data_at": int(last * 1000) if last else None,
                 "connected": worker.connected,

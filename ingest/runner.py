@@ -96,7 +96,7 @@ class IngestRunner:
         workers = list(self.workers.values())
         self.workers.clear()
         for worker in workers:
-            await worker.stop()
+            await worker.stop(write=write)
         if workers and write:
             with contextlib.suppress(DatabaseError, InterfaceError):
                 await self.db(store.write_health, [w.health() for w in workers])
@@ -157,6 +157,9 @@ class IngestRunner:
             reports.append(
                 {"source_id": source_id, "connected": False, "stale": True, "last_error": message}
             )
+        owner, since = self.owner
+        for report in reports:
+            report.update(owner=owner, owner_since=since)
         return reports
 
 

@@ -64,6 +64,7 @@ class SourceConfig:
     id: int
     name: str
     vendor: str
+    display_name: str
     layout: str
     listen: str
     connect: str
@@ -93,6 +94,7 @@ def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
                 id=source.pk,
                 name=source.name,
                 vendor=source.vendor,
+                display_name=source.shown_name,
                 layout=source.effective_layout,
                 listen=source.listen,
                 connect=source.connect,

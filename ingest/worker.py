@@ -257,7 +257,9 @@ class SourceWorker:
                 asyncio.create_task(self._connect_loop(), name=f"connect {self.name}")
             )
 
-    async def stop(self) -> None:
+    async def stop(self, write: bool = True) -> None:
+        """Stop reading; with `write`, what was diffed but not yet written goes to the
+        database (not when this process lost the lead: the new leader's rows stand)."""
         if self._idle_call is not None:
             self._idle_call.cancel()
             self._idle_call = None
@@ -281,7 +283,9 @@ class SourceWorker:
         self._connection = None
         for target in self.targets.values():
             await target.stop()
-        # What was diffed but not yet written still goes to the database.
+        if not write:
+            self.connected = False
+            return
         with contextlib.suppress(DatabaseError, InterfaceError):
             changes = self._take_pending()
             if changes:

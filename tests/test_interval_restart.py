@@ -284,5 +284,5 @@ async def test_a_quiet_queue_goes_on_from_its_last_row_however_old_it_is(
     second = await workers()
     second.process(skill_report(18, 14))
     await second.stop()
-    rows = await sync_to_async(list)(QueueInterval.objects.filter(number="1").order_by("start"))
+    rows = [r async for r in QueueInterval.objects.filter(number="1").order_by("start")]
     assert [(r.offered, r.answered) for r in rows] == [(10, 8), (8, 6)]

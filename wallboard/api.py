@@ -149,6 +149,9 @@ def source_json(source: Source) -> dict[str, Any]:
         "last_error": health.last_error if health else "",
         "stale": health.stale if health else True,
         "heartbeat_at": _iso(health.heartbeat_at) if health else None,
+        "owner": {"process": health.owner, "since": _iso(health.owner_since)}
+        if health and health.owner
+        else None,
         "pass_through": targets,
     }
 

@@ -118,7 +118,7 @@ def sources_status() -> dict[str, dict[str, Any]]:
         elif health is not None and health.stale and health.last_error:
             problem = health.last_error[:200]
         status[str(s.pk)] = {
-            "name": s.name,
+            "name": s.shown_name,
             "stale": not (s.enabled and running and health is not None and not health.stale),
             "last_data_at": int(last.timestamp() * 1000) if last else None,
             "connected": bool(running and health and health.connected),

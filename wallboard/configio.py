@@ -30,6 +30,7 @@ class ConfigError(ValueError):
 
 SOURCE_KEYS = {
     "name",
+    "display_name",
     "vendor",
     "layout",
     "listen",
@@ -87,6 +88,8 @@ def export_config() -> dict[str, Any]:
             item["options"] = s.options
         if s.compat_file:
             item["compat_file"] = s.compat_file
+        if s.display_name:
+            item["display_name"] = s.display_name
         sources.append(item)
     boards = []
     for b in Board.objects.prefetch_related("tiles__thresholds", "tiles__source"):
@@ -176,6 +179,7 @@ def import_config(data: Any) -> dict[str, int]:
         source.enabled = bool(item.get("enabled", True))
         source.options = item.get("options", {})
         source.compat_file = item.get("compat_file", "")
+        source.display_name = item.get("display_name", "")
         if "refresh_seconds" in item:
             source.refresh_seconds = item["refresh_seconds"]
         elif source.vendor in _vendor_refresh():  # missing optional keys take defaults

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
@@ -96,17 +97,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        sources = list(SourceHealth.objects.values_list("stale", "heartbeat_at"))
+        sources = list(
+            SourceHealth.objects.values_list("stale", "heartbeat_at", "owner", "owner_since")
+        )
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     now = timezone.now()
-    ingest_alive = any(hb is not None and (now - hb).total_seconds() < 30 for _, hb in sources)
+    owners: dict[str, dict[str, Any]] = {}
+    for _, beat, owner, since in sources:
+        if beat is not None and (now - beat).total_seconds() < 30 and owner:
+            entry = owners.setdefault(
+                owner, {"since": since.isoformat() if since else None, "sources": 0}
+            )
+            entry["sources"] += 1
+    ingest_alive = any(
+        hb is not None and (now - hb).total_seconds() < 30 for _, hb, _, _ in sources
+    )
     return JsonResponse(
         {
             "status": "ok",
             "database": "ok",
             "ingest": "running" if ingest_alive else "not running",
             "sources": len(sources),
-            "stale_sources": sum(1 for stale, _ in sources if stale),
+            "stale_sources": sum(1 for stale, *_ in sources if stale),
+            # The runingest process leading (host:pid), since when, and how many sources it runs.
+            "owners": owners,
         }
     )

@@ -39,6 +39,11 @@ class Source(models.Model):
     name = models.SlugField(
         max_length=64, unique=True, help_text="A short unique name, e.g. cms-skills or pbx-1."
     )
+    display_name = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text='What wall displays call this feed ("Avaya skills", "PBX 1"); blank: the name.',
+    )
     enabled = models.BooleanField(default=True)
     vendor = models.CharField(max_length=32, choices=list(VENDOR_LABELS.items()))
     layout = models.CharField(
@@ -68,8 +73,8 @@ class Source(models.Model):
     )
     refresh_seconds = models.PositiveIntegerField(
         default=15,
-        help_text="How often the feed sends data. The source counts as stale when no complete "
-        "batch arrives within three times this.",
+        help_text="How often the feed sends data. The source counts as stale, and its displays "
+        "say so, when no complete batch arrives within twice this.",
     )
     queue_range = models.CharField(
         max_length=1000,
@@ -107,6 +112,11 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name wall displays use."""
+        return self.display_name or self.name
 
     @property
     def effective_layout(self) -> str:
@@ -232,6 +242,9 @@ class SourceHealth(models.Model):
     # The worker's own diagnostics: last frames, last errors (for the admin).
     diagnostics = models.JSONField(default=dict, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The runingest process that runs the source (host:pid) and since when it leads.
+    owner = models.CharField(max_length=200, blank=True)
+    owner_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "source health"
