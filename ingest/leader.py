@@ -44,6 +44,7 @@ RETRY_SECONDS = 1.0  # how often a standby tries for the lock
 # The server's keepalives on the lock session (seconds): idle, interval, count. A leader whose
 # host vanished loses the lock after about idle + interval * count seconds.
 SERVER_KEEPALIVE = (2, 1, 3)
+SERVER_USER_TIMEOUT_MS = 5000
 
 
 def node_name() -> str:
@@ -85,10 +86,15 @@ class PostgresLock:
             keepalives_idle=idle,
             keepalives_interval=interval,
             keepalives_count=count,
+            tcp_user_timeout=SERVER_USER_TIMEOUT_MS,
         )
         conn.execute(f"SET tcp_keepalives_idle = {idle}")
         conn.execute(f"SET tcp_keepalives_interval = {interval}")
         conn.execute(f"SET tcp_keepalives_count = {count}")
+        # Data the server sent that the leader's host never acknowledges (a check's answer to
+        # a host that vanished mid-check): the session ends after this long, not the kernel's
+        # retransmission timeout of many minutes.
+        conn.execute(f"SET tcp_user_timeout = {SERVER_USER_TIMEOUT_MS}")
         conn.execute("SET statement_timeout = '5s'")
         return conn
 
