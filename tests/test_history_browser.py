@@ -83,14 +83,14 @@ def fill(product: Product) -> dict[str, Any]:
         db.executemany(
             "INSERT INTO wallboard_queueinterval (source_id, kind, number, start, offered, "
             "answered, abandoned, answered_in_sl, answer_wait_sum, answer_wait_max, talk_sum, "
-            "updated_at) VALUES (?, 'skill', '3', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "updated_at, accounting) VALUES (?, 'skill', '3', ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
             [(source_id, stamp(r[0]), *r[1:], now) for r in queue_rows],
         )
         db.executemany(
             "INSERT INTO wallboard_agentinterval (source_id, agent_id, start, logged_in_seconds, "
             "available_seconds, ringing_seconds, on_call_seconds, wrap_up_seconds, "
-            "not_ready_seconds, other_seconds, not_ready_by_reason, answered, updated_at) "
-            "VALUES (?, '5001', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "not_ready_seconds, other_seconds, not_ready_by_reason, answered, updated_at, "
+            "accounting) VALUES (?, '5001', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
             [(source_id, stamp(r[0]), *r[1:], now) for r in agent_rows],
         )
     return {"queue": queue_rows, "agent": agent_rows}
