@@ -104,7 +104,8 @@ class BoardPublisher:
                 "last_data_at": int(last * 1000) if last else None,
                 "connected": worker.connected,
                 "enabled": True,
-                "problem": worker.last_error[:200] if worker.stale else "",
+                # A feed problem shows even while the source is live (rows not read).
+                "problem": (worker.problem or (worker.last_error if worker.stale else ""))[:200],
             }
         for source_id, why in (self.sources.failed if self.sources else {}).items():
             state = states.setdefault(str(source_id), {"name": f"source {source_id}"})

@@ -118,3 +118,17 @@ def test_a_snapshot_lists_only_the_sources_its_board_shows(make_source: Any) -> 
     snapshot = board_snapshot(make_board(shown))
     assert list(snapshot["sources"]) == [str(shown.pk)]
     assert snapshot["heartbeat"]["silent_after"] == messages.SILENT_AFTER_SECONDS
+
+
+async def test_a_feed_problem_reaches_the_displays_and_the_api_while_the_source_stays_live(
+    make_source: Any, runner: Any
+) -> None:
+    """One row of a run could not be read: its figures stay as they were (nothing is marked
+    gone), the rest update, and the displays and the API say what is wrong with the feed."""
+    source, _, ws = await live_display(make_source, runner)
+    await send_bytes(port_of(source), TVI1.replace(b"F1| 12|   0|", b"F1| 12|zero|"))
+    await wait_for(lambda: runner.workers[source.pk].problem, what="the problem to be seen")
+    beat = await next_of(ws, messages.HEARTBEAT, timeout=2 * messages.HEARTBEAT_SECONDS + 2)
+    state = beat["sources"][str(source.pk)]
+    assert state["stale"] is False and "could not be read" in state["problem"]
+    await ws.disconnect()

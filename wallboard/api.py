@@ -148,6 +148,8 @@ def source_json(source: Source) -> dict[str, Any]:
         "parse_errors": health.parse_errors if health else 0,
         "last_error": health.last_error if health else "",
         "stale": health.stale if health else True,
+        # What is wrong with the feed's data now (rows it could not read), even while live.
+        "problem": str((health.diagnostics or {}).get("problem", "")) if health else "",
         "heartbeat_at": _iso(health.heartbeat_at) if health else None,
         "owner": {"process": health.owner, "since": _iso(health.owner_since)}
         if health and health.owner

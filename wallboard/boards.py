@@ -115,6 +115,8 @@ def sources_status() -> dict[str, dict[str, Any]]:
             problem = "disabled"
         elif not running:
             problem = "ingest is not running this source"
+        elif health is not None and (health.diagnostics or {}).get("problem"):
+            problem = str(health.diagnostics["problem"])[:200]  # rows not read, even if live
         elif health is not None and health.stale and health.last_error:
             problem = health.last_error[:200]
         status[str(s.pk)] = {

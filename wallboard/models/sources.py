@@ -69,7 +69,8 @@ class Source(models.Model):
         blank=True,
         validators=[_check_peers],
         help_text="For listening sources: IP addresses or networks allowed to connect, comma "
-        "separated. Blank allows anyone; a connection from anyone else is refused and logged.",
+        "separated; a connection from anyone else is refused and logged. Blank allows anyone "
+        "(manage.py check warns: give the CMS server's address).",
     )
     refresh_seconds = models.PositiveIntegerField(
         default=15,

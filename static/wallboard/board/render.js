@@ -103,6 +103,7 @@ export function renderBanner() {
     const why = s.problem && s.problem !== 'disabled' ? ` (${s.problem})` : '';
     if (s.enabled === false) lines.push(`${s.name} is disabled — its figures are not live`);
     else if (s.stale) lines.push(s.last_data_at ? `No data from ${s.name} since ${fmtTime(s.last_data_at)}${why}` : `No data from ${s.name} yet${why}`);
+    else if (s.problem) lines.push(`Feed problem on ${s.name}: ${s.problem} — those rows keep their last figures`);
   }
   const banner = $('wb-banner');
   const text = lines.join('\n');
