@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.product import ROOT, Product, screenshot, send
-from tests.test_display_browser import AGENT_TV, avaya_config
+from tests.wallboard.test_display_browser import AGENT_TV, avaya_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

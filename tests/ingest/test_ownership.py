@@ -13,7 +13,7 @@ from django.test import AsyncClient
 
 from ingest.runner import build_ingest
 from tests.conftest import send_bytes, wait_for
-from tests.test_board_consumer import TVI1, make_board, port_of
+from tests.wallboard.test_board_consumer import TVI1, make_board, port_of
 from wallboard.boards import board_snapshot
 from wallboard.models import ApiToken, Queue, SourceHealth
 

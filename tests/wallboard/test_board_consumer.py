@@ -22,7 +22,7 @@ from wallboard.models.boards import new_display_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TVI1 = (Path(__file__).parent / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
+TVI1 = (Path(__file__).parents[1] / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
 
 
 def make_board(source: Source, slug: str = "service") -> Board:
@@ -217,7 +217,9 @@ async def test_a_rotation_key_opens_the_boards_it_plays_and_no_other(make_source
     await ws.disconnect()
 
 
-AGENT_TV = (Path(__file__).parent / "fixtures" / "avaya_cms" / "agent_tv_example.txt").read_bytes()
+AGENT_TV = (
+    Path(__file__).parents[1] / "fixtures" / "avaya_cms" / "agent_tv_example.txt"
+).read_bytes()
 
 
 async def test_an_agent_grid_update_carries_only_the_agents_that_changed(

@@ -1,4 +1,4 @@
-"""The "adding a vendor" checklist, followed once (tests/example_vendor.py): a vendor that
+"""The "adding a vendor" checklist, followed once (tests/system/example_vendor.py): a vendor that
 writes on its link and sends call steps runs through the real ingest path over TCP, and the web
 side and ingest needed no change for it."""
 
@@ -54,7 +54,7 @@ class ExampleServer:
 def example_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
     """Step 2 of the checklist: the registry's one line (and the model's choice, which a real
     vendor gets from VENDOR_LABELS and a migration)."""
-    monkeypatch.setitem(integrations.VENDORS, "example", "tests.example_vendor")
+    monkeypatch.setitem(integrations.VENDORS, "example", "tests.system.example_vendor")
     monkeypatch.setitem(integrations.VENDOR_LABELS, "example", "Example event feed")
     field: Any = Source._meta.get_field("vendor")
     monkeypatch.setattr(field, "choices", [*field.choices, ("example", "Example event feed")])

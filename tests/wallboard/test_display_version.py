@@ -16,7 +16,7 @@ from wallboard.asgi import application
 from wallboard.displayversion import MODULES, display_files, display_version, import_map
 from wallboard.models import Board
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

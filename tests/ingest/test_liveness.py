@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from tests.conftest import free_port, send_bytes, wait_for
-from tests.test_board_consumer import TVI1, make_board, port_of, socket
+from tests.wallboard.test_board_consumer import TVI1, make_board, port_of, socket
 from wallboard import messages
 from wallboard.boards import board_snapshot
 from wallboard.models import Board, Source, SourceHealth

@@ -25,7 +25,7 @@ from websockets.typing import Origin
 from tests.conftest import free_port, listening, send_bytes, wait_for
 from wallboard.models import Board, Tile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TVI1 = (ROOT / "tests" / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
 
 pytestmark = [

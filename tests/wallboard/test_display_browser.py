@@ -15,7 +15,7 @@ from tests.product import Product, free_port, screenshot, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TVI1 = (Path(__file__).parent / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
+TVI1 = (Path(__file__).parents[1] / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
 
 
 def avaya_config(feed_port: int) -> dict[str, Any]:
@@ -281,7 +281,9 @@ def test_a_wrong_display_key_opens_nothing(product: Product, chromium: Any) -> N
     page.close()
 
 
-AGENT_TV = (Path(__file__).parent / "fixtures" / "avaya_cms" / "agent_tv_example.txt").read_bytes()
+AGENT_TV = (
+    Path(__file__).parents[1] / "fixtures" / "avaya_cms" / "agent_tv_example.txt"
+).read_bytes()
 
 
 # Two names that Python and JavaScript order apart unless the display takes care: halfwidth

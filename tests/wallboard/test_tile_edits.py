@@ -18,7 +18,7 @@ from wallboard.asgi import application
 from wallboard.boards import build_board
 from wallboard.models import Board, Source, Tile
 
-FIXTURES = Path(__file__).parent / "fixtures" / "avaya_cms"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "avaya_cms"
 TVI1 = (FIXTURES / "tvi1_example.txt").read_bytes()  # skill 3: 4 waiting, 12: 0, 7: 31
 AGENT_TV = (FIXTURES / "agent_tv_example.txt").read_bytes()  # agents 10001-10008
 

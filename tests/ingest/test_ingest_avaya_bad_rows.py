@@ -22,7 +22,7 @@ from wallboard.models import Agent, Queue, Source, SourceHealth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FIXTURES = Path(__file__).parent / "fixtures" / "avaya_cms"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "avaya_cms"
 TVI1 = (FIXTURES / "tvi1_example.txt").read_bytes()
 CVDN = (FIXTURES / "cvdn_example.txt").read_bytes()
 AGENT_TV = (FIXTURES / "agent_tv_example.txt").read_bytes()

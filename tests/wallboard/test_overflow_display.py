@@ -14,7 +14,7 @@ import pytest
 
 from wallboard.engine.kpis import KPIS, display_catalogue
 
-DISPLAY = Path(__file__).resolve().parent.parent / "static" / "wallboard" / "board"
+DISPLAY = Path(__file__).resolve().parents[2] / "static" / "wallboard" / "board"
 NODE = shutil.which("node")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("ingest", "wallboard", "integrations")
 VENDOR_WORDS = re.compile(r"avaya|mitel|optimus", re.IGNORECASE)
 # The demo's configuration: simulated feeds of every vendor, by name.

@@ -27,7 +27,7 @@ from wallboard.models import Board, Rotation, RotationEntry
 from wallboard.models.boards import new_display_key
 
 displays_db = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from wallboard.engine.tiles import Value
 from wallboard.lib.ranges import IdRange
 from wallboard.models import Board, Queue, Threshold, Tile
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DISPLAY = ROOT / "static" / "wallboard" / "board"
 
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FLOOR = 1.0  # with refresh_seconds=1 the bound is then 3 s
 BOUND = 3.0
-TVI1 = (Path(__file__).parent / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
+TVI1 = (Path(__file__).parents[1] / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from tests.conftest import send_bytes, wait_for
 from wallboard.models import Queue
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TVI1 = (Path(__file__).parent / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
+TVI1 = (Path(__file__).parents[1] / "fixtures" / "avaya_cms" / "tvi1_example.txt").read_bytes()
 
 
 async def test_writes_that_fail_while_the_database_is_away_land_once_it_is_back(

@@ -21,7 +21,7 @@ from django.conf import settings
 from tests.conftest import free_port
 from wallboard.models import AgentInterval
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

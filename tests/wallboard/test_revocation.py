@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.test import Client
 
-from tests.test_board_consumer import make_board, socket
+from tests.wallboard.test_board_consumer import make_board, socket
 from wallboard import consumers
 from wallboard.models import ApiToken, Board
 from wallboard.models.boards import new_display_key

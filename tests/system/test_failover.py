@@ -20,8 +20,8 @@ from websockets.typing import Origin
 
 from ingest.leader import LOCK_NAME
 from tests.conftest import free_port, listening, wait_for
-from tests.test_cross_process import TVI1, processes  # noqa: F401  (the fixture)
-from tests.test_cross_process import pytestmark as cross_process_marks
+from tests.system.test_cross_process import TVI1, processes  # noqa: F401  (the fixture)
+from tests.system.test_cross_process import pytestmark as cross_process_marks
 from wallboard.models import Board, Queue, QueueInterval, Tile
 
 pytestmark = cross_process_marks

@@ -15,7 +15,7 @@ from ingest.runner import IngestRunner
 from tests.conftest import free_port, send_bytes, wait_for
 from wallboard.models import Queue
 
-FIXTURES = Path(__file__).parent / "fixtures" / "avaya_cms"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "avaya_cms"
 TVI1 = (FIXTURES / "tvi1_example.txt").read_bytes()
 BUFFER = 1024 * 1024
 

@@ -23,7 +23,7 @@ import pytest
 from integrations.base import OVERFLOW
 from wallboard.engine.maths import Threshold, level
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DISPLAY = ROOT / "static" / "wallboard" / "board"
 NODE = shutil.which("node")
 

@@ -22,7 +22,7 @@ from ingest import leader
 from ingest.leader import FileLock, Leadership, PostgresLock, lock_for
 from tests.conftest import wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_a_standby_waits_while_another_leads_and_takes_over_when_it_lets_go(
