@@ -26,6 +26,7 @@ from wallboard.models import (
     Tile,
 )
 from wallboard.models.boards import new_display_key
+from wallboard.models.service import QueueSettings
 
 
 class PassThroughInline(admin.TabularInline):
@@ -357,3 +358,13 @@ class AgentIntervalAdmin(IntervalAdmin):
         "answered",
     ]
     search_fields = ["agent_id"]
+
+
+@admin.register(QueueSettings)
+class QueueSettingsAdmin(admin.ModelAdmin):
+    """Service-level target and formula per queue, per source or for all (the most specific
+    applies; see the README's "Boards and displays")."""
+
+    list_display = ["__str__", "target_seconds", "formula", "short_abandon_seconds"]
+    list_filter = ["source", "formula"]
+    search_fields = ["number"]

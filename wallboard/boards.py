@@ -11,14 +11,20 @@ from wallboard import messages
 from wallboard.engine import BoardRuntime, kind_of, new_tile, tile_definition
 from wallboard.engine.kpis import display_catalogue
 from wallboard.engine.maths import Threshold
+from wallboard.engine.service import ServiceLevels
 from wallboard.lib.ranges import IdRange
 
 if TYPE_CHECKING:
     from wallboard.models import Board, TickerMessage
 
 
-def build_board(board: Board) -> BoardRuntime:
-    """The runtime of a Board model instance (tiles, thresholds, ticker messages loaded)."""
+def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRuntime:
+    """The runtime of a Board model instance (tiles, thresholds, ticker messages loaded);
+    `levels`: the service-level settings (read here when not given)."""
+    if levels is None:
+        from wallboard.models.service import service_levels
+
+        levels = service_levels()
     tiles = []
     defs = []
     for tile in board.tiles.all():
@@ -57,6 +63,7 @@ def build_board(board: Board) -> BoardRuntime:
                 queue_range=IdRange(tile.queue_range),
                 agent_range=IdRange(tile.agent_range),
                 thresholds=thresholds,
+                levels=levels,
             )
         )
     definition = {
@@ -80,9 +87,11 @@ def _messages(board: Board) -> list[TickerMessage]:
 
 def load_boards() -> list[BoardRuntime]:
     from wallboard.models import Board
+    from wallboard.models.service import service_levels
 
     boards = Board.objects.prefetch_related("tiles__thresholds")
-    return [build_board(b) for b in boards]
+    levels = service_levels()
+    return [build_board(b, levels) for b in boards]
 
 
 def ingest_silent_after() -> float:

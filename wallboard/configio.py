@@ -22,6 +22,7 @@ from wallboard.models import (
     Threshold,
     Tile,
 )
+from wallboard.service_config import export_service_levels, import_service_levels
 
 
 class ConfigError(ValueError):
@@ -137,7 +138,11 @@ def export_config() -> dict[str, Any]:
         }
         for r in Rotation.objects.all()
     ]
-    return {"sources": sources, "boards": boards, "rotations": rotations}
+    config = {"sources": sources, "boards": boards, "rotations": rotations}
+    levels = export_service_levels()
+    if levels:  # (written only when there are settings: the defaults need none)
+        config["service_levels"] = levels
+    return config
 
 
 def _keys(item: Any, allowed: set[str], where: str, required: tuple[str, ...] = ()) -> None:
@@ -161,7 +166,7 @@ def _clean(obj: Any, where: str, exclude: list[str] | None = None) -> None:
 
 @transaction.atomic
 def import_config(data: Any) -> dict[str, int]:
-    _keys(data, {"sources", "boards", "rotations"}, "top level")
+    _keys(data, {"sources", "boards", "rotations", "service_levels"}, "top level")
     counts = {"sources": 0, "boards": 0, "rotations": 0}
     for i, item in enumerate(data.get("sources", [])):
         where = f"sources[{i}]"
@@ -226,6 +231,10 @@ def import_config(data: Any) -> dict[str, int]:
                 rotation=rotation, board=shown, seconds=e.get("seconds", 30), order=j
             )
         counts["rotations"] += 1
+    if "service_levels" in data:
+        counts["service_levels"] = import_service_levels(
+            data["service_levels"], _keys, _clean, ConfigError
+        )
     return counts
 
 

@@ -17,6 +17,7 @@ from wallboard.lib.ranges import IdRange
 from .agent_grid import AgentGridTile
 from .kpis import AGENT_TIME_KPIS, DEFAULT_KPIS, QUEUE_KPIS
 from .maths import Threshold
+from .service import ServiceLevels
 from .tiles import QueueKpiTile, QueueTableTile, TileDef, TileRuntime
 
 QUEUE_KPI: Final = "queue_kpi"
@@ -152,6 +153,7 @@ def new_tile(
     queue_range: IdRange | None = None,
     agent_range: IdRange | None = None,
     thresholds: dict[str, Threshold] | None = None,
+    levels: ServiceLevels | None = None,
 ) -> TileRuntime:
     """The runtime of a tile definition: its kind's runtime class."""
     kind = kind_of(str(definition["kind"]))
@@ -163,4 +165,5 @@ def new_tile(
         agent_range if agent_range is not None else IdRange(),
         thresholds if thresholds is not None else definition.get("thresholds", {}),
         spec=kind,
+        levels=levels if levels is not None else ServiceLevels(),
     )

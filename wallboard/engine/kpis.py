@@ -104,6 +104,8 @@ AGENT_COUNT_KPIS: Final[Mapping[str, str]] = {
     "agents_other": "other",
 }
 SUM_KPIS: Final = ("calls_waiting", "abandoned", "offered", "answered")
+# The service-level KPIs: a tile showing one says which target and formula (`sl`).
+SERVICE_LEVEL_KPIS: Final = frozenset({"service_level_pct"})
 DEFAULT_KPIS: Final = (
     "calls_waiting",
     "oldest_wait_seconds",
@@ -131,7 +133,10 @@ def display_catalogue() -> dict[str, Any]:
     KPI's label, unit and overflow limit, each agent state's labels."""
     return {
         "kpis": {
-            k.key: {"label": k.label, "unit": k.unit, "limit": k.limit} for k in KPIS.values()
+            k.key: {"label": k.label, "unit": k.unit, "limit": k.limit}
+            # a service-level KPI: the tile says its target and formula (its value's `sl`)
+            | ({"sl": True} if k.key in SERVICE_LEVEL_KPIS else {})
+            for k in KPIS.values()
         },
         "states": {
             state: {"label": label, "short": short}

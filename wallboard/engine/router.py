@@ -8,7 +8,6 @@ from typing import Any
 from integrations.base import AgentRow
 
 from .members import Member, Route
-from .names import NO_NAMES
 from .records import AgentKey, ChangeSet
 from .tiles import TileRuntime
 
@@ -26,8 +25,6 @@ class AgentRouter:
 
     def __init__(self, tiles: Iterable[TileRuntime]) -> None:
         self.tiles = [t for t in tiles if t.spec.agents]
-        # The names directory the tiles were built with (one per reload of the boards).
-        self.names = next((t.names for t in self.tiles), NO_NAMES)
         self.index = {t: i for i, t in enumerate(self.tiles)}
         # Whether an agent's skills can change its tiles (some tile covers only some queues).
         self.by_skills = any(not t.queue_range.everything for t in self.tiles)
@@ -74,15 +71,14 @@ class AgentRouter:
 
     def _arrive(self, source_id: int, agent: AgentRow, since: float, m: Member | None) -> Member:
         """An agent first seen, or back after it left the report: it joins its tiles."""
-        name = self.names.agent(source_id, agent.agent_id, agent.name)
         if m is None:
-            m = Member((source_id, agent.agent_id), agent, since, name)
+            m = Member((source_id, agent.agent_id), agent, since)
             m.route = self._tiles(source_id, agent)
             self.placed[source_id][agent.agent_id] = m
             return m
         if m.route is None or (self.by_skills and m.agent.skills != agent.skills):
             m.route = self._tiles(source_id, agent)
-        m.change(agent, since, name)
+        m.change(agent, since)
         m.was, m.away = None, False
         return m
 
@@ -93,7 +89,7 @@ class AgentRouter:
         for tile in before:
             if tile not in route.tiles and tile.drop_agent(m.key):
                 touched.add(tile)
-        m.change(agent, since, self.names.agent(m.key[0], agent.agent_id, agent.name))
+        m.change(agent, since)
         m.route = route
         for tile in route.tiles:
             if tile in before and tile.put_agents((m,)):
@@ -121,8 +117,7 @@ class AgentRouter:
         placed = self.placed.get(source_id)
         if placed is None:
             placed = self.placed[source_id] = {}
-        since, by_skills, names = changes.since, self.by_skills, self.names
-        named = bool(names)  # a directory with entries: a look-up per changed agent
+        since, by_skills = changes.since, self.by_skills
         pending: list[Route[TileRuntime]] = []
         for agent_id, agent in changes.agents.items():
             m = placed.get(agent_id)
@@ -133,8 +128,7 @@ class AgentRouter:
                 continue
             else:
                 m.was, m.was_name = m.state, m.name
-                m.agent, m.state, m.since = agent, agent.state, since[agent_id]
-                m.name = names.agent(source_id, agent_id, agent.name) if named else agent.name
+                m.agent, m.state, m.name, m.since = agent, agent.state, agent.name, since[agent_id]
             route = m.route
             if route is not None and route.tiles:
                 if not route.members:

@@ -17,10 +17,11 @@ from typing import Any, Protocol
 from integrations.base import AgentRow, QueueRow
 from wallboard.lib.ranges import IdRange
 
+from .kpis import SERVICE_LEVEL_KPIS
 from .maths import Threshold, kpi_value, level
 from .members import Member
-from .names import NO_NAMES, Names
 from .records import AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
+from .service import ServiceLevels
 
 TileDef = dict[str, Any]  # a tile's definition, as a display gets it in the board's layout
 Value = dict[str, Any]  # a tile's value, as a display gets it
@@ -61,8 +62,8 @@ class TileRuntime:
     counts: dict[str, int] = field(default_factory=dict)  # members by state; no zeros
     agent_sources: dict[int, int] = field(default_factory=dict)  # members by source
     spec: KindTraits = field(kw_only=True)  # the tile's kind: its registry entry
-    # The names directory (queue, agent and reason names as shown), one per reload.
-    names: Names = field(default=NO_NAMES, kw_only=True)
+    # The site's service-level settings (target, formula per queue).
+    levels: ServiceLevels = field(default_factory=ServiceLevels, kw_only=True)
 
     @property
     def id(self) -> str:
@@ -81,7 +82,7 @@ class TileRuntime:
             "queue_kind": self.queue_kind,
             "queue_range": self.queue_range.text,
             "agent_range": self.agent_range.text,
-        }
+        } | ({"service_levels": self.levels.fingerprint()} if self.levels.rules else {})
 
     def wants_source(self, source_id: int) -> bool:
         return self.source_id is None or self.source_id == source_id
@@ -127,13 +128,18 @@ class TileRuntime:
     def figures(self, value: Value) -> None:
         """Add the kind's figures to a value (none here: a clock, a ticker)."""
 
-    def queue_names(self, keys: list[Key]) -> list[str]:
-        """The names shown for these of the tile's queues: the directory's or the feed's, a
-        name two of them share told apart ("Sales (pbx-1)")."""
-        names, queues = self.names, self.queues
-        return names.told_apart(
-            (k[0], k[1], k[2], names.queue(k[0], k[1], k[2], queues[k].name)) for k in keys
+    def sl_caption(self) -> str:
+        """Which service level the tile's queues show (target and formula): one caption, or
+        the distinct ones joined ("mixed" beyond two)."""
+        levels = self.levels
+        captions = sorted(
+            {levels.of(*key).caption(_feed_target(q)) for key, q in self.queues.items()}
         )
+        if not captions:
+            return levels.of(self.source_id, self.queue_kind, "").caption()
+        if len(captions) > 2:
+            return "mixed targets"
+        return " · ".join(captions)
 
     # ---- members ------------------------------------------------------------------------
 
@@ -167,8 +173,7 @@ class TileRuntime:
             for agent, since in agents:
                 if self.wants_agent(agent):
                     akey = (source_id, agent.agent_id)
-                    name = self.names.agent(source_id, agent.agent_id, agent.name)
-                    self.agents[akey] = Member(akey, agent, since, name)
+                    self.agents[akey] = Member(akey, agent, since)
         self.recount()
 
     def share(self, shared: Mapping[int, Mapping[str, Member]]) -> None:
@@ -269,6 +274,11 @@ class TileRuntime:
         return touched
 
 
+def _feed_target(row: QueueRow) -> object:
+    """The feed's own service-level threshold, where it sends one (Avaya's)."""
+    return row.extra.get("service_level_seconds") if row.extra else None
+
+
 def _queue_order(key: Key) -> tuple[Any, ...]:
     number = key[2]
     return (key[0], key[1], int(number) if number.isdigit() else 0, number)
@@ -280,13 +290,11 @@ class QueueKpiTile(TileRuntime):
     agent counts from the tile's distinct agents."""
 
     def figures(self, value: Value) -> None:
+        if not SERVICE_LEVEL_KPIS.isdisjoint(self.definition["kpis"]):
+            value["sl"] = self.sl_caption()
         queues = list(self.queues.values())
         today = [self.today.get(k, {}) for k in self.queues]
         value["queues"] = len(queues)
-        if self.definition.get("auto_title") and 0 < len(queues) <= 3:  # the queues' names
-            shown = self.queue_names(sorted(self.queues, key=_queue_order))
-            if all(shown):
-                value["title"] = " · ".join(shown)
         kpis: Value = {}
         value["kpis"] = kpis
         for kpi in self.definition["kpis"]:
@@ -300,9 +308,8 @@ class QueueTableTile(TileRuntime):
 
     def figures(self, value: Value) -> None:
         rows = []
-        order = sorted(self.queues, key=_queue_order)
-        shown = dict(zip(order, self.queue_names(order), strict=True))
-        for key in order:
+        shows_sl = not SERVICE_LEVEL_KPIS.isdisjoint(self.definition["kpis"])
+        for key in sorted(self.queues, key=_queue_order):
             q = self.queues[key]
             today = [self.today.get(key, {})]
             cells = {}
@@ -310,6 +317,8 @@ class QueueTableTile(TileRuntime):
                 v, derived = kpi_value(kpi, [q], today, {})
                 cells[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
             rows.append(
-                {"key": f"{key[1]} {key[2]}", "number": q.number, "name": shown[key], "kpis": cells}
+                {"key": f"{key[1]} {key[2]}", "number": q.number, "name": q.name, "kpis": cells}
             )
+            if shows_sl:
+                rows[-1]["sl"] = self.levels.of(*key).caption(_feed_target(q))
         value["rows"] = rows

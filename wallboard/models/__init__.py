@@ -11,6 +11,7 @@ from .boards import (
 )
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
+from .service import QueueSettings
 from .sources import PassThroughTarget, Source, SourceHealth
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "PassThroughTarget",
     "Queue",
     "QueueInterval",
+    "QueueSettings",
     "Rotation",
     "RotationEntry",
     "Source",

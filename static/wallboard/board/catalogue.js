@@ -10,6 +10,8 @@ export function setCatalogue(c) {
 export const kpiLabel = (kpi) => (catalogue.kpis[kpi] || {}).label || kpi;
 export const kpiUnit = (kpi) => (catalogue.kpis[kpi] || {}).unit;
 export const kpiLimit = (kpi) => (catalogue.kpis[kpi] || {}).limit;
+// A service-level KPI: its tile says which target and formula (the value's `sl`).
+export const kpiIsSl = (kpi) => !!(catalogue.kpis[kpi] || {}).sl;
 
 // The neutral agent states, in the server's order.
 export const states = () => Object.keys(catalogue.states);

@@ -1,6 +1,6 @@
 // Queue KPIs: a cell per KPI (label, value, derived mark, level badge), laid out to be read
 // from afar.
-import { kpiLabel } from '../catalogue.js';
+import { kpiIsSl, kpiLabel } from '../catalogue.js';
 import { h } from '../dom.js';
 import { fmtKpi } from '../format.js';
 import { levelText, worst } from '../levels.js';
@@ -10,14 +10,18 @@ function kpiCell(kpi) {
   const derived = h('span', { class: 'kpi-derived', title: 'Derived here from several queues or agents, not the feed\u2019s own figure', hidden: true, text: '≈' });
   const value = h('span', { class: 'kpi-num', 'data-kpi': kpi, text: '–' });
   const badge = h('span', { class: 'kpi-badge' });
+  // A service level says which one it is: target and formula.
+  const sl = kpiIsSl(kpi) ? h('div', { class: 'kpi-sl', 'data-sl': kpi }) : null;
   const el = h('div', { class: 'kpi', 'data-kpi-cell': kpi, 'data-level': 'none' },
     h('div', { class: 'kpi-label' }, h('span', { text: label }), derived),
+    sl,
     h('div', { class: 'kpi-value' }, value),
     badge);
   return {
     el,
-    set(cell) {
+    set(cell, caption) {
       const c = cell || { v: null, d: false, l: null };
+      if (sl) sl.textContent = caption || '';
       value.textContent = fmtKpi(kpi, c.v);
       el.classList.toggle('is-over', c.v === 'overflow');
       el.classList.toggle('is-blank', c.v == null);
@@ -34,7 +38,7 @@ export function kpiCells(t, def, kpis) {
   const cells = kpis.map((k) => kpiCell(k));
   const grid = h('div', { class: 'kpis' }, ...cells.map((c) => c.el));
   t.body.append(grid);
-  t.paint = (v) => worst(kpis.map((k, i) => cells[i].set(v && v.kpis && v.kpis[k])));
+  t.paint = (v) => worst(kpis.map((k, i) => cells[i].set(v && v.kpis && v.kpis[k], v && v.sl)));
   // Pick the column count that gives the KPI cells the biggest readable value size.
   t.fit = () => {
     const W = t.body.clientWidth, H = t.body.clientHeight, n = cells.length || 1;
