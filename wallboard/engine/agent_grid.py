@@ -49,7 +49,7 @@ class AgentGridTile(TileRuntime):
             members = list(map(member_of, self.shown[:MAX_GRID_AGENTS]))
             rebuild = self.rebuilt or previous is None
             if rebuild:  # the members are new objects: compare by source and agent ID
-                window = {m: entry(m) for m in members}
+                window = {m: entry(m, self.names) for m in members}
                 sent = {m.key: e for m, e in old.items()}
                 changed = [m for m in members if window[m] != sent.get(m.key)]
             else:
@@ -59,7 +59,7 @@ class AgentGridTile(TileRuntime):
                     dict(zip(members, map(old.get, members), strict=True)),
                 )
                 for m in window.keys() - old.keys():  # came into view
-                    window[m] = entry(m)
+                    window[m] = entry(m, self.names)
                     changed.append(m)
                 for m, e in fresh.items():
                     if m in window and e != old[m]:
@@ -141,8 +141,8 @@ class AgentGridTile(TileRuntime):
             if m.state != LOGGED_OUT:
                 self._order(sort_key(m.name, m), True)
                 sent = window.get(m)  # back before the window was worked out again
-                if sent is not None and entry(m) != sent:
-                    self.fresh[m] = entry(m)
+                if sent is not None and entry(m, self.names) != sent:
+                    self.fresh[m] = entry(m, self.names)
 
     def _move(self, m: Member) -> None:
         """A grid's agent was renamed, logged in or logged out."""
@@ -152,7 +152,7 @@ class AgentGridTile(TileRuntime):
             self._order(sort_key(m.name, m), True)
             sent = self.window.get(m)
             if sent is not None:
-                e = entry(m)
+                e = entry(m, self.names)
                 if e != sent:
                     self.fresh[m] = e
                     return
@@ -184,7 +184,7 @@ class AgentGridTile(TileRuntime):
                 continue
             sent = window.get(m)
             if sent is not None:  # on screen: send it again if it looks different now
-                e = entry(m)
+                e = entry(m, self.names)
                 if e != sent:
                     fresh[m] = e
                     changed = True

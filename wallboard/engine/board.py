@@ -17,8 +17,14 @@ def fingerprint(definition: dict[str, Any], tiles: Iterable[TileRuntime] = ()) -
     """A board's identity: its layout as a display gets it and what each tile selects from the
     feeds (source, queue kind, queue and agent ranges), which the layout does not show. A board
     whose fingerprint changed is rebuilt and its displays reloaded; a snapshot takes ingest's
-    saved values only while the fingerprint they were saved with is the board's."""
-    identity = {"layout": definition, "select": [t.selection() for t in tiles]}
+    saved values only while the fingerprint they were saved with is the board's. The names
+    directory the tiles show, when it has entries, is part of it: a board is rebuilt when a
+    name changes."""
+    tiles = list(tiles)
+    identity: dict[str, Any] = {"layout": definition, "select": [t.selection() for t in tiles]}
+    names = next((t.names.digest for t in tiles if t.names), "")
+    if names:
+        identity["names"] = names
     return hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
 

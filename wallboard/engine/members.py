@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from integrations.base import AgentRow
 
+from .names import NO_NAMES, Names
 from .records import AgentKey
 
 T = TypeVar("T")
@@ -31,21 +32,25 @@ class Member:
 
     __slots__ = ("agent", "away", "key", "name", "route", "since", "state", "was", "was_name")
 
-    def __init__(self, key: AgentKey, agent: AgentRow, since: float | None) -> None:
+    def __init__(
+        self, key: AgentKey, agent: AgentRow, since: float | None, name: str | None = None
+    ) -> None:
         self.key = key
         self.agent = agent
         self.state = agent.state
-        self.name = agent.name
+        self.name = agent.name if name is None else name  # as shown: the names directory's
         self.since = since  # when the agent entered its state (epoch seconds), if known
         self.was: str | None = None
         self.was_name = ""
         self.route: Route[Any] | None = None  # the router's tiles for it (its tile runtimes)
         self.away = False  # left the report; its router remembers it and its tiles
 
-    def change(self, agent: AgentRow, since: float | None) -> None:
-        """The agent's new row (the router's inner loop does the same inline)."""
+    def change(self, agent: AgentRow, since: float | None, name: str | None = None) -> None:
+        """The agent's new row, `name` its name as shown (the router's inner loop does the
+        same inline)."""
         self.was, self.was_name = self.state, self.name
-        self.agent, self.state, self.name, self.since = agent, agent.state, agent.name, since
+        self.agent, self.state, self.since = agent, agent.state, since
+        self.name = agent.name if name is None else name
 
 
 class Route(Generic[T]):
@@ -70,16 +75,22 @@ def ident(member: Member) -> str:
     return f"{member.key[0]}:{member.key[1]}"
 
 
-def entry(member: Member) -> dict[str, Any]:
-    """An agent as an agent grid sends it: `id` is the agent ID, `src` its source's id."""
+def entry(member: Member, names: Names = NO_NAMES) -> dict[str, Any]:
+    """An agent as an agent grid sends it: `id` is the agent ID, `src` its source's id, `name`
+    its name as shown (the names directory's, see Member), `reason` the reason code as sent
+    and `why`, only where the directory names it, the reason's name."""
     agent, started = member.agent, member.since
-    return {
+    shown = {
         "id": agent.agent_id,
         "src": member.key[0],
-        "name": agent.name,
+        "name": member.name,
         "ext": agent.extension,
         "state": agent.state,
         "vs": agent.vendor_state,
         "reason": agent.reason_code,
         "since": int(started * 1000) if started is not None else None,
     }
+    why = names.reason(member.key[0], agent.reason_code) if names else ""
+    if why:
+        shown["why"] = why
+    return shown

@@ -8,6 +8,7 @@ from typing import Any
 from integrations.base import AgentRow
 
 from .members import Member, Route
+from .names import NO_NAMES
 from .records import AgentKey, ChangeSet
 from .tiles import TileRuntime
 
@@ -25,6 +26,8 @@ class AgentRouter:
 
     def __init__(self, tiles: Iterable[TileRuntime]) -> None:
         self.tiles = [t for t in tiles if t.spec.agents]
+        # The names directory the tiles were built with (one per reload of the boards).
+        self.names = next((t.names for t in self.tiles), NO_NAMES)
         self.index = {t: i for i, t in enumerate(self.tiles)}
         # Whether an agent's skills can change its tiles (some tile covers only some queues).
         self.by_skills = any(not t.queue_range.everything for t in self.tiles)
@@ -71,14 +74,15 @@ class AgentRouter:
 
     def _arrive(self, source_id: int, agent: AgentRow, since: float, m: Member | None) -> Member:
         """An agent first seen, or back after it left the report: it joins its tiles."""
+        name = self.names.agent(source_id, agent.agent_id, agent.name)
         if m is None:
-            m = Member((source_id, agent.agent_id), agent, since)
+            m = Member((source_id, agent.agent_id), agent, since, name)
             m.route = self._tiles(source_id, agent)
             self.placed[source_id][agent.agent_id] = m
             return m
         if m.route is None or (self.by_skills and m.agent.skills != agent.skills):
             m.route = self._tiles(source_id, agent)
-        m.change(agent, since)
+        m.change(agent, since, name)
         m.was, m.away = None, False
         return m
 
@@ -89,7 +93,7 @@ class AgentRouter:
         for tile in before:
             if tile not in route.tiles and tile.drop_agent(m.key):
                 touched.add(tile)
-        m.change(agent, since)
+        m.change(agent, since, self.names.agent(m.key[0], agent.agent_id, agent.name))
         m.route = route
         for tile in route.tiles:
             if tile in before and tile.put_agents((m,)):
@@ -117,7 +121,8 @@ class AgentRouter:
         placed = self.placed.get(source_id)
         if placed is None:
             placed = self.placed[source_id] = {}
-        since, by_skills = changes.since, self.by_skills
+        since, by_skills, names = changes.since, self.by_skills, self.names
+        named = bool(names)  # a directory with entries: a look-up per changed agent
         pending: list[Route[TileRuntime]] = []
         for agent_id, agent in changes.agents.items():
             m = placed.get(agent_id)
@@ -128,7 +133,8 @@ class AgentRouter:
                 continue
             else:
                 m.was, m.was_name = m.state, m.name
-                m.agent, m.state, m.name, m.since = agent, agent.state, agent.name, since[agent_id]
+                m.agent, m.state, m.since = agent, agent.state, since[agent_id]
+                m.name = names.agent(source_id, agent_id, agent.name) if named else agent.name
             route = m.route
             if route is not None and route.tiles:
                 if not route.members:

@@ -20,6 +20,7 @@ from wallboard.lib.ranges import IdRange
 from .kpis import SERVICE_LEVEL_KPIS
 from .maths import Threshold, kpi_value, level
 from .members import Member
+from .names import NO_NAMES, Names
 from .records import AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
 from .service import ServiceLevels
 
@@ -62,6 +63,8 @@ class TileRuntime:
     counts: dict[str, int] = field(default_factory=dict)  # members by state; no zeros
     agent_sources: dict[int, int] = field(default_factory=dict)  # members by source
     spec: KindTraits = field(kw_only=True)  # the tile's kind: its registry entry
+    # The names directory (queue, agent and reason names as shown), one per reload.
+    names: Names = field(default=NO_NAMES, kw_only=True)
     # The site's service-level settings (target, formula per queue).
     levels: ServiceLevels = field(default_factory=ServiceLevels, kw_only=True)
 
@@ -128,6 +131,14 @@ class TileRuntime:
     def figures(self, value: Value) -> None:
         """Add the kind's figures to a value (none here: a clock, a ticker)."""
 
+    def queue_names(self, keys: list[Key]) -> list[str]:
+        """The names shown for these of the tile's queues: the directory's or the feed's, a
+        name two of them share told apart ("Sales (pbx-1)")."""
+        names, queues = self.names, self.queues
+        return names.told_apart(
+            (k[0], k[1], k[2], names.queue(k[0], k[1], k[2], queues[k].name)) for k in keys
+        )
+
     def sl_caption(self) -> str:
         """Which service level the tile's queues show (target and formula): one caption, or
         the distinct ones joined ("mixed" beyond two)."""
@@ -173,7 +184,8 @@ class TileRuntime:
             for agent, since in agents:
                 if self.wants_agent(agent):
                     akey = (source_id, agent.agent_id)
-                    self.agents[akey] = Member(akey, agent, since)
+                    name = self.names.agent(source_id, agent.agent_id, agent.name)
+                    self.agents[akey] = Member(akey, agent, since, name)
         self.recount()
 
     def share(self, shared: Mapping[int, Mapping[str, Member]]) -> None:
@@ -295,6 +307,10 @@ class QueueKpiTile(TileRuntime):
         queues = list(self.queues.values())
         today = [self.today.get(k, {}) for k in self.queues]
         value["queues"] = len(queues)
+        if self.definition.get("auto_title") and 0 < len(queues) <= 3:  # the queues' names
+            shown = self.queue_names(sorted(self.queues, key=_queue_order))
+            if all(shown):
+                value["title"] = " · ".join(shown)
         kpis: Value = {}
         value["kpis"] = kpis
         for kpi in self.definition["kpis"]:
@@ -309,7 +325,9 @@ class QueueTableTile(TileRuntime):
     def figures(self, value: Value) -> None:
         rows = []
         shows_sl = not SERVICE_LEVEL_KPIS.isdisjoint(self.definition["kpis"])
-        for key in sorted(self.queues, key=_queue_order):
+        order = sorted(self.queues, key=_queue_order)
+        shown = dict(zip(order, self.queue_names(order), strict=True))
+        for key in order:
             q = self.queues[key]
             today = [self.today.get(key, {})]
             cells = {}
@@ -317,7 +335,7 @@ class QueueTableTile(TileRuntime):
                 v, derived = kpi_value(kpi, [q], today, {})
                 cells[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
             rows.append(
-                {"key": f"{key[1]} {key[2]}", "number": q.number, "name": q.name, "kpis": cells}
+                {"key": f"{key[1]} {key[2]}", "number": q.number, "name": shown[key], "kpis": cells}
             )
             if shows_sl:
                 rows[-1]["sl"] = self.levels.of(*key).caption(_feed_target(q))
