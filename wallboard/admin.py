@@ -27,6 +27,7 @@ from wallboard.models import (
 )
 from wallboard.models.boards import new_display_key
 from wallboard.models.service import QueueSettings
+from wallboard.names_admin import NameAdmin  # noqa: F401  (registers the names directory)
 
 
 class PassThroughInline(admin.TabularInline):

@@ -11,6 +11,7 @@ from .boards import (
 )
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
+from .names import Name
 from .service import QueueSettings
 from .sources import PassThroughTarget, Source, SourceHealth
 
@@ -22,6 +23,7 @@ __all__ = [
     "ApiToken",
     "Board",
     "BoardState",
+    "Name",
     "PassThroughTarget",
     "Queue",
     "QueueInterval",
