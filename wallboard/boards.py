@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from wallboard import messages
 from wallboard.engine import BoardRuntime, kind_of, new_tile, tile_definition
+from wallboard.engine.board import fingerprint
 from wallboard.engine.kpis import display_catalogue
 from wallboard.engine.maths import Threshold
+from wallboard.engine.names import Names
 from wallboard.engine.service import ServiceLevels
 from wallboard.lib.ranges import IdRange
 
@@ -85,7 +87,28 @@ def _messages(board: Board) -> list[TickerMessage]:
     return list(TickerMessage.objects.filter(Q(board=board) | Q(board__isnull=True)))
 
 
+def with_names(runtime: BoardRuntime, names: Names) -> BoardRuntime:
+    """A board's tiles showing the names directory's names (queues, agents, reasons); a
+    queue tile with no title of its own is titled by its queues' names (`auto_title`)."""
+    for tile in runtime.tiles:
+        tile.names = names
+    for definition in runtime.definition["tiles"]:
+        kind = kind_of(str(definition["kind"]))
+        if kind.queues and definition.get("title") == kind.label:
+            definition["auto_title"] = True
+    runtime.fingerprint = fingerprint(runtime.definition, runtime.tiles)
+    return runtime
+
+
 def load_boards() -> list[BoardRuntime]:
+    """Every board's runtime, with the names directory as it is now (read once for all)."""
+    from wallboard.models.names import directory
+
+    names = directory()
+    return [with_names(b, names) for b in _load_boards()]
+
+
+def _load_boards() -> list[BoardRuntime]:
     from wallboard.models import Board
     from wallboard.models.service import service_levels
 
@@ -158,9 +181,10 @@ def board_snapshot(board: Board) -> dict[str, Any]:
     from wallboard.displayversion import display_version
     from wallboard.models import Board, BoardState
     from wallboard.models.live import stored_live_rows
+    from wallboard.models.names import directory
 
     board = Board.objects.prefetch_related("tiles__thresholds").get(pk=board.pk)
-    runtime = build_board(board)
+    runtime = with_names(build_board(board), directory())
     state = BoardState.objects.filter(board_id=board.pk).first()
     everyone = sources_status()
     status = {k: everyone[k] for k in board_source_ids(runtime, everyone) if k in everyone}
