@@ -15,7 +15,9 @@ from django.views.decorators.http import require_GET
 
 import integrations
 from integrations.base import QUEUE_FIGURES
+from wallboard.engine.names import NO_NAMES, Names
 from wallboard.models import Agent, ApiToken, Board, Queue, Source, SourceHealth
+from wallboard.models.names import directory
 
 View = Callable[..., HttpResponseBase]
 
@@ -61,12 +63,17 @@ def _filtered(request: HttpRequest, qs: Any) -> Any:
     return qs
 
 
-def queue_json(queue: Queue, source_name: str, stale: bool) -> dict[str, Any]:
+def queue_json(
+    queue: Queue, source_name: str, stale: bool, names: Names = NO_NAMES
+) -> dict[str, Any]:
+    """`name`: as displays show it (the names directory's, or the feed's own), `feed_name`:
+    the feed's own."""
     data: dict[str, Any] = {
         "source": source_name,
         "kind": queue.kind,
         "number": queue.number,
-        "name": queue.name,
+        "name": names.queue(queue.source_id, queue.kind, queue.number, queue.name),
+        "feed_name": queue.name,
     }
     for figure in QUEUE_FIGURES:
         data[figure] = queue.figure(figure)
@@ -78,15 +85,21 @@ def queue_json(queue: Queue, source_name: str, stale: bool) -> dict[str, Any]:
     return data
 
 
-def agent_json(agent: Agent, source_name: str, stale: bool) -> dict[str, Any]:
+def agent_json(
+    agent: Agent, source_name: str, stale: bool, names: Names = NO_NAMES
+) -> dict[str, Any]:
+    """`name` as displays show it, `feed_name` the feed's own; `reason` the reason code's name
+    in the names directory ("" for none)."""
     return {
         "source": source_name,
         "agent_id": agent.agent_id,
-        "name": agent.name,
+        "name": names.agent(agent.source_id, agent.agent_id, agent.name),
+        "feed_name": agent.name,
         "extension": agent.extension,
         "state": agent.state,
         "vendor_state": agent.vendor_state,
         "reason_code": agent.reason_code,
+        "reason": names.reason(agent.source_id, agent.reason_code),
         "state_since": _iso(agent.state_since),
         "skills": agent.skills,
         "updated_at": _iso(agent.updated_at),
@@ -103,7 +116,8 @@ def queues(request: HttpRequest) -> HttpResponse:
     qs = _filtered(request, Queue.objects.all())
     if request.GET.get("kind"):
         qs = qs.filter(kind=request.GET["kind"])
-    rows = [queue_json(q, names[q.source_id], stale.get(q.source_id, True)) for q in qs]
+    shown = directory()
+    rows = [queue_json(q, names[q.source_id], stale.get(q.source_id, True), shown) for q in qs]
     return JsonResponse(rows, safe=False)
 
 
@@ -115,7 +129,8 @@ def agents(request: HttpRequest) -> HttpResponse:
     qs = _filtered(request, Agent.objects.all())
     if request.GET.get("state"):
         qs = qs.filter(state=request.GET["state"])
-    rows = [agent_json(a, names[a.source_id], stale.get(a.source_id, True)) for a in qs]
+    shown = directory()
+    rows = [agent_json(a, names[a.source_id], stale.get(a.source_id, True), shown) for a in qs]
     return JsonResponse(rows, safe=False)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -27,8 +27,9 @@ from django.views.decorators.http import require_GET
 
 from wallboard.api import api_access
 from wallboard.history import BadDay, day_bounds, local_iso, parse_day
-from wallboard.models import AgentInterval, QueueInterval, Source
+from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, QUEUE_INTERVAL_FIGURES
+from wallboard.models.names import directory
 
 MAX_DAYS = 92
 CHUNK_ROWS = 2000  # rows fetched from the database at a time
@@ -38,8 +39,9 @@ QUEUE_FIGURES = QUEUE_INTERVAL_FIGURES
 AGENT_FIGURES = AGENT_INTERVAL_FIGURES
 QUEUE_KEY = ("kind", "number")
 AGENT_KEY = ("agent_id",)
-QUEUE_COLUMNS = ("source", *QUEUE_KEY, "interval_start", *QUEUE_FIGURES)
-AGENT_COLUMNS = ("source", *AGENT_KEY, "interval_start", *AGENT_FIGURES)
+# `name`: as displays show it (the names directory's, else the feed's own), "" for none.
+QUEUE_COLUMNS = ("source", *QUEUE_KEY, "name", "interval_start", *QUEUE_FIGURES)
+AGENT_COLUMNS = ("source", *AGENT_KEY, "name", "interval_start", *AGENT_FIGURES)
 
 
 class BadRequest(ValueError):
@@ -92,7 +94,9 @@ def _ranged(model: type[Any], request: HttpRequest) -> tuple[QuerySet[Any], dict
 def _rows(
     qs: QuerySet[Any], names: dict[int, str], key: Sequence[str], figures: Sequence[str]
 ) -> Iterator[tuple[Any, ...]]:
-    """(source, *key, interval_start, *figures) per interval, as stored (None for null)."""
+    """(source, *key, name, interval_start, *figures) per interval, as stored (None for
+    null)."""
+    name_of = _namer(agents=key == AGENT_KEY)
     fields = ("source_id", *key, "start", *figures)
     ordered = qs.order_by("start", "source_id", *key).values_list(*fields)
     for row in ordered.iterator(chunk_size=CHUNK_ROWS):
@@ -102,7 +106,30 @@ def _rows(
                 "name", flat=True
             ).first() or str(source_id)
         n = len(key)
-        yield (names[source_id], *row[1 : 1 + n], local_iso(row[1 + n]), *row[2 + n :])
+        ident = row[1 : 1 + n]
+        named = name_of(source_id, ident)
+        yield (names[source_id], *ident, named, local_iso(row[1 + n]), *row[2 + n :])
+
+
+def _namer(agents: bool) -> Callable[[int, Sequence[Any]], str]:
+    """A row's name as displays show it: the names directory's, else the feed's own (the live
+    row's); both read once per export."""
+    names = directory()
+    if agents:
+        feed = {
+            (s, a): name
+            for s, a, name in Agent.objects.exclude(name="").values_list(
+                "source_id", "agent_id", "name"
+            )
+        }
+        return lambda s, key: names.agent(s, key[0], feed.get((s, key[0]), ""))
+    queues = {
+        (s, k, number): name
+        for s, k, number, name in Queue.objects.exclude(name="").values_list(
+            "source_id", "kind", "number", "name"
+        )
+    }
+    return lambda s, key: names.queue(s, key[0], key[1], queues.get((s, key[0], key[1]), ""))
 
 
 def _csv_cell(value: Any) -> Any:

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from wallboard.engine.names import AGENT, NO_NAMES, Names
 from wallboard.models import (
     INTERVAL_SECONDS,
     Agent,
@@ -31,6 +32,7 @@ from wallboard.models import (
     Source,
 )
 from wallboard.models.intervals import QUEUE_INTERVAL_FIGURES
+from wallboard.models.names import Name, directory
 
 DASH = "–"
 
@@ -126,12 +128,22 @@ def shown(value: Any) -> str:
     return DASH if value is None else str(value)
 
 
-def reasons_text(reasons: dict[str, int] | None) -> str:
+def reasons_text(
+    reasons: dict[str, int] | None, names: Names = NO_NAMES, source_id: int | None = None
+) -> str:
+    """Not-ready time per reason code, a code the names directory names as "Lunch (2)"."""
     if not reasons:
         return DASH
     return " · ".join(
-        f"{code or '(no code)'} {seconds}" for code, seconds in sorted(reasons.items())
+        f"{_reason(code, names, source_id)} {seconds}" for code, seconds in sorted(reasons.items())
     )
+
+
+def _reason(code: str, names: Names, source_id: int | None) -> str:
+    if not code:
+        return "(no code)"
+    why = names.reason(source_id, code)
+    return f"{why} ({code})" if why else code
 
 
 def total(values: Iterable[Any], largest: bool = False) -> Any:
@@ -213,6 +225,7 @@ def _day_context(day: date) -> dict[str, Any]:
 def index(request: HttpRequest) -> HttpResponse:
     find = request.GET.get("find", "").strip()
     find_source = request.GET.get("source", "")
+    names = directory()
     entries = []
     for source in Source.objects.all():
         queues = Queue.objects.filter(source=source).only("kind", "number", "name", "gone")
@@ -220,12 +233,19 @@ def index(request: HttpRequest) -> HttpResponse:
         agent_count = agents.count()
         finding = bool(find) and find_source == source.name
         if finding:
-            agents = agents.filter(Q(agent_id__icontains=find) | Q(name__icontains=find))
+            named = Name.objects.filter(kind=AGENT, name__icontains=find).filter(
+                Q(source=source) | Q(source__isnull=True)
+            )
+            agents = agents.filter(
+                Q(agent_id__icontains=find)
+                | Q(name__icontains=find)
+                | Q(agent_id__in=list(named.values_list("number", flat=True)))
+            )
         entries.append(
             {
                 "source": source,
-                "queues": list(queues),
-                "agents": list(agents[:AGENT_LIST_LIMIT]),
+                "queues": [_named_queue(q, names) for q in queues],
+                "agents": [_named_agent(a, names) for a in agents[:AGENT_LIST_LIMIT]],
                 "agent_count": agent_count,
                 "agents_cut": agents.count() > AGENT_LIST_LIMIT,
                 "finding": find if finding else "",
@@ -238,6 +258,17 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _named_queue(queue: Queue, names: Names) -> Queue:
+    """The queue with the name displays show (the names directory's or the feed's)."""
+    queue.name = names.queue(queue.source_id, queue.kind, queue.number, queue.name)
+    return queue
+
+
+def _named_agent(agent: Agent, names: Names) -> Agent:
+    agent.name = names.agent(agent.source_id, agent.agent_id, agent.name)
+    return agent
+
+
 @require_GET
 @staff_member_required
 def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> HttpResponse:
@@ -246,6 +277,7 @@ def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> Http
     if isinstance(day, HttpResponse):
         return day
     queue = Queue.objects.filter(source=src, kind=kind, number=number).first()
+    label = directory().queue(src.pk, kind, number, queue.name if queue else "")
     key = QueueInterval.objects.filter(source=src, kind=kind, number=number)
     if queue is None and not key.exists():
         raise Http404(f"{source} has no {kind} {number}")
@@ -264,7 +296,7 @@ def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> Http
     ]
     context = {
         "source": src,
-        "title": f"{kind} {number}" + (f" · {queue.name}" if queue and queue.name else ""),
+        "title": f"{kind} {number}" + (f" · {label}" if label else ""),
         "what": "queue",
         "kind": kind,
         "number": number,
@@ -286,6 +318,8 @@ def agent_day(request: HttpRequest, source: str, agent_id: str) -> HttpResponse:
     if isinstance(day, HttpResponse):
         return day
     agent = Agent.objects.filter(source=src, agent_id=agent_id).first()
+    names = directory()
+    label = names.agent(src.pk, agent_id, agent.name if agent else "")
     key = AgentInterval.objects.filter(source=src, agent_id=agent_id)
     if agent is None and not key.exists():
         raise Http404(f"{source} has no agent {agent_id}")
@@ -295,21 +329,21 @@ def agent_day(request: HttpRequest, source: str, agent_id: str) -> HttpResponse:
     table = []
     for row in rows:
         cells = [
-            reasons_text(row.not_ready_by_reason)
+            reasons_text(row.not_ready_by_reason, names, src.pk)
             if f == "not_ready_by_reason"
             else shown(getattr(row, f))
             for f in AGENT_FIGURES
         ]
         table.append({"start": row.start.astimezone(zone), "cells": cells})
     totals = [
-        reasons_text(merge_reasons(r.not_ready_by_reason for r in rows))
+        reasons_text(merge_reasons(r.not_ready_by_reason for r in rows), names, src.pk)
         if f == "not_ready_by_reason"
         else shown(total(getattr(r, f) for r in rows))
         for f in AGENT_FIGURES
     ]
     context = {
         "source": src,
-        "title": f"Agent {agent_id}" + (f" · {agent.name}" if agent and agent.name else ""),
+        "title": f"Agent {agent_id}" + (f" · {label}" if label else ""),
         "what": "agent",
         "agent_id": agent_id,
         "headings": [AGENT_HEADINGS[f] for f in AGENT_FIGURES],

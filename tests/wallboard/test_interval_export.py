@@ -25,16 +25,16 @@ AGENT_JSON = "/api/v1/intervals/agents/"
 ALL = (QUEUE_CSV, AGENT_CSV, QUEUE_JSON, AGENT_JSON)
 
 QUEUE_HEADER = [
-    "source", "kind", "number", "interval_start", "offered", "answered", "abandoned",
+    "source", "kind", "number", "name", "interval_start", "offered", "answered", "abandoned",
     "answered_in_sl", "answer_wait_sum", "answer_wait_max", "talk_sum",
 ]  # fmt: skip
 AGENT_HEADER = [
-    "source", "agent_id", "interval_start", "logged_in_seconds", "available_seconds",
+    "source", "agent_id", "name", "interval_start", "logged_in_seconds", "available_seconds",
     "ringing_seconds", "on_call_seconds", "wrap_up_seconds", "not_ready_seconds",
     "other_seconds", "not_ready_by_reason", "answered",
 ]  # fmt: skip
 QUEUE_SUMMED = ["offered", "answered", "abandoned", "answered_in_sl", "answer_wait_sum", "talk_sum"]
-AGENT_SUMMED = [*AGENT_HEADER[3:10], "answered"]
+AGENT_SUMMED = [*AGENT_HEADER[4:11], "answered"]
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_the_queue_csv_has_the_promised_columns_and_values_with_nulls_empty(
     text = body(response)
     assert text.splitlines()[0].split(",") == QUEUE_HEADER
     assert list(csv.reader(io.StringIO(text)))[1] == [
-        "cms-skills", "skill", "3", "2026-01-15T09:15:00-05:00",
+        "cms-skills", "skill", "3", "", "2026-01-15T09:15:00-05:00",
         "7", "5", "", "4", "61", "30", "",
     ]  # fmt: skip
     assert "attachment" in response["Content-Disposition"]
@@ -122,7 +122,7 @@ def test_the_agent_csv_has_the_reasons_as_one_json_column(
     assert text.splitlines()[0].split(",") == AGENT_HEADER
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["interval_start"] == "2026-01-15T07:00:00-05:00"
-    assert [row[c] for c in AGENT_HEADER[3:10]] == ["900", "100", "20", "300", "80", "350", "50"]
+    assert [row[c] for c in AGENT_HEADER[4:11]] == ["900", "100", "20", "300", "80", "350", "50"]
     assert json.loads(row["not_ready_by_reason"]) == {"7": 300, "": 50}
     assert row["answered"] == ""
 
@@ -258,7 +258,7 @@ def test_the_json_lists_objects_with_nulls_as_null(
     response = staff_client.get(QUEUE_JSON, params)
     assert response["Content-Type"] == "application/json"
     assert json.loads(body(response)) == [
-        {"source": "cms-skills", "kind": "vdn", "number": "7001",
+        {"source": "cms-skills", "kind": "vdn", "number": "7001", "name": "",
          "interval_start": "2026-01-15T09:00:00-05:00", "offered": 3, "answered": None,
          "abandoned": None, "answered_in_sl": None, "answer_wait_sum": None,
          "answer_wait_max": None, "talk_sum": None}
