@@ -4,6 +4,7 @@ DATABASE_URL / CHANNELS_URL are set, on PostgreSQL and Redis."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -108,21 +109,30 @@ def make_source(db: Any) -> Callable[..., Any]:
     return make
 
 
-@pytest.fixture
-async def runner() -> AsyncIterator[Any]:
-    """A running IngestRunner (with the board publisher), stopped cleanly after the test.
-
-    Reloads the configuration every 0.2 s so admin edits show up quickly in tests."""
+@contextlib.asynccontextmanager
+async def running_ingest(**options: Any) -> AsyncIterator[Any]:
+    """Ingest as deployed (build_ingest: the runner and its board publisher), running until
+    the block ends, then stopped cleanly. Reloads the configuration every 0.2 s so admin edits
+    show up quickly in tests; `options` go to build_ingest."""
     from ingest.runner import build_ingest
 
-    ingest = build_ingest(reload_seconds=0.2)
+    ingest = build_ingest(**{"reload_seconds": 0.2, **options})
     stop = asyncio.Event()
     task = asyncio.create_task(ingest.run(stop))
     await wait_for(ingest.started.is_set, what="ingest to start")
-    yield ingest
-    stop.set()
-    await asyncio.wait_for(task, 20)
-    ingest.db.close()
+    try:
+        yield ingest
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        ingest.db.close()
+
+
+@pytest.fixture
+async def runner() -> AsyncIterator[Any]:
+    """A running ingest (see running_ingest), stopped cleanly after the test."""
+    async with running_ingest() as ingest:
+        yield ingest
 
 
 async def send_bytes(port: int, *chunks: bytes, pause: float = 0.0) -> None:

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 
 from ingest.passthrough import PassThroughTarget
 from ingest.runner import IngestRunner
-from tests.conftest import free_port, send_bytes, wait_for
+from tests.conftest import free_port, running_ingest, send_bytes, wait_for
 from wallboard.models import Queue
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "avaya_cms"
@@ -49,14 +49,8 @@ class Sink:
 
 @pytest.fixture
 async def small_buffer_runner() -> AsyncIterator[IngestRunner]:
-    ingest = IngestRunner(reload_seconds=0.2, pass_through_bytes=BUFFER)
-    stop = asyncio.Event()
-    task = asyncio.create_task(ingest.run(stop))
-    await wait_for(ingest.started.is_set, what="ingest to start")
-    yield ingest
-    stop.set()
-    await asyncio.wait_for(task, 20)
-    ingest.db.close()
+    async with running_ingest(pass_through_bytes=BUFFER) as ingest:
+        yield ingest
 
 
 def port_of(source: Any) -> int:
