@@ -12,7 +12,7 @@ from integrations.base import Diagnostic, VendorInfo
 
 from . import agents
 from .agents import DEFAULT_COLUMNS, DEFAULT_STATE_MAP, AgentReport, validate
-from .framing import RtsDecoder
+from .decoder import RtsDecoder
 from .queues import CvdnReport, Tvi1Report
 
 

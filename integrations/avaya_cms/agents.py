@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
 
-from .framing import MAX_LINE
+from .decoder import MAX_LINE
 from .values import seconds, time_text
 
 if TYPE_CHECKING:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from integrations.avaya_cms import framing, make_decoder
+from integrations.avaya_cms import decoder as framing
+from integrations.avaya_cms import make_decoder
 from integrations.base import Batch, Decoder
 
 pytestmark = pytest.mark.usefixtures("agent_lookup")  # with the C speed-up and without
