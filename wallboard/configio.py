@@ -22,6 +22,7 @@ from wallboard.models import (
     Threshold,
     Tile,
 )
+from wallboard.namesio import export_names, import_names
 from wallboard.service_config import export_service_levels, import_service_levels
 
 
@@ -142,6 +143,9 @@ def export_config() -> dict[str, Any]:
     levels = export_service_levels()
     if levels:  # (written only when there are settings: the defaults need none)
         config["service_levels"] = levels
+    names = export_names()
+    if names:  # (written only when the directory has entries)
+        config["names"] = names
     return config
 
 
@@ -166,7 +170,7 @@ def _clean(obj: Any, where: str, exclude: list[str] | None = None) -> None:
 
 @transaction.atomic
 def import_config(data: Any) -> dict[str, int]:
-    _keys(data, {"sources", "boards", "rotations", "service_levels"}, "top level")
+    _keys(data, {"sources", "boards", "rotations", "service_levels", "names"}, "top level")
     counts = {"sources": 0, "boards": 0, "rotations": 0}
     for i, item in enumerate(data.get("sources", [])):
         where = f"sources[{i}]"
@@ -235,6 +239,8 @@ def import_config(data: Any) -> dict[str, int]:
         counts["service_levels"] = import_service_levels(
             data["service_levels"], _keys, _clean, ConfigError
         )
+    if "names" in data:
+        counts["names"] = import_names(data["names"], ConfigError)
     return counts
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -117,3 +118,57 @@ def import_csv(text: str, *, source: Source | None = None, override: bool = Fals
             outcome = put_name(where, kind, number, name, override)
             setattr(result, outcome, getattr(result, outcome) + 1)
     return result
+
+
+NAME_KEYS = {"kind", "number", "name", "source", "override"}
+
+
+def export_names() -> list[dict[str, Any]]:
+    """The directory as exportconfig writes it: every source's entries without `source`,
+    `override` only where set."""
+    out: list[dict[str, Any]] = []
+    for entry in Name.objects.select_related("source").order_by("source__name", "kind", "number"):
+        item: dict[str, Any] = {"kind": entry.kind, "number": entry.number, "name": entry.name}
+        if entry.source is not None:
+            item["source"] = entry.source.name
+        if entry.override:
+            item["override"] = True
+        out.append(item)
+    return out
+
+
+def import_names(items: Any, error: type[Exception]) -> int:
+    """importconfig's `names`: a list of entries (unknown keys, a kind, source or value that
+    is not one an error raised as `error`), each put in place (idempotent)."""
+    if not isinstance(items, list):
+        raise error("names: expected a list")
+    sources = {s.name: s for s in Source.objects.all()}
+    for i, item in enumerate(items):
+        where = f"names[{i}]"
+        if not isinstance(item, dict):
+            raise error(f"{where}: expected an object")
+        unknown = sorted(set(item) - NAME_KEYS)
+        if unknown:
+            raise error(f"{where}: unknown key(s) {', '.join(unknown)}")
+        missing = [k for k in ("kind", "number", "name") if k not in item]
+        if missing:
+            raise error(f"{where}: missing {', '.join(missing)}")
+        kind, number, name = item["kind"], item["number"], item["name"]
+        if kind not in NAME_KINDS:
+            raise error(f"{where}: kind {kind!r} is not one of {', '.join(NAME_KINDS)}")
+        if isinstance(number, int) and not isinstance(number, bool):
+            number = str(number)
+        if not isinstance(number, str) or not number.strip() or len(number.strip()) > 64:
+            raise error(f"{where}: number: a text of 1 to 64 characters, got {number!r}")
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+            raise error(f"{where}: name: a text of 1 to 200 characters, got {name!r}")
+        source = None
+        if item.get("source") is not None:
+            source = sources.get(item["source"])
+            if source is None:
+                raise error(f"{where}: no source {item['source']!r}")
+        override = item.get("override", False)
+        if not isinstance(override, bool):
+            raise error(f"{where}: override: true or false, got {override!r}")
+        put_name(source, kind, number.strip(), name.strip(), override)
+    return len(items)
