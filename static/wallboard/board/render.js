@@ -61,6 +61,8 @@ export function renderBoard() {
 
 export function paintTile(t, value) {
   t.value = value || null;
+  // A queue tile with no title of its own is titled by its queues' names, as the server sends.
+  if (t.def.auto_title) t.title.textContent = (t.value && t.value.title) || t.def.title;
   const level = t.paint(t.value);
   setLevel(t, level);
 }

@@ -9,8 +9,8 @@ export function makeTile(def) {
   t.badge = h('span', { class: 'tile-badge' });
   t.staleNote = h('span', { class: 'tile-stale', hidden: true });
   t.body = h('div', { class: 'tile-body' });
-  const head = h('header', { class: 'tile-head' },
-    h('h2', { class: 'tile-title', text: def.title }), t.extra, t.badge);
+  t.title = h('h2', { class: 'tile-title', text: def.title });
+  const head = h('header', { class: 'tile-head' }, t.title, t.extra, t.badge);
   t.el = h('section', {
     class: `tile tile-${def.kind}`, 'data-tile-id': String(def.id), 'data-kind': def.kind,
     'data-level': 'none', 'data-stale': 'false', 'aria-label': def.title,

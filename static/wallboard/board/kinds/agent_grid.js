@@ -36,9 +36,12 @@ export default {
       const a = c.a, label = stateLabels(a.state);
       c.el.dataset.agentId = a.id;
       c.el.dataset.state = isState(a.state) ? a.state : 'unknown';
-      c.el.title = [a.name, a.id, a.ext && `ext ${a.ext}`, a.vs].filter(Boolean).join(' · ');
+      const reason = a.why ? `${a.why} (${a.reason})` : a.reason && `reason ${a.reason}`;
+      c.el.title = [a.name, a.id, a.ext && `ext ${a.ext}`, a.vs, reason].filter(Boolean).join(' · ');
       c.name.textContent = a.name || a.id;
-      c.state.textContent = (compact ? label[1] : label[0]) + (a.reason ? ` ${a.reason}` : '');
+      // "Not ready · Lunch": the reason's name in the names directory, else its code.
+      const why = a.why || a.reason;
+      c.state.textContent = (compact ? label[1] : label[0]) + (why ? ` · ${why}` : '');
     }
     // Time in state and its alarm level, each second.
     t.tick = (ms) => {

@@ -1,0 +1,80 @@
+"""The names directory on a wall display in a real browser (Chromium): an agent in AUX with a
+reason code the directory names reads "Not ready · Lunch", agents and a queue tile show the
+directory's names. The screenshot is saved under artifacts/ for a person to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.product import Product, free_port, screenshot, send
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "avaya_cms"
+AGENT_TV = (FIXTURES / "agent_tv_example.txt").read_bytes()  # 10003 Chloe Costa, AUX 7
+TVI1 = (FIXTURES / "tvi1_example.txt").read_bytes()  # skills 3, 12, 7
+
+
+def test_the_agent_grid_reads_not_ready_lunch_and_tiles_show_directory_names(
+    product: Product, chromium: Any
+) -> None:
+    agents_port, skills_port = free_port(), free_port()
+    product.configure(
+        {
+            "sources": [
+                {
+                    "name": "cms-agents",
+                    "vendor": "avaya_cms",
+                    "layout": "agent_tv",
+                    "listen": f"127.0.0.1:{agents_port}",
+                    "refresh_seconds": 3,
+                },
+                {
+                    "name": "cms-skills",
+                    "vendor": "avaya_cms",
+                    "layout": "tvi1",
+                    "listen": f"127.0.0.1:{skills_port}",
+                    "refresh_seconds": 3,
+                },
+            ],
+            "boards": [
+                {
+                    "title": "Agents",
+                    "slug": "agents",
+                    "columns": 3,
+                    "tiles": [
+                        {"kind": "agent_grid", "title": "Team", "source": "cms-agents",
+                         "width": 2},
+                        {"kind": "big_number", "source": "cms-skills", "queue_range": "3",
+                         "kpis": "calls_waiting"},
+                    ],
+                }
+            ],
+            "names": [
+                {"kind": "reason", "number": "7", "name": "Lunch"},
+                {"kind": "agent", "number": "10001", "name": "Ann (team lead)",
+                 "override": True},
+                {"kind": "skill", "number": "3", "name": "Sales"},
+            ],
+        }
+    )  # fmt: skip
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(f"{product.url}/boards/agents/?key={product.display_key('agents')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(agents_port, AGENT_TV)
+    send(skills_port, TVI1)
+    lunch = '[data-agent-id="10003"][data-state="not_ready"] .a-state'
+    page.wait_for_selector(lunch, timeout=15000)
+    assert page.text_content(lunch) == "Not ready · Lunch"
+    assert page.text_content('[data-agent-id="10001"] .a-name') == "Ann (team lead)"
+    assert page.text_content('[data-agent-id="10002"] .a-name') == "Ben Brown"
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.tile-title')].some(e => e.textContent === 'Sales')",
+        timeout=15000,
+    )
+    screenshot(page, "display-names")
+    page.close()
