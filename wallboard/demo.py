@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from wallboard.models import Board, Rotation, RotationEntry, Source, Threshold, TickerMessage, Tile
+from wallboard.models.names import Name
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "wallboard-demo"
@@ -224,4 +225,34 @@ def set_up(base_port: int) -> dict[str, Source]:
         RotationEntry.objects.update_or_create(
             rotation=rotation, order=order, defaults={"board": board, "seconds": seconds}
         )
+    _names(sources)
     return sources
+
+
+# The demo's names directory: what a site's PBX admin would import (Names → Import CSV).
+DEMO_NAMES: list[tuple[str | None, str, str, str, bool]] = [
+    # (source or None for every source, kind, number, name, overrides the feed's own name)
+    *[(None, "skill", str(n), name, False) for n, name in enumerate(
+        ("Sales", "Support", "Billing", "Renewals", "Priority", "Spanish"), start=1)],
+    ("pbx-1", "group", "610", "Front desk", False),
+    ("pbx-1", "group", "611", "Claims", False),
+    ("pbx-1", "group", "612", "Escalations", False),
+    ("pbx-1", "path", "860", "Main line", False),
+    ("pbx-1", "path", "861", "Claims line", False),
+    *[("pbx-1", "agent", str(6101 + i), name, False) for i, name in enumerate(
+        ("Noor Haddad", "Tom Becker", "Lina Sato", "Omar Diaz", "Jo Walsh", "Ravi Iyer"))],
+    ("optimus-1", "queue", "100", "Switchboard", True),  # wins over the feed's own name
+    *[(None, "reason", str(n), name, False) for n, name in enumerate(
+        ("Break", "Lunch", "Meeting", "Training", "Coaching", "Admin", "Outbound",
+         "Technical issue", "Personal"), start=1)],
+]  # fmt: skip
+
+
+def _names(sources: dict[str, Source]) -> None:
+    for source, kind, number, name, override in DEMO_NAMES:
+        Name.objects.update_or_create(
+            source=sources[source] if source else None,
+            kind=kind,
+            number=number,
+            defaults={"name": name, "override": override},
+        )

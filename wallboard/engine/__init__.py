@@ -9,7 +9,8 @@ first snapshot (wallboard.boards reads the boards from the database and builds t
 - kinds: the tile-kind registry, a tile's definition and runtime;
 - tiles, agent_grid: the tile runtimes, kept up to date change by change;
 - members, router: agents shared among the tiles showing them, each change routed to those;
-- board: a board's runtime; records: what the engine consumes.
+- board: a board's runtime; records: what the engine consumes;
+- names: the names directory (queue, agent and reason names as shown), resolved per row.
 """
 
 from __future__ import annotations
