@@ -129,3 +129,28 @@ def test_csv_import_needs_permission(client: Any, django_user_model: Any) -> Non
     user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
     client.force_login(user)
     assert client.get("/admin/wallboard/name/import/").status_code == 403
+
+
+def test_the_admin_says_when_a_name_is_there_already(supervisor: Any, make_source: Any) -> None:
+    pbx = make_source("pbx-1")
+    Name.objects.create(source=None, kind="skill", number="1", name="Sales")
+    Name.objects.create(source=pbx, kind="skill", number="1", name="Sales")
+    for source, message in [
+        ("", "Every source&#x27;s names already have this kind and number."),
+        (str(pbx.pk), "This source already names this kind and number."),
+    ]:
+        page = supervisor.post(
+            "/admin/wallboard/name/add/",
+            {"source": source, "kind": "skill", "number": "1", "name": "Again"},
+        )
+        assert page.status_code == 200 and message in page.content.decode()
+    assert Name.objects.count() == 2
+
+
+def test_renaming_a_source_changes_the_directory_digest(make_source: Any) -> None:
+    pbx = make_source("pbx-1")
+    Name.objects.create(kind="skill", number="1", name="Sales")
+    before = directory().digest
+    pbx.display_name = "PBX 1"
+    pbx.save()
+    assert directory().digest != before

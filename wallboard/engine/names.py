@@ -41,9 +41,15 @@ class Names:
         }
         self.sources: dict[int, str] = dict(sources or {})  # source id -> its shown name
         # What the entries are (boards are rebuilt when it changes); "" for no entries.
+        # (with the sources' names, which tell one name from two feeds apart)
         self.digest = (
             hashlib.sha1(
-                json.dumps(sorted((repr(k), v) for k, v in self._map.items())).encode()
+                json.dumps(
+                    [
+                        sorted((repr(k), v) for k, v in self._map.items()),
+                        sorted(self.sources.items()),
+                    ]
+                ).encode()
             ).hexdigest()
             if self._map
             else ""

@@ -73,11 +73,13 @@ class Migration(migrations.Migration):
                         condition=models.Q(("source__isnull", False)),
                         fields=("source", "kind", "number"),
                         name="unique_name_per_source",
+                        violation_error_message="This source already names this kind and number.",
                     ),
                     models.UniqueConstraint(
                         condition=models.Q(("source__isnull", True)),
                         fields=("kind", "number"),
                         name="unique_name_all_sources",
+                        violation_error_message="Every source's names already have this kind and number.",
                     ),
                 ],
             },

@@ -59,11 +59,13 @@ class Name(models.Model):
                 fields=["source", "kind", "number"],
                 condition=Q(source__isnull=False),
                 name="unique_name_per_source",
+                violation_error_message="This source already names this kind and number.",
             ),
             models.UniqueConstraint(
                 fields=["kind", "number"],
                 condition=Q(source__isnull=True),
                 name="unique_name_all_sources",
+                violation_error_message="Every source's names already have this kind and number.",
             ),
         ]
 
