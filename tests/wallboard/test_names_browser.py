@@ -78,3 +78,38 @@ def test_the_agent_grid_reads_not_ready_lunch_and_tiles_show_directory_names(
     )
     screenshot(page, "display-names")
     page.close()
+
+
+def test_one_name_from_two_feeds_on_a_grid_is_told_apart(product: Product, chromium: Any) -> None:
+    ports = {"cms-east": free_port(), "cms-west": free_port()}
+    product.configure(
+        {
+            "sources": [
+                {"name": name, "display_name": name.replace("cms-", "CMS ").title(),
+                 "vendor": "avaya_cms", "layout": "agent_tv",
+                 "listen": f"127.0.0.1:{port}", "refresh_seconds": 3}
+                for name, port in ports.items()
+            ],
+            "boards": [
+                {"title": "Both sites", "slug": "both",
+                 "tiles": [{"kind": "agent_grid", "title": "Everyone", "width": 3}]},
+            ],
+        }
+    )  # fmt: skip
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(f"{product.url}/boards/both/?key={product.display_key('both')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(ports["cms-east"], AGENT_TV)
+    send(ports["cms-west"], AGENT_TV.replace(b"Ben Brown", b"Bea Bloom"))
+    page.wait_for_function(
+        "() => document.querySelectorAll('[data-agent-id]').length === 16", timeout=15000
+    )
+    names = page.eval_on_selector_all(
+        '[data-agent-id="10001"] .a-name, [data-agent-id="10002"] .a-name',
+        "els => els.map(e => e.textContent).sort()",
+    )
+    assert names == ["Ann Adams (Cms East)", "Ann Adams (Cms West)", "Bea Bloom", "Ben Brown"]
+    page.wait_for_selector('section[data-kind="agent_grid"][data-stale="false"]', timeout=15000)
+    screenshot(page, "display-names-two-feeds")
+    page.close()

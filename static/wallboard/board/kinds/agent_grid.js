@@ -5,7 +5,7 @@ import { ident } from '../agents.js';
 import { h } from '../dom.js';
 import { fmtDuration } from '../format.js';
 import { RANK, levelMark, levelOf, setLevel, worst } from '../levels.js';
-import { now } from '../state.js';
+import { S, now } from '../state.js';
 
 // Columns giving n cells of bw x bh em the biggest font (px) in a W x H box.
 function layoutFor(n, W, H, bw, bh) {
@@ -25,6 +25,7 @@ export default {
     const more = h('div', { class: 'agent agent-more' });
     t.body.append(grid);
     let agents = [], total = 0, compact = false, visible = Infinity;
+    let twice = new Set(); // names shown for agents of more than one source: told apart
 
     function cell(a) {
       const name = h('span', { class: 'a-name' }), state = h('span', { class: 'a-state' });
@@ -38,7 +39,8 @@ export default {
       c.el.dataset.state = isState(a.state) ? a.state : 'unknown';
       const reason = a.why ? `${a.why} (${a.reason})` : a.reason && `reason ${a.reason}`;
       c.el.title = [a.name, a.id, a.ext && `ext ${a.ext}`, a.vs, reason].filter(Boolean).join(' · ');
-      c.name.textContent = a.name || a.id;
+      const from = twice.has(a.name) && S.sources[String(a.src)];
+      c.name.textContent = from ? `${a.name} (${from.name})` : a.name || a.id;
       // "Not ready · Lunch": the reason's name in the names directory, else its code.
       const why = a.why || a.reason;
       c.state.textContent = (compact ? label[1] : label[0]) + (why ? ` · ${why}` : '');
@@ -68,6 +70,9 @@ export default {
     t.paint = (v) => {
       agents = (v && v.agents) || [];
       total = Math.max((v && v.total) || 0, agents.length);
+      const srcs = new Map();
+      for (const a of agents) if (a.name) srcs.set(a.name, (srcs.get(a.name) || new Set()).add(a.src));
+      twice = new Set([...srcs].filter(([, s]) => s.size > 1).map(([n]) => n));
       const seen = new Set();
       for (const a of agents) {
         const key = ident(a);
