@@ -113,3 +113,43 @@ def test_one_name_from_two_feeds_on_a_grid_is_told_apart(product: Product, chrom
     page.wait_for_selector('section[data-kind="agent_grid"][data-stale="false"]', timeout=15000)
     screenshot(page, "display-names-two-feeds")
     page.close()
+
+
+def test_one_queue_name_titling_tiles_of_two_feeds_is_told_apart(
+    product: Product, chromium: Any
+) -> None:
+    ports = {"cms-east": free_port(), "cms-west": free_port()}
+    product.configure(
+        {
+            "sources": [
+                {"name": name, "display_name": name.replace("cms-", "CMS ").title(),
+                 "vendor": "avaya_cms", "layout": "tvi1",
+                 "listen": f"127.0.0.1:{port}", "refresh_seconds": 3}
+                for name, port in ports.items()
+            ],
+            "boards": [
+                {"title": "Sales", "slug": "sales",
+                 "tiles": [
+                     {"kind": "big_number", "source": name, "queue_range": "3",
+                      "kpis": "calls_waiting"}
+                     for name in ports
+                 ] + [{"kind": "big_number", "source": "cms-east", "queue_range": "12",
+                       "kpis": "calls_waiting"}]},
+            ],
+            "names": [{"kind": "skill", "number": "3", "name": "Sales"},
+                      {"kind": "skill", "number": "12", "name": "Billing"}],
+        }
+    )  # fmt: skip
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 600})
+    page.goto(f"{product.url}/boards/sales/?key={product.display_key('sales')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    for port in ports.values():
+        send(port, TVI1)
+    titles = "() => [...document.querySelectorAll('.tile-title')].map(e => e.textContent)"
+    page.wait_for_function(f"({titles})().includes('Billing')", timeout=15000)
+    page.wait_for_function(f"({titles})().includes('Sales (Cms West)')", timeout=15000)
+    assert sorted(page.evaluate(titles)) == ["Billing", "Sales (Cms East)", "Sales (Cms West)"]
+    page.wait_for_selector('section[data-kind="big_number"][data-stale="false"]', timeout=15000)
+    screenshot(page, "display-names-titles")
+    page.close()

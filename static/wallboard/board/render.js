@@ -62,9 +62,26 @@ export function renderBoard() {
 export function paintTile(t, value) {
   t.value = value || null;
   // A queue tile with no title of its own is titled by its queues' names, as the server sends.
-  if (t.def.auto_title) t.title.textContent = (t.value && t.value.title) || t.def.title;
+  if (t.def.auto_title) autoTitles();
   const level = t.paint(t.value);
   setLevel(t, level);
+}
+
+// The titles of queue tiles titled by their queues' names; one title on tiles of different
+// feeds gets the feed's name added ("Sales (PBX 1)").
+function autoTitles() {
+  const tiles = [...S.tiles.values()].filter((t) => t.def.auto_title);
+  const feeds = new Map(); // title -> the sources of the tiles showing it
+  for (const t of tiles) {
+    const v = t.value, title = v && v.title;
+    if (title) feeds.set(title, new Set([...(feeds.get(title) || []), ...(v.sources || [])]));
+  }
+  for (const t of tiles) {
+    const v = t.value, title = v && v.title;
+    const src = title && feeds.get(title).size > 1 && (v.sources || []).length === 1
+      && S.sources[String(v.sources[0])];
+    t.title.textContent = src ? `${title} (${src.name})` : title || t.def.title;
+  }
 }
 
 // Ingest has not been heard for longer than the server said to wait (ingest stopped, the
