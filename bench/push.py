@@ -191,7 +191,7 @@ class Display(asyncio.Protocol):
         transport.write(
             f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            "Origin: http://localhost\r\n\r\n".encode()
+            f"Origin: http://{self.host}\r\n\r\n".encode()  # the page's origin: this server
         )
 
     def data_received(self, data: bytes) -> None:
