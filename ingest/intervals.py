@@ -208,9 +208,11 @@ class IntervalAccounting:
             self.provisional.clear()
 
     # -- the per-batch path ------------------------------------------------------------
-    def observe(self, changes: Changes, now: float) -> None:
-        for key, row in changes.queues.items():
-            self._queue(key, row, now)
+    def observe(self, changes: Changes, now: float, queues: bool = True) -> None:
+        """Book a batch's changes; `queues=False` when its queues were booked already, before
+        its publish (observe_queues: the day's figures go out with it)."""
+        if queues:
+            self.observe_queues(changes, now)
         since = changes.since
         for agent_id, agent in changes.agents.items():
             self._agent(agent_id, agent, since[agent_id], now)
@@ -220,6 +222,11 @@ class IntervalAccounting:
             else:
                 self._close(agent_id, now)
             self.stints.pop(agent_id, None)
+
+    def observe_queues(self, changes: Changes, now: float) -> None:
+        """Book a batch's queue changes (cheap: a batch's changed queues)."""
+        for key, row in changes.queues.items():
+            self._queue(key, row, now)
 
     def _queue(self, key: QueueKey, row: QueueRow, now: float) -> None:
         if row.counters is None:

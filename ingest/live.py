@@ -171,8 +171,12 @@ class LiveState:
                 if counters is None:
                     counters = self.counters[key] = TodayCounters()
                 today = counters.update(row, day, now)
-                if today != self.today.get(key):
+                old_today = self.today.get(key)
+                if old_today is None:
                     self.today[key] = changes.today[key] = today
+                elif any(old_today.get(k) != v for k, v in today.items()):
+                    # (the interval sums that ingest adds, `day` and `h1`, are kept)
+                    self.today[key] = changes.today[key] = {**old_today, **today}
             if old is None or old != row:
                 queues[key] = changes.queues[key] = row
                 if key not in changes.today and key in self.today:

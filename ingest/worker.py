@@ -27,10 +27,11 @@ from wallboard.lib.backoff import Backoff
 from wallboard.lib.ranges import IdRange
 
 from . import store
-from .intervals import IntervalAccounting
-from .live import Changes, LiveState
+from .intervals import IntervalAccounting, interval_start
+from .live import Changes, LiveState, QueueKey
 from .pacing import Pacing
 from .passthrough import PassThroughTarget
+from .queuedays import QueueDays, day_start, stored_day
 from .store import SourceConfig
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ class SourceWorker:
         info = self.module.VENDOR
         self.live = LiveState(info.missing_batches_before_gone, store.day_of)
         self.intervals = IntervalAccounting(time.time())
+        # Each queue's today and last hour, from the interval rows (ingest/queuedays.py).
+        self.days = QueueDays(day_start)
         self._unobserved: list[Changes] = []  # published, not yet accounted
         self._intervals_written = time.monotonic()
         self.options: dict[str, Any] = json.loads(config.options_json)
@@ -243,6 +246,8 @@ class SourceWorker:
             self.live.restore(queues, agents)
             stored = await self.db(store.restore_intervals, self.config.id, self.intervals.current)
             self.intervals.restore([row for row, _, _ in queues], agents, stored)
+            now = time.time()
+            self.days.load(await self.db(stored_day, self.config.id, day_start(now)), now)
             self.restored = True
         for target in self.targets.values():
             target.start()
@@ -624,15 +629,36 @@ class SourceWorker:
         publish, not before it: nobody is waiting for these)."""
         observed, self._unobserved = self._unobserved, []
         for changes in observed:
-            self.intervals.observe(changes, changes.at)
+            self.intervals.observe(changes, changes.at, queues=False)  # (booked: _day_figures)
 
     def _changed(self, changes: Changes) -> None:
         """Publish at once (displays need not wait for the database), then persist."""
+        self._day_figures(changes)
         if self.publisher is not None:
             self._background(self.publisher.changed(self, changes))
         self._unobserved.append(changes)
         self._arrived.append(changes)
         self._pending_event.set()
+
+    def _day_figures(self, changes: Changes) -> None:
+        """Book the batch's changed queues in their interval now, and hand out their figures
+        of the day and the last hour with the batch (per changed queue, never per row)."""
+        if not changes.queues:
+            return
+        at = changes.at
+        self.intervals.observe_queues(changes, at)
+        start = interval_start(at)
+        buckets, days = self.intervals.queue_buckets, self.days
+        for key in changes.queues:
+            bucket = buckets.get((key, start))
+            if bucket is not None:
+                days.put(key, start, bucket)
+        self._hand_out(days.changed(changes.queues, at), changes)
+
+    def _hand_out(self, figures: dict[QueueKey, dict[str, Any]], changes: Changes) -> None:
+        today = self.live.today
+        for key, sums in figures.items():
+            today[key] = changes.today[key] = {**today.get(key, {}), **sums}
 
     def _count_errors(self, decoder: Decoder) -> None:
         now = time.monotonic()
@@ -777,6 +803,11 @@ class SourceWorker:
         self._observe()  # in order: what came before the boundary counts before it
         self.intervals.heard(self.last_data_at)  # restored stints the feed confirmed
         boundary = self.intervals.tick(time.time())
+        if boundary:  # the last hour moves on; a new day starts from nothing
+            rolled = Changes(at=time.time())
+            self._hand_out(self.days.roll(rolled.at), rolled)
+            if rolled.today:
+                self._changed(rolled)
         # Normally written after a batch's own write (see _persist_loop); this is for a
         # boundary, or a feed gone quiet.
         quiet = time.monotonic() - self._intervals_written > 3 * INTERVAL_WRITE_SECONDS

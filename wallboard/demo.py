@@ -130,8 +130,12 @@ def set_up(base_port: int) -> dict[str, Source]:
         width=2,
         height=2,
         kpis="calls_waiting, oldest_wait_seconds, service_level_pct, agents_available, "
-        "agents_on_call, answered_today",
-        thresholds={"calls_waiting": ("above", 5, 10), "service_level_pct": ("below", 80, 70)},
+        "answered_today, service_level_today",
+        thresholds={
+            "calls_waiting": ("above", 5, 10),
+            "service_level_pct": ("below", 80, 70),
+            "service_level_today": ("below", 80, 70),
+        },
     )
     _tile(
         service,

@@ -74,6 +74,16 @@ KPIS: Final[Mapping[str, Kpi]] = _catalogue(
     Kpi("offered_today", "Offered today", "count"),
     Kpi("answered_today", "Answered today", "count"),
     Kpi("abandoned_today", "Abandoned today", "count"),
+    # From the interval rows (wallboard/engine/windows.py): the reporting day, the last hour.
+    Kpi("service_level_today", "Service level today", "pct"),
+    Kpi("asa_today", "ASA today", "seconds"),
+    Kpi("abandon_pct_today", "Abandon % today", "pct"),
+    Kpi("offered_60m", "Offered, last 60 min", "count"),
+    Kpi("answered_60m", "Answered, last 60 min", "count"),
+    Kpi("abandoned_60m", "Abandoned, last 60 min", "count"),
+    Kpi("service_level_60m", "Service level, last 60 min", "pct"),
+    Kpi("asa_60m", "ASA, last 60 min", "seconds"),
+    Kpi("abandon_pct_60m", "Abandon %, last 60 min", "pct"),
     Kpi("agents_staffed", "Agents staffed", "count"),
     Kpi("agents_available", "Available", "count"),
     Kpi("agents_ringing", "Ringing", "count"),
@@ -105,7 +115,9 @@ AGENT_COUNT_KPIS: Final[Mapping[str, str]] = {
 }
 SUM_KPIS: Final = ("calls_waiting", "abandoned", "offered", "answered")
 # The service-level KPIs: a tile showing one says which target and formula (`sl`).
-SERVICE_LEVEL_KPIS: Final = frozenset({"service_level_pct"})
+SERVICE_LEVEL_KPIS: Final = frozenset(
+    {"service_level_pct", "service_level_today", "service_level_60m"}
+)
 DEFAULT_KPIS: Final = (
     "calls_waiting",
     "oldest_wait_seconds",

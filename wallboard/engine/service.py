@@ -66,15 +66,20 @@ class ServiceLevel:
         """The service level %, one decimal; None when a figure it needs is unknown or zero."""
         if in_sl is None:
             return None
-        if self.formula == ANSWERED:
-            base = answered
-        elif self.formula == OFFERED_LESS_SHORT and offered is not None:
-            base = offered - (short_abandoned or 0)
-        else:
-            base = offered
+        base = self.denominator(answered, offered, short_abandoned)
         if not base or base <= 0:
             return None
         return round(min(100.0, 100.0 * in_sl / base), 1)
+
+    def denominator(
+        self, answered: float | None, offered: float | None, short_abandoned: float | None = None
+    ) -> float | None:
+        """What the within-target count is divided by, by the formula."""
+        if self.formula == ANSWERED:
+            return answered
+        if self.formula == OFFERED_LESS_SHORT and offered is not None:
+            return offered - (short_abandoned or 0)
+        return offered
 
 
 DEFAULT: Final = ServiceLevel()

@@ -22,7 +22,8 @@ from .maths import Threshold, kpi_value, level
 from .members import Member
 from .names import NO_NAMES, Names
 from .records import AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
-from .service import ServiceLevels
+from .service import ServiceLevel, ServiceLevels
+from .windows import WINDOW_KPIS, window_value
 
 TileDef = dict[str, Any]  # a tile's definition, as a display gets it in the board's layout
 Value = dict[str, Any]  # a tile's value, as a display gets it
@@ -138,6 +139,11 @@ class TileRuntime:
         return names.told_apart(
             (k[0], k[1], k[2], names.queue(k[0], k[1], k[2], queues[k].name)) for k in keys
         )
+
+    def windowed(self, keys: Iterable[Key]) -> list[tuple[Today, ServiceLevel]]:
+        """These queues' interval sums (their `today`) with their service-level settings."""
+        today, levels = self.today, self.levels
+        return [(today.get(k, {}), levels.of(*k)) for k in keys]
 
     def sl_caption(self) -> str:
         """Which service level the tile's queues show (target and formula): one caption, or
@@ -314,7 +320,10 @@ class QueueKpiTile(TileRuntime):
         kpis: Value = {}
         value["kpis"] = kpis
         for kpi in self.definition["kpis"]:
-            v, derived = kpi_value(kpi, queues, today, self.counts)
+            if kpi in WINDOW_KPIS:  # today's, the last hour's: from the interval sums
+                v, derived = window_value(kpi, self.windowed(self.queues))
+            else:
+                v, derived = kpi_value(kpi, queues, today, self.counts)
             kpis[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
 
 
@@ -332,7 +341,10 @@ class QueueTableTile(TileRuntime):
             today = [self.today.get(key, {})]
             cells = {}
             for kpi in self.definition["kpis"]:
-                v, derived = kpi_value(kpi, [q], today, {})
+                if kpi in WINDOW_KPIS:
+                    v, derived = window_value(kpi, self.windowed([key]))
+                else:
+                    v, derived = kpi_value(kpi, [q], today, {})
                 cells[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
             rows.append(
                 {"key": f"{key[1]} {key[2]}", "number": q.number, "name": shown[key], "kpis": cells}
