@@ -18,7 +18,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from integrations.avaya_cms import agents as agent_report
-from integrations.avaya_cms import framing
+from integrations.avaya_cms import decoder as framing
 from tests.conftest import wait_for
 from wallboard.models import Agent, Queue, Source
 
