@@ -34,6 +34,9 @@ class Changes:
     today: dict[QueueKey, dict[str, Any]] = field(default_factory=dict)
     gone_queues: set[QueueKey] = field(default_factory=set)
     gone_agents: set[str] = field(default_factory=set)
+    # Agents' figures of the day, from the interval rows (ingest/agentdays.py): sent to the
+    # displays with the batch, not written with it (the interval rows hold them).
+    agent_today: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.queues or self.agents or self.gone_queues or self.gone_agents)
@@ -45,6 +48,7 @@ class Changes:
             self.queues[key] = row
             self.gone_queues.discard(key)
         self.today.update(later.today)
+        self.agent_today.update(later.agent_today)
         for agent_id, agent in later.agents.items():
             self.agents[agent_id] = agent
             self.since[agent_id] = later.since[agent_id]

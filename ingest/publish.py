@@ -20,6 +20,7 @@ from django.db import transaction
 from wallboard import messages
 from wallboard.boards import board_source_ids, load_boards, sources_status
 from wallboard.engine import AgentRouter, BoardRuntime
+from wallboard.engine.leaderboard import LeaderboardTile
 
 from .db import DbThread
 from .live import Changes
@@ -186,6 +187,11 @@ class BoardPublisher:
                 queues = [(row, today) for row, today, _ in restored_queues]
             for tile in board.tiles:
                 tile.load(source_id, queues, agents)
+            if worker is not None and any(isinstance(t, LeaderboardTile) for t in board.tiles):
+                everyone = worker.agent_days.everyone(time.time())  # their figures of the day
+                for tile in board.tiles:
+                    if isinstance(tile, LeaderboardTile):
+                        tile.take_day(source_id, everyone)
 
     def _state(self, board: BoardRuntime) -> tuple[int, int, dict[str, Any]]:
         return (

@@ -27,6 +27,7 @@ from wallboard.lib.backoff import Backoff
 from wallboard.lib.ranges import IdRange
 
 from . import store
+from .agentdays import AgentDays, stored_agent_day
 from .intervals import IntervalAccounting, interval_start
 from .live import Changes, LiveState, QueueKey
 from .pacing import Pacing
@@ -144,6 +145,9 @@ class SourceWorker:
         self.intervals = IntervalAccounting(time.time())
         # Each queue's today and last hour, from the interval rows (ingest/queuedays.py).
         self.days = QueueDays(day_start)
+        # Each agent's day (ingest/agentdays.py), and what is to go out with the next batch.
+        self.agent_days = AgentDays(day_start)
+        self._agent_today: dict[str, dict[str, Any]] = {}
         self._unobserved: list[Changes] = []  # published, not yet accounted
         self._intervals_written = time.monotonic()
         self.options: dict[str, Any] = json.loads(config.options_json)
@@ -248,6 +252,8 @@ class SourceWorker:
             self.intervals.restore([row for row, _, _ in queues], agents, stored)
             now = time.time()
             self.days.load(await self.db(stored_day, self.config.id, day_start(now)), now)
+            rows = await self.db(stored_agent_day, self.config.id, day_start(now))
+            self.agent_days.load(rows, now)
             self.restored = True
         for target in self.targets.values():
             target.start()
@@ -630,10 +636,13 @@ class SourceWorker:
         observed, self._unobserved = self._unobserved, []
         for changes in observed:
             self.intervals.observe(changes, changes.at, queues=False)  # (booked: _day_figures)
+            self._agent_figures(changes)
 
     def _changed(self, changes: Changes) -> None:
         """Publish at once (displays need not wait for the database), then persist."""
         self._day_figures(changes)
+        if self._agent_today:  # the agents' figures booked since the last batch go with it
+            changes.agent_today, self._agent_today = self._agent_today, {}
         if self.publisher is not None:
             self._background(self.publisher.changed(self, changes))
         self._unobserved.append(changes)
@@ -654,6 +663,34 @@ class SourceWorker:
             if bucket is not None:
                 days.put(key, start, bucket)
         self._hand_out(days.changed(changes.queues, at), changes)
+
+    def _agent_figures(self, changes: Changes) -> None:
+        """After the accounting booked a batch's agents: their figures of the day, to go out
+        with the next batch (or at the next quiet tick). Per changed agent."""
+        if not (changes.agents or changes.gone_agents):
+            return
+        at, days = changes.at, self.agent_days
+        buckets = self.intervals.agent_buckets
+        starts = {self.intervals.current, interval_start(at)}
+        since = changes.since
+        for agent_id, agent in changes.agents.items():
+            days.state(agent, since.get(agent_id), at)
+            for start in starts:
+                bucket = buckets.get((agent_id, start))
+                if bucket is not None:
+                    days.put(agent_id, start, bucket)
+        for agent_id in changes.gone_agents:
+            days.gone(agent_id, at)
+        self._agent_today.update(days.changed([*changes.agents, *changes.gone_agents], at))
+
+    def _roll_agents(self, now: float) -> None:
+        """At an interval boundary the accounting booked every open stint up to it: each
+        agent's buckets of it are taken (once per 15 minutes, every agent with time)."""
+        days = self.agent_days
+        days.roll(now)
+        for (agent_id, start), bucket in self.intervals.agent_buckets.items():
+            days.put(agent_id, start, bucket)
+        self._agent_today.update(days.changed(list(days.rows), now))
 
     def _hand_out(self, figures: dict[QueueKey, dict[str, Any]], changes: Changes) -> None:
         today = self.live.today
@@ -806,8 +843,13 @@ class SourceWorker:
         if boundary:  # the last hour moves on; a new day starts from nothing
             rolled = Changes(at=time.time())
             self._hand_out(self.days.roll(rolled.at), rolled)
+            self._roll_agents(rolled.at)
             if rolled.today:
                 self._changed(rolled)
+        if self._agent_today and self.publisher is not None:  # a quiet feed's agents too
+            idle = Changes(at=time.time())
+            idle.agent_today, self._agent_today = self._agent_today, {}
+            self._background(self.publisher.changed(self, idle))
         # Normally written after a batch's own write (see _persist_loop); this is for a
         # boundary, or a feed gone quiet.
         quiet = time.monotonic() - self._intervals_written > 3 * INTERVAL_WRITE_SECONDS

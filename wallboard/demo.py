@@ -190,6 +190,15 @@ def set_up(base_port: int) -> dict[str, Source]:
         height=2,
         thresholds={"time_in_not_ready": ("above", 120, 300)},
     )
+    _tile(
+        mitel,
+        4,
+        "leaderboard",
+        title="Most talk time today",
+        source=pbx,
+        width=3,
+        kpis="agent_talk_today",
+    )
 
     optimus, _ = Board.objects.update_or_create(
         slug="optimus", defaults={"title": "Optimus queues", "columns": 3, "theme": "light"}

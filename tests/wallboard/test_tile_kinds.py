@@ -170,6 +170,8 @@ def test_only_feed_less_kinds_skip_the_rows_and_agents_go_to_the_kinds_that_take
         "agent_grid",
         "queue_kpi",
         "big_number",
+        "leaderboard",
+        "leaderboard_low",
     }
     assert all(set(kind.kpis) <= set(KPIS) for kind in TILE_KINDS.values())
 

@@ -15,7 +15,9 @@ from typing import Final
 from wallboard.lib.ranges import IdRange
 
 from .agent_grid import AgentGridTile
-from .kpis import AGENT_TIME_KPIS, DEFAULT_KPIS, QUEUE_KPIS
+from .kpis import AGENT_DAY_KPI_KEYS, AGENT_TIME_KPIS, DEFAULT_KPIS, QUEUE_KPIS
+from .leaderboard import DEFAULT_KPI as LEADER_KPI
+from .leaderboard import LeaderboardTile, LowLeaderboardTile
 from .maths import Threshold
 from .service import ServiceLevels
 from .tiles import QueueKpiTile, QueueTableTile, TileDef, TileRuntime
@@ -26,6 +28,8 @@ QUEUE_TABLE: Final = "queue_table"
 AGENT_GRID: Final = "agent_grid"
 CLOCK: Final = "clock"
 TICKER: Final = "ticker"
+LEADERBOARD: Final = "leaderboard"  # the top N agents by a figure of their day
+LEADERBOARD_LOW: Final = "leaderboard_low"  # the bottom N
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,26 @@ for _kind in (
         default_kpis=DEFAULT_KPIS,
     ),
     TileKind(AGENT_GRID, "Agent grid", AgentGridTile, agents=True, agent_alarms=True),
+    TileKind(
+        LEADERBOARD,
+        "Leaderboard: top agents by a figure of their day",
+        LeaderboardTile,
+        agents=True,
+        kpis=AGENT_DAY_KPI_KEYS,
+        default_kpis=(LEADER_KPI,),
+        one_kpi=True,
+        noun="leaderboard",
+    ),
+    TileKind(
+        LEADERBOARD_LOW,
+        "Leaderboard: bottom agents by a figure of their day",
+        LowLeaderboardTile,
+        agents=True,
+        kpis=AGENT_DAY_KPI_KEYS,
+        default_kpis=(LEADER_KPI,),
+        one_kpi=True,
+        noun="leaderboard",
+    ),
     TileKind(CLOCK, "Clock"),
     TileKind(TICKER, "Message ticker", messages=True),
 ):

@@ -84,6 +84,12 @@ KPIS: Final[Mapping[str, Kpi]] = _catalogue(
     Kpi("service_level_60m", "Service level, last 60 min", "pct"),
     Kpi("asa_60m", "ASA, last 60 min", "seconds"),
     Kpi("abandon_pct_60m", "Abandon %, last 60 min", "pct"),
+    # An agent's day, for a leaderboard (wallboard/engine/leaderboard.py).
+    Kpi("agent_answered_today", "Answered today (agent)", "count"),
+    Kpi("agent_talk_today", "Talk time today (agent)", "seconds"),
+    Kpi("agent_wrap_today", "Wrap-up time today (agent)", "seconds"),
+    Kpi("agent_not_ready_today", "Not-ready time today (agent)", "seconds"),
+    Kpi("agent_longest_not_ready_today", "Longest not ready today (agent)", "seconds"),
     Kpi("agents_staffed", "Agents staffed", "count"),
     Kpi("agents_available", "Available", "count"),
     Kpi("agents_ringing", "Ringing", "count"),
@@ -92,7 +98,11 @@ KPIS: Final[Mapping[str, Kpi]] = _catalogue(
     Kpi("agents_not_ready", "Not ready", "count"),
     Kpi("agents_other", "Other", "count"),
 )
-QUEUE_KPIS: Final = tuple(KPIS)
+# The figures of an agent's day: a leaderboard's, not a queue's.
+AGENT_DAY_KPI_KEYS: Final = tuple(
+    k for k in KPIS if k.startswith("agent_") and k.endswith("_today")
+)
+QUEUE_KPIS: Final = tuple(k for k in KPIS if k not in AGENT_DAY_KPI_KEYS)
 
 AGENT_TIME_KPIS: Final[Mapping[str, TimeInState]] = {
     t.key: t

@@ -8,11 +8,13 @@
 import agent_grid from './agent_grid.js';
 import big_number from './big_number.js';
 import clock from './clock.js';
+import leaderboard from './leaderboard.js';
+import leaderboard_low from './leaderboard_low.js';
 import queue_kpi from './queue_kpi.js';
 import queue_table from './queue_table.js';
 import ticker from './ticker.js';
 import unknown from './unknown.js';
 
-const KINDS = new Map(Object.entries({ queue_kpi, big_number, queue_table, agent_grid, clock, ticker }));
+const KINDS = new Map(Object.entries({ queue_kpi, big_number, queue_table, agent_grid, leaderboard, leaderboard_low, clock, ticker }));
 
 export const kindOf = (key) => KINDS.get(key) || unknown;

@@ -1,0 +1,86 @@
+"""Each agent's day (answered, talk, wrap-up, not-ready time, longest not ready), from the
+agent interval rows and its state changes, sent to the displays with the next batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ingest.agentdays import AgentDays
+from ingest.intervals import INTERVAL
+from integrations.base import AgentRow
+from tests.ingest.test_interval_restart import (  # clock, workers: fixtures
+    Clock,
+    agent_report,
+    clock,  # noqa: F401
+    workers,  # noqa: F401
+)
+
+
+def bucket(on_call: int = 0, wrap: int = 0, nr: int = 0, answered: int | None = None) -> dict:
+    return {
+        "on_call_seconds": on_call,
+        "wrap_up_seconds": wrap,
+        "not_ready_seconds": nr,
+        "answered": answered,
+    }
+
+
+def test_the_day_sums_the_agents_intervals() -> None:
+    days = AgentDays(lambda now: 0.0)
+    days.load([("7", 0, bucket(60, 10, 5, 2)), ("7", INTERVAL, bucket(30, 0, 0, None))], 10.0)
+    open_bucket = bucket(5)
+    days.put("7", 5 * INTERVAL, open_bucket)
+    now = 5 * INTERVAL + 10
+    assert days.figures("7", now) == {
+        "answered": 2,
+        "talk_seconds": 95,
+        "wrap_seconds": 10,
+        "not_ready_seconds": 5,
+        "longest_not_ready_seconds": None,
+    }
+    open_bucket["on_call_seconds"] = 50  # the accounting books on into the open interval
+    assert days.changed(["7"], now)["7"]["talk_seconds"] == 140
+    assert days.changed(["7"], now) == {}  # nothing new: nothing sent
+    assert days.figures("8", now)["talk_seconds"] is None  # no rows: null, never 0
+
+
+def test_the_longest_not_ready_stint_and_a_new_day() -> None:
+    day = 96 * INTERVAL
+    days = AgentDays(lambda now: day if now >= day else 0.0)
+    days.load([], 10.0)
+    nr = AgentRow(agent_id="7", state="not_ready", reason_code="2")
+    back = AgentRow(agent_id="7", state="available")
+    days.state(nr, 100.0, 100.0)
+    days.state(AgentRow(agent_id="7", state="not_ready", reason_code="3"), 200.0, 200.0)
+    days.state(back, 400.0, 400.0)  # one stint, whatever its reasons: 300 s
+    days.state(nr, 500.0, 500.0)
+    days.state(back, 550.0, 550.0)
+    assert days.figures("7", 600.0)["longest_not_ready_seconds"] == 300
+    days.state(nr, day - 10, day - 10)
+    days.roll(day + 1)
+    days.gone("7", day + 100)  # the stint began yesterday: not today's
+    assert days.figures("7", day + 100)["longest_not_ready_seconds"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_agents_day_goes_out_with_the_next_batch(
+    workers: Any,  # noqa: F811
+    clock: Clock,  # noqa: F811
+) -> None:
+    worker = await workers()
+    worker.process(agent_report("not_ready", 60))
+    clock.now += 30
+    worker.process(agent_report("available", 1))
+    worker._observe()  # what the persist loop does after the publish
+    clock.now += 5
+    changes = worker.process(agent_report("on_call", 1))
+    assert changes.agent_today["10001"] == {
+        "answered": None,  # the agent report gives no count
+        "talk_seconds": 0,
+        "wrap_seconds": 0,
+        "not_ready_seconds": 29,  # from this process's start: earlier time is not invented
+        "longest_not_ready_seconds": 89,  # the feed's start of the stint
+    }
+    await worker.stop()
