@@ -56,6 +56,7 @@ from integrations.base import (
     AgentRow,
     QueueRow,
 )
+from wallboard.engine.kpis import ASA_FALLBACK
 
 from .live import SINCE_TOLERANCE, Changes, QueueKey
 
@@ -96,6 +97,8 @@ def queue_counters(row: QueueRow) -> tuple[float | None, ...]:
     """The cumulative figures of a queue row that deltas are taken of, in QUEUE_COUNTERS order."""
     offered, answered, abandoned = _n(row.offered), _n(row.answered), _n(row.abandoned)
     sl, asa = _n(row.service_level_pct), _n(row.asa_seconds)
+    if asa is None and row.extra:  # a feed's average wait before answer (Optimus) as ASA
+        asa = _n(row.extra.get(ASA_FALLBACK))
     talk = _n(row.extra.get("avg_talk_seconds")) if row.extra else None
     in_sl = round(sl * offered / 100) if sl is not None and offered is not None else None
     wait_sum = round(asa * answered) if asa is not None and answered is not None else None

@@ -26,10 +26,12 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from wallboard.api import api_access
+from wallboard.engine.windows import rates
 from wallboard.history import BadDay, day_bounds, local_iso, parse_day
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, QUEUE_INTERVAL_FIGURES
 from wallboard.models.names import directory
+from wallboard.models.service import service_levels
 
 MAX_DAYS = 92
 CHUNK_ROWS = 2000  # rows fetched from the database at a time
@@ -40,7 +42,10 @@ AGENT_FIGURES = AGENT_INTERVAL_FIGURES
 QUEUE_KEY = ("kind", "number")
 AGENT_KEY = ("agent_id",)
 # `name`: as displays show it (the names directory's, else the feed's own), "" for none.
-QUEUE_COLUMNS = ("source", *QUEUE_KEY, "name", "interval_start", *QUEUE_FIGURES)
+# Then the interval's service level %, ASA and abandon %, as the tiles count them (the queue's
+# service-level setting; wallboard.engine.windows.rates).
+RATE_COLUMNS = ("service_level_pct", "asa_seconds", "abandon_pct")
+QUEUE_COLUMNS = ("source", *QUEUE_KEY, "name", "interval_start", *QUEUE_FIGURES, *RATE_COLUMNS)
 AGENT_COLUMNS = ("source", *AGENT_KEY, "name", "interval_start", *AGENT_FIGURES)
 
 
@@ -97,6 +102,7 @@ def _rows(
     """(source, *key, name, interval_start, *figures) per interval, as stored (None for
     null)."""
     name_of = _namer(agents=key == AGENT_KEY)
+    levels = service_levels() if key == QUEUE_KEY else None
     fields = ("source_id", *key, "start", *figures)
     ordered = qs.order_by("start", "source_id", *key).values_list(*fields)
     for row in ordered.iterator(chunk_size=CHUNK_ROWS):
@@ -108,7 +114,11 @@ def _rows(
         n = len(key)
         ident = row[1 : 1 + n]
         named = name_of(source_id, ident)
-        yield (names[source_id], *ident, named, local_iso(row[1 + n]), *row[2 + n :])
+        values = row[2 + n :]
+        if levels is not None:
+            setting = levels.of(source_id, ident[0], ident[1])
+            values = (*values, *rates(dict(zip(figures, values, strict=True)), setting).values())
+        yield (names[source_id], *ident, named, local_iso(row[1 + n]), *values)
 
 
 def _namer(agents: bool) -> Callable[[int, Sequence[Any]], str]:

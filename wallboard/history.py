@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from wallboard.engine.names import AGENT, NO_NAMES, Names
+from wallboard.engine.service import ServiceLevel
+from wallboard.engine.windows import rates
 from wallboard.models import (
     INTERVAL_SECONDS,
     Agent,
@@ -33,6 +35,7 @@ from wallboard.models import (
 )
 from wallboard.models.intervals import QUEUE_INTERVAL_FIGURES
 from wallboard.models.names import Name, directory
+from wallboard.models.service import service_levels
 
 DASH = "–"
 
@@ -45,6 +48,13 @@ QUEUE_HEADINGS = {
     "answer_wait_sum": "Answer wait (s, sum)",
     "answer_wait_max": "Answer wait (s, max)",
     "talk_sum": "Talk (s, sum)",
+}
+# Worked out from the figures, per interval and for the day, as the tiles count them (the
+# queue's service-level setting): wallboard.engine.windows.rates.
+RATE_HEADINGS = {
+    "service_level_pct": "Service level %",
+    "asa_seconds": "ASA (s)",
+    "abandon_pct": "Abandon %",
 }
 # Figures whose day total is the largest interval value, not the sum.
 MAX_FIGURES = frozenset({"answer_wait_max"})
@@ -284,23 +294,27 @@ def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> Http
     start, end = day_bounds(day)
     rows = list(key.filter(start__gte=start, start__lt=end).order_by("start"))
     zone = site_zone()
+    setting = service_levels().of(src.pk, kind, number)
     table = [
         {
             "start": row.start.astimezone(zone),
-            "cells": [shown(getattr(row, f)) for f in QUEUE_FIGURES],
+            "cells": [shown(getattr(row, f)) for f in QUEUE_FIGURES]
+            + _rates({f: getattr(row, f) for f in QUEUE_FIGURES}, setting),
         }
         for row in rows
     ]
-    totals = [
-        shown(total((getattr(r, f) for r in rows), largest=f in MAX_FIGURES)) for f in QUEUE_FIGURES
-    ]
+    day_figures = {
+        f: total((getattr(r, f) for r in rows), largest=f in MAX_FIGURES) for f in QUEUE_FIGURES
+    }
+    totals = [shown(day_figures[f]) for f in QUEUE_FIGURES] + _rates(day_figures, setting)
     context = {
         "source": src,
         "title": f"{kind} {number}" + (f" · {label}" if label else ""),
         "what": "queue",
         "kind": kind,
         "number": number,
-        "headings": [QUEUE_HEADINGS[f] for f in QUEUE_FIGURES],
+        "headings": [QUEUE_HEADINGS[f] for f in QUEUE_FIGURES] + list(RATE_HEADINGS.values()),
+        "service_level": setting.caption(),
         "rows": table,
         "totals": totals,
         "chart": chart_series(rows, ("offered", "answered", "abandoned"), start, end),
@@ -308,6 +322,11 @@ def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> Http
         **_day_context(day),
     }
     return render(request, "wallboard/history/day.html", context)
+
+
+def _rates(figures: dict[str, Any], setting: ServiceLevel) -> list[str]:
+    """Service level %, ASA and abandon % of interval figures, as cells."""
+    return [shown(v) for v in rates(figures, setting).values()]
 
 
 @require_GET

@@ -164,11 +164,12 @@ def test_nulls_show_as_a_dash_and_totals_add_known_figures_and_take_the_longest_
     html = staff_client.get(QUEUE_URL + "?date=2026-01-15").content.decode()
     rows = table_rows(html)
     assert rows == [
-        ["07:00", "5", "4", "–", "3", "40", "25", "600"],
-        ["07:15", "0", "–", "–", "–", "10", "31", "–"],
+        ["07:00", "5", "4", "–", "3", "40", "25", "600", "60.0", "10", "–"],
+        ["07:15", "0", "–", "–", "–", "10", "31", "–", "–", "–", "–"],
     ]
-    # offered, answered, abandoned (all null: a dash, not 0), in SL, wait sum, wait max, talk
-    assert totals_row(html) == ["Total", "5", "4", "–", "3", "50", "31", "600"]
+    # offered, answered, abandoned (all null: a dash, not 0), in SL, wait sum, wait max, talk;
+    # then service level %, ASA and abandon %, worked out from them
+    assert totals_row(html) == ["Total", "5", "4", "–", "3", "50", "31", "600", "60.0", "12", "–"]
 
 
 def test_the_queue_chart_has_every_slot_of_the_day_with_nulls_where_nothing_is_known(

@@ -27,6 +27,8 @@ ALL = (QUEUE_CSV, AGENT_CSV, QUEUE_JSON, AGENT_JSON)
 QUEUE_HEADER = [
     "source", "kind", "number", "name", "interval_start", "offered", "answered", "abandoned",
     "answered_in_sl", "answer_wait_sum", "answer_wait_max", "talk_sum",
+    # worked out, by the queue's service-level setting
+    "service_level_pct", "asa_seconds", "abandon_pct",
 ]  # fmt: skip
 AGENT_HEADER = [
     "source", "agent_id", "name", "interval_start", "logged_in_seconds", "available_seconds",
@@ -94,7 +96,7 @@ def test_the_queue_csv_has_the_promised_columns_and_values_with_nulls_empty(
     assert text.splitlines()[0].split(",") == QUEUE_HEADER
     assert list(csv.reader(io.StringIO(text)))[1] == [
         "cms-skills", "skill", "3", "", "2026-01-15T09:15:00-05:00",
-        "7", "5", "", "4", "61", "30", "",
+        "7", "5", "", "4", "61", "30", "", "57.1", "12", "",
     ]  # fmt: skip
     assert "attachment" in response["Content-Disposition"]
 
@@ -261,7 +263,8 @@ def test_the_json_lists_objects_with_nulls_as_null(
         {"source": "cms-skills", "kind": "vdn", "number": "7001", "name": "",
          "interval_start": "2026-01-15T09:00:00-05:00", "offered": 3, "answered": None,
          "abandoned": None, "answered_in_sl": None, "answer_wait_sum": None,
-         "answer_wait_max": None, "talk_sum": None}
+         "answer_wait_max": None, "talk_sum": None, "service_level_pct": None,
+         "asa_seconds": None, "abandon_pct": None}
     ]  # fmt: skip
     (agent,) = json.loads(body(staff_client.get(AGENT_JSON, params)))
     assert list(agent) == AGENT_HEADER

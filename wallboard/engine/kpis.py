@@ -90,6 +90,12 @@ KPIS: Final[Mapping[str, Kpi]] = _catalogue(
     Kpi("agent_wrap_today", "Wrap-up time today (agent)", "seconds"),
     Kpi("agent_not_ready_today", "Not-ready time today (agent)", "seconds"),
     Kpi("agent_longest_not_ready_today", "Longest not ready today (agent)", "seconds"),
+    # A feed's other figures, where the vendor sends them (the row's `extra`): EXTRA_KPIS.
+    Kpi("ewt_high_seconds", "EWT (high)", "seconds"),
+    Kpi("ewt_medium_seconds", "EWT (medium)", "seconds"),
+    Kpi("ewt_low_seconds", "EWT (low)", "seconds"),
+    Kpi("returned", "Returned", "count"),
+    Kpi("transferred_to_default", "Overflowed to default", "count"),
     Kpi("agents_staffed", "Agents staffed", "count"),
     Kpi("agents_available", "Available", "count"),
     Kpi("agents_ringing", "Ringing", "count"),
@@ -124,6 +130,17 @@ AGENT_COUNT_KPIS: Final[Mapping[str, str]] = {
     "agents_other": "other",
 }
 SUM_KPIS: Final = ("calls_waiting", "abandoned", "offered", "answered")
+# KPIs a feed sends among its other figures (a queue row's `extra`, same name), and how several
+# queues' combine: the longest expected wait, the sum of counts. Blank where no queue sends it.
+EXTRA_KPIS: Final[Mapping[str, Literal["max", "sum"]]] = {
+    "ewt_high_seconds": "max",  # Avaya CMS: expected wait time per priority
+    "ewt_medium_seconds": "max",
+    "ewt_low_seconds": "max",
+    "returned": "sum",  # Optimus: calls returned to the queue (not answered by the agent)
+    "transferred_to_default": "sum",  # Optimus: calls overflowed to the default destination
+}
+# A queue that sends no ASA but its average wait before answer (Optimus) shows that as ASA.
+ASA_FALLBACK: Final = "avg_wait_seconds"
 # The service-level KPIs: a tile showing one says which target and formula (`sl`).
 SERVICE_LEVEL_KPIS: Final = frozenset(
     {"service_level_pct", "service_level_today", "service_level_60m"}

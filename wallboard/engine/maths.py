@@ -7,7 +7,7 @@ from typing import Any, Literal, TypedDict
 
 from integrations.base import LOGGED_OUT, OVERFLOW, Figure, QueueRow
 
-from .kpis import AGENT_COUNT_KPIS, SUM_KPIS
+from .kpis import AGENT_COUNT_KPIS, ASA_FALLBACK, EXTRA_KPIS, SUM_KPIS
 
 Level = Literal["warning", "alarm"]
 
@@ -64,6 +64,17 @@ def _weighted(queues: Sequence[QueueRow], figure: str, weight: str) -> float | N
     return round(weighted / total, 1) if total else None
 
 
+def _weighted_extra(queues: Sequence[QueueRow], name: str, weight: str) -> float | None:
+    total = weighted = 0.0
+    for q in queues:
+        value = number(q.extra.get(name)) if q.extra else None
+        w = number(getattr(q, weight))
+        if value is not None and w:
+            weighted += value * w
+            total += w
+    return round(weighted / total, 1) if total else None
+
+
 def _sum(values: Iterable[object]) -> Figure:
     total: float = 0
     seen = False
@@ -79,7 +90,20 @@ def _sum(values: Iterable[object]) -> Figure:
 
 def _figure(row: QueueRow, kpi: str) -> Figure:
     value: Figure = getattr(row, kpi, None)
+    if value is None and kpi == "asa_seconds" and row.extra:  # average wait before answer
+        fallback: Figure = row.extra.get(ASA_FALLBACK)
+        return fallback
     return value
+
+
+def _extra(kpi: str, how: str, queues: Sequence[QueueRow]) -> tuple[Figure, bool]:
+    values = [q.extra.get(kpi) for q in queues if q.extra]
+    if OVERFLOW in values:
+        return OVERFLOW, len(queues) > 1
+    numbers = [n for n in map(number, values) if n is not None]
+    if not numbers:
+        return None, False
+    return (max(numbers) if how == "max" else sum(numbers)), len(queues) > 1
 
 
 def kpi_value(
@@ -98,6 +122,9 @@ def kpi_value(
         return None, False
     if kpi.endswith("_today"):
         return _sum(t.get(kpi[: -len("_today")]) for t in today), not single
+    how = EXTRA_KPIS.get(kpi)
+    if how is not None:
+        return _extra(kpi, how, queues)
     if kpi == "abandon_pct":
         offered, abandoned = _sum(q.offered for q in queues), _sum(q.abandoned for q in queues)
         offered_n, abandoned_n = number(offered), number(abandoned)
@@ -124,6 +151,8 @@ def kpi_value(
         return _weighted(queues, "service_level_pct", "offered"), True
     if kpi == "asa_seconds":
         value = _weighted(queues, "asa_seconds", "answered")
+        if value is None:
+            value = _weighted_extra(queues, ASA_FALLBACK, "answered")
         return (round(value) if value is not None else None), True
     if kpi in AGENT_COUNT_KPIS or kpi == "agents_staffed":
         if agents:

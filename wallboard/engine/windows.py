@@ -77,3 +77,14 @@ def window_value(
     if not base:
         return None, True
     return round(min(100.0, 100.0 * within / base), 1), True
+
+
+def rates(figures: Mapping[str, Any], setting: ServiceLevel) -> dict[str, Figure]:
+    """Service level %, ASA and abandon % of one set of interval figures (an interval's, a
+    day's): as the tiles count them (history pages and exports)."""
+    today = {"day": figures}
+    return {
+        "service_level_pct": window_value("service_level_today", [(today, setting)])[0],
+        "asa_seconds": window_value("asa_today", [(today, setting)])[0],
+        "abandon_pct": window_value("abandon_pct_today", [(today, setting)])[0],
+    }
