@@ -108,9 +108,11 @@ class AgentDays:
                     _add(older, bucket)
             cached = self.cache[agent_id] = (recent, older)
         total = dict(cached[1])
-        for start, bucket in rows.items():
+        for start in reversed(rows):  # the last two intervals (put in time order, mostly)
             if start >= recent:
-                _add(total, bucket)
+                _add(total, rows[start])
+            elif start < recent - INTERVAL:
+                break
         total["longest_not_ready_seconds"] = self.longest.get(agent_id)
         return total
 
@@ -134,9 +136,13 @@ def stored_agent_day(source_id: int, since: float) -> list[tuple[str, int, dict[
     from wallboard.models import AgentInterval
 
     fields = tuple(SOURCES.values())
-    rows = AgentInterval.objects.filter(
-        source_id=source_id, start__gte=datetime.fromtimestamp(since, UTC)
-    ).values_list("agent_id", "start", *fields)
+    rows = (
+        AgentInterval.objects.filter(
+            source_id=source_id, start__gte=datetime.fromtimestamp(since, UTC)
+        )
+        .order_by("start")
+        .values_list("agent_id", "start", *fields)
+    )  # (figures() counts on it)
     return [
         (agent_id, int(start.timestamp()), dict(zip(fields, figures, strict=True)))
         for agent_id, start, *figures in rows

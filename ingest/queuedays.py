@@ -43,6 +43,8 @@ class QueueDays:
         self.day_start = day_start  # epoch of the start of the reporting day holding an instant
         self.rows: dict[QueueKey, dict[int, Figures]] = {}
         self.shown: dict[QueueKey, dict[str, Any]] = {}  # the figures last handed out
+        # Per queue: (open interval, day start, the day's closed sums, the last hour's closed)
+        self.cache: dict[QueueKey, tuple[int, float, dict[str, Any], dict[str, Any]]] = {}
         self.since = 0.0  # the day the rows are of starts here
 
     def load(self, rows: Iterable[tuple[QueueKey, int, dict[str, Any]]], now: float) -> None:
@@ -55,15 +57,29 @@ class QueueDays:
     def put(self, key: QueueKey, start: int, bucket: dict[str, Any]) -> None:
         figures = tuple(bucket.get(name) for name in FIELDS)
         self.rows.setdefault(key, {})[start] = figures
+        cached = self.cache.get(key)
+        if cached is not None and start < cached[0]:  # (a closed interval: sum again)
+            del self.cache[key]
 
     def figures(self, key: QueueKey, now: float) -> dict[str, Any]:
+        """The day's and the last hour's sums: the closed intervals' are summed once per
+        interval (they are final), the open one's added each time."""
         rows = self.rows.get(key, {})
-        since = self.since
-        first_of_hour = interval_start(now) - (HOUR_INTERVALS - 1) * INTERVAL
-        return {
-            "day": _sum(v for s, v in rows.items() if s >= since),
-            "h1": _sum(v for s, v in rows.items() if s >= first_of_hour),
-        }
+        current = interval_start(now)
+        cached = self.cache.get(key)
+        if cached is None or cached[0] != current or cached[1] != self.since:
+            since, first = self.since, current - (HOUR_INTERVALS - 1) * INTERVAL
+            day = _sum(v for s, v in rows.items() if since <= s < current)
+            hour = _sum(v for s, v in rows.items() if first <= s < current)
+            cached = self.cache[key] = (current, since, day, hour)
+        day, hour = cached[2], cached[3]
+        open_row = rows.get(current)
+        if open_row is not None:
+            day, hour = (
+                _sum((tuple(day.values()), open_row)),
+                _sum((tuple(hour.values()), open_row)),
+            )
+        return {"day": day, "h1": hour}
 
     def changed(self, keys: Iterable[QueueKey], now: float) -> dict[QueueKey, dict[str, Any]]:
         """The queues (of `keys`) whose figures are not what was last handed out, with them."""
@@ -83,6 +99,7 @@ class QueueDays:
             for rows in self.rows.values():
                 for start in [s for s in rows if s < since]:
                     del rows[start]
+            self.cache.clear()
         return self.changed(list(self.rows), now)
 
 

@@ -91,3 +91,18 @@ async def test_each_batch_carries_its_queues_day_and_hour_across_resets_and_a_cr
     assert second.live.today[KEY]["h1"] == figures(None, None, None, None, None)
     assert second.live.today[KEY]["day"]["offered"] == 14
     await second.stop()
+
+
+def test_a_batch_sums_only_the_open_interval_the_closed_ones_once_an_interval() -> None:
+    days = QueueDays(lambda now: 0.0)
+    days.load([(KEY, i * INTERVAL, figures(1, 1, 0, 1, 1)) for i in range(90)], 0.0)
+    now = 90 * INTERVAL + 5
+    days.put(KEY, 90 * INTERVAL, figures(2, 2, 0, 2, 2))
+    assert days.figures(KEY, now)["day"]["offered"] == 92
+    days.rows[KEY][0] = (1000, 0, 0, 0, 0)  # a closed interval is not summed again per batch
+    days.put(KEY, 90 * INTERVAL, figures(3, 3, 0, 3, 3))
+    assert days.figures(KEY, now)["day"]["offered"] == 93
+    assert days.figures(KEY, now)["h1"]["offered"] == 6  # 87:45-90:00's three, and the open one
+    later = 91 * INTERVAL + 5  # the next interval: the closed sums are taken again, once
+    assert days.figures(KEY, later)["day"]["offered"] == 93 + 999
+    assert days.figures(KEY, later)["h1"]["offered"] == 5
