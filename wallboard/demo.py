@@ -129,8 +129,8 @@ def set_up(base_port: int) -> dict[str, Source]:
         source=skills,
         width=2,
         height=2,
-        kpis="calls_waiting, oldest_wait_seconds, service_level_pct, agents_available, "
-        "answered_today, service_level_today",
+        kpis="calls_waiting, oldest_wait_seconds, service_level_pct, service_level_today, "
+        "agents_available",
         thresholds={
             "calls_waiting": ("above", 5, 10),
             "service_level_pct": ("below", 80, 70),
