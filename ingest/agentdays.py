@@ -101,18 +101,24 @@ class AgentDays:
         rows = self.rows.get(agent_id, {})
         recent = int(now // INTERVAL * INTERVAL) - INTERVAL
         cached = self.cache.get(agent_id)
-        if cached is None or cached[0] != recent:
+        if cached is None or cached[0] > recent:  # summed afresh: the first time
             older: Sums = dict.fromkeys(SOURCES)
             for start, bucket in rows.items():
                 if start < recent:
                     _add(older, bucket)
             cached = self.cache[agent_id] = (recent, older)
+        elif cached[0] < recent:  # time went on: the intervals that became older are added
+            older = dict(cached[1])
+            for start in range(cached[0], recent, INTERVAL):
+                closed = rows.get(start)
+                if closed is not None:
+                    _add(older, closed)
+            cached = self.cache[agent_id] = (recent, older)
         total = dict(cached[1])
-        for start in reversed(rows):  # the last two intervals (put in time order, mostly)
-            if start >= recent:
-                _add(total, rows[start])
-            elif start < recent - INTERVAL:
-                break
+        for start in (recent, recent + INTERVAL):  # the last two intervals
+            last = rows.get(start)
+            if last is not None:
+                _add(total, last)
         total["longest_not_ready_seconds"] = self.longest.get(agent_id)
         return total
 

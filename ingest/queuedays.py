@@ -67,11 +67,14 @@ class QueueDays:
         rows = self.rows.get(key, {})
         current = interval_start(now)
         cached = self.cache.get(key)
-        if cached is None or cached[0] != current or cached[1] != self.since:
-            since, first = self.since, current - (HOUR_INTERVALS - 1) * INTERVAL
+        since = self.since
+        if cached is None or cached[0] > current or cached[1] != since:  # summed afresh
             day = _sum(v for s, v in rows.items() if since <= s < current)
-            hour = _sum(v for s, v in rows.items() if first <= s < current)
-            cached = self.cache[key] = (current, since, day, hour)
+            cached = self.cache[key] = (current, since, day, self._hour(rows, current))
+        elif cached[0] < current:  # time went on: the intervals that closed are added
+            closed = [rows[s] for s in range(cached[0], current, INTERVAL) if s in rows]
+            day = _sum((tuple(cached[2].values()), *closed))
+            cached = self.cache[key] = (current, since, day, self._hour(rows, current))
         day, hour = cached[2], cached[3]
         open_row = rows.get(current)
         if open_row is not None:
@@ -80,6 +83,12 @@ class QueueDays:
                 _sum((tuple(hour.values()), open_row)),
             )
         return {"day": day, "h1": hour}
+
+    @staticmethod
+    def _hour(rows: dict[int, Figures], current: int) -> dict[str, Any]:
+        """The closed intervals of the last hour: the three before the open one."""
+        starts = range(current - (HOUR_INTERVALS - 1) * INTERVAL, current, INTERVAL)
+        return _sum(rows[s] for s in starts if s in rows)
 
     def changed(self, keys: Iterable[QueueKey], now: float) -> dict[QueueKey, dict[str, Any]]:
         """The queues (of `keys`) whose figures are not what was last handed out, with them."""

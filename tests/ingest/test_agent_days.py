@@ -84,3 +84,16 @@ async def test_an_agents_day_goes_out_with_the_next_batch(
         "longest_not_ready_seconds": 89,  # the feed's start of the stint
     }
     await worker.stop()
+
+
+def test_time_going_on_adds_each_interval_once_as_it_grows_old() -> None:
+    days = AgentDays(lambda now: 0.0)
+    days.load([("7", i * INTERVAL, bucket(10)) for i in range(40)], 0.0)
+    assert days.figures("7", 40 * INTERVAL + 1)["talk_seconds"] == 400
+    closing = bucket(5)
+    days.put("7", 40 * INTERVAL, closing)
+    closing["on_call_seconds"] = 15  # booked up to the boundary, after it
+    assert days.figures("7", 41 * INTERVAL + 1)["talk_seconds"] == 415
+    days.put("7", 41 * INTERVAL, bucket(1))
+    for later in (42, 45):  # one interval on, then several
+        assert days.figures("7", later * INTERVAL + 1)["talk_seconds"] == 416

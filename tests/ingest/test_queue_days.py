@@ -93,7 +93,7 @@ async def test_each_batch_carries_its_queues_day_and_hour_across_resets_and_a_cr
     await second.stop()
 
 
-def test_a_batch_sums_only_the_open_interval_the_closed_ones_once_an_interval() -> None:
+def test_a_batch_adds_only_the_open_interval_and_a_closed_one_is_added_once() -> None:
     days = QueueDays(lambda now: 0.0)
     days.load([(KEY, i * INTERVAL, figures(1, 1, 0, 1, 1)) for i in range(90)], 0.0)
     now = 90 * INTERVAL + 5
@@ -103,6 +103,6 @@ def test_a_batch_sums_only_the_open_interval_the_closed_ones_once_an_interval() 
     days.put(KEY, 90 * INTERVAL, figures(3, 3, 0, 3, 3))
     assert days.figures(KEY, now)["day"]["offered"] == 93
     assert days.figures(KEY, now)["h1"]["offered"] == 6  # 87:45-90:00's three, and the open one
-    later = 91 * INTERVAL + 5  # the next interval: the closed sums are taken again, once
-    assert days.figures(KEY, later)["day"]["offered"] == 93 + 999
+    later = 91 * INTERVAL + 5  # the next interval: only the one that closed is added
+    assert days.figures(KEY, later)["day"]["offered"] == 93
     assert days.figures(KEY, later)["h1"]["offered"] == 5
