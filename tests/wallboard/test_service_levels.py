@@ -93,6 +93,13 @@ def test_a_tile_showing_a_service_level_says_which_target_and_formula() -> None:
     assert _tile(QUEUE_KPI, ["service_level_pct"], two).values()["7"]["sl"] == (
         "≤ 20 s of offered · ≤ 30 s of answered"
     )
+    three = ServiceLevels.of_rules(
+        [((1, "skill", "1"), ServiceLevel(30, ANSWERED)), ((1, "skill", "2"), ServiceLevel(9))]
+    )
+    definition = tile_definition(kind_of(QUEUE_KPI), tile_id=7, kpis=["service_level_pct"])
+    tile = new_tile(definition, source_id=1, queue_range=IdRange("1-9"), levels=three)
+    tile.load(1, [(QueueRow("skill", str(n)), {}) for n in (1, 2, 3, 4)], [])
+    assert tile.sl_caption() == "≤ 20 s of offered · +2 other"  # the most queues' named
     rows = _tile(QUEUE_TABLE, ["service_level_pct"], two).values()["7"]["rows"]
     assert [r["sl"] for r in rows] == ["≤ 30 s of answered", "≤ 20 s of offered"]
     assert display_catalogue()["kpis"]["service_level_pct"]["sl"] is True

@@ -146,17 +146,18 @@ class TileRuntime:
         return [(today.get(k, {}), levels.of(*k)) for k in keys]
 
     def sl_caption(self) -> str:
-        """Which service level the tile's queues show (target and formula): one caption, or
-        the distinct ones joined ("mixed" beyond two)."""
+        """Which service level the tile's queues show (target and formula): one caption, the
+        two joined, or beyond two the most queues' and how many others ("+2 other")."""
         levels = self.levels
-        captions = sorted(
-            {levels.of(*key).caption(_feed_target(q)) for key, q in self.queues.items()}
+        counted = Counter(
+            levels.of(*key).caption(_feed_target(q)) for key, q in self.queues.items()
         )
-        if not captions:
+        if not counted:
             return levels.of(self.source_id, self.queue_kind, "").caption()
-        if len(captions) > 2:
-            return "mixed targets"
-        return " · ".join(captions)
+        if len(counted) > 2:
+            most = min(counted, key=lambda c: (-counted[c], c))
+            return f"{most} · +{len(counted) - 1} other"
+        return " · ".join(sorted(counted))
 
     # ---- members ------------------------------------------------------------------------
 
