@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from wallboard.models import Name, Source
 from wallboard.models.names import NAME_KINDS
@@ -127,7 +128,9 @@ def export_names() -> list[dict[str, Any]]:
     """The directory as exportconfig writes it: every source's entries without `source`,
     `override` only where set."""
     out: list[dict[str, Any]] = []
-    for entry in Name.objects.select_related("source").order_by("source__name", "kind", "number"):
+    for entry in Name.objects.select_related("source").order_by(
+        F("source__name").asc(nulls_first=True), "kind", "number"
+    ):
         item: dict[str, Any] = {"kind": entry.kind, "number": entry.number, "name": entry.name}
         if entry.source is not None:
             item["source"] = entry.source.name

@@ -163,3 +163,15 @@ def test_exportconfig_and_importconfig_carry_the_settings(make_source: Any) -> N
         import_config({"service_levels": [{"formula": "magic"}]})
     with pytest.raises(ConfigError, match="no source"):
         import_config({"service_levels": [{"source": "nowhere"}]})
+
+
+@pytest.mark.django_db
+def test_the_database_keeps_one_setting_per_queue_for_every_source_on_any_engine() -> None:
+    """SQLite has no 'nulls not distinct': two partial constraints hold it there too."""
+    from django.db import IntegrityError, transaction
+
+    from wallboard.models import QueueSettings
+
+    QueueSettings.objects.create(kind="skill", number="3", target_seconds=20)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QueueSettings.objects.create(kind="skill", number="3", target_seconds=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 
 from integrations.base import QUEUE_KINDS
 from wallboard.engine.service import DEFAULT, FORMULAS, ServiceLevel, ServiceLevels
@@ -47,12 +48,21 @@ class QueueSettings(models.Model):
 
     class Meta:
         verbose_name = "service level setting"
-        ordering = ["source__name", "kind", "number"]
+        ordering = [F("source__name").asc(nulls_first=True), "kind", "number"]
+        # One setting per queue, per source and for every source (source null): two partial
+        # constraints, as SQLite has no "nulls not distinct".
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "kind", "number"],
+                condition=Q(source__isnull=False),
                 name="unique_queue_settings",
-                nulls_distinct=False,
+                violation_error_message="There is already a setting for this queue.",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "number"],
+                condition=Q(source__isnull=True),
+                name="unique_queue_settings_every_source",
+                violation_error_message="There is already a setting for this queue.",
             ),
         ]
 
