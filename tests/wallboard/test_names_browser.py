@@ -115,6 +115,37 @@ def test_one_name_from_two_feeds_on_a_grid_is_told_apart(product: Product, chrom
     page.close()
 
 
+def test_two_agents_of_one_feed_with_one_name_are_told_apart_by_agent_id(
+    product: Product, chromium: Any
+) -> None:
+    port = free_port()
+    product.configure(
+        {
+            "sources": [
+                {"name": "cms-agents", "vendor": "avaya_cms", "layout": "agent_tv",
+                 "listen": f"127.0.0.1:{port}", "refresh_seconds": 3}
+            ],
+            "boards": [
+                {"title": "Team", "slug": "team",
+                 "tiles": [{"kind": "agent_grid", "title": "All"}]},
+            ],
+        }
+    )  # fmt: skip
+    product.start()
+    page = chromium.new_page(viewport={"width": 1600, "height": 900})
+    page.goto(f"{product.url}/boards/team/?key={product.display_key('team')}")
+    page.wait_for_selector('body[data-connection="live"]', timeout=15000)
+    send(port, AGENT_TV.replace(b"Ben Brown ", b"Ann Adams "))  # two people called Ann Adams
+    page.wait_for_selector('[data-agent-id="10002"]', timeout=15000)
+    names = page.eval_on_selector_all(
+        '[data-agent-id="10001"] .a-name, [data-agent-id="10002"] .a-name',
+        "els => els.map(e => e.textContent).sort()",
+    )
+    assert names == ["Ann Adams · 10001", "Ann Adams · 10002"]
+    assert page.text_content('[data-agent-id="10003"] .a-name') == "Chloe Costa"  # the rest
+    page.close()
+
+
 def test_one_queue_name_titling_tiles_of_two_feeds_is_told_apart(
     product: Product, chromium: Any
 ) -> None:

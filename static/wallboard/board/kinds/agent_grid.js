@@ -26,6 +26,7 @@ export default {
     t.body.append(grid);
     let agents = [], total = 0, compact = false, visible = Infinity;
     let twice = new Set(); // names shown for agents of more than one source: told apart
+    let again = new Set(); // names two agents of one source share: their agent IDs added
 
     function cell(a) {
       const name = h('span', { class: 'a-name' }), state = h('span', { class: 'a-state' });
@@ -40,7 +41,8 @@ export default {
       const reason = a.why ? `${a.why} (${a.reason})` : a.reason && `reason ${a.reason}`;
       c.el.title = [a.name, a.id, a.ext && `ext ${a.ext}`, a.vs, reason].filter(Boolean).join(' · ');
       const from = twice.has(a.name) && S.sources[String(a.src)];
-      c.name.textContent = from ? `${a.name} (${from.name})` : a.name || a.id;
+      c.name.textContent = from ? `${a.name} (${from.name})`
+        : again.has(a.name) ? `${a.name} · ${a.id}` : a.name || a.id;
       // "Not ready · Lunch": the reason's name in the names directory, else its code.
       const why = a.why || a.reason;
       c.state.textContent = (compact ? label[1] : label[0]) + (why ? ` · ${why}` : '');
@@ -70,9 +72,14 @@ export default {
     t.paint = (v) => {
       agents = (v && v.agents) || [];
       total = Math.max((v && v.total) || 0, agents.length);
-      const srcs = new Map();
-      for (const a of agents) if (a.name) srcs.set(a.name, (srcs.get(a.name) || new Set()).add(a.src));
+      const srcs = new Map(), uses = new Map();
+      for (const a of agents) {
+        if (!a.name) continue;
+        srcs.set(a.name, (srcs.get(a.name) || new Set()).add(a.src));
+        uses.set(a.name, (uses.get(a.name) || 0) + 1);
+      }
       twice = new Set([...srcs].filter(([, s]) => s.size > 1).map(([n]) => n));
+      again = new Set([...uses].filter(([n, k]) => k > 1 && !twice.has(n)).map(([n]) => n));
       const seen = new Set();
       for (const a of agents) {
         const key = ident(a);
