@@ -366,6 +366,6 @@ class QueueSettingsAdmin(admin.ModelAdmin):
     """Service-level target and formula per queue, per source or for all (the most specific
     applies; see the README's "Boards and displays")."""
 
-    list_display = ["__str__", "target_seconds", "formula", "short_abandon_seconds"]
+    list_display = ["__str__", "target_seconds", "formula", "short_abandon_seconds", "target_pct"]
     list_filter = ["source", "formula"]
     search_fields = ["number"]

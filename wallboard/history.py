@@ -13,6 +13,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -293,35 +294,71 @@ def queue_day(request: HttpRequest, source: str, kind: str, number: str) -> Http
         raise Http404(f"{source} has no {kind} {number}")
     start, end = day_bounds(day)
     rows = list(key.filter(start__gte=start, start__lt=end).order_by("start"))
-    zone = site_zone()
     setting = service_levels().of(src.pk, kind, number)
-    table = [
-        {
-            "start": row.start.astimezone(zone),
-            "cells": [shown(getattr(row, f)) for f in QUEUE_FIGURES]
-            + _rates({f: getattr(row, f) for f in QUEUE_FIGURES}, setting),
-        }
-        for row in rows
-    ]
-    day_figures = {
-        f: total((getattr(r, f) for r in rows), largest=f in MAX_FIGURES) for f in QUEUE_FIGURES
-    }
-    totals = [shown(day_figures[f]) for f in QUEUE_FIGURES] + _rates(day_figures, setting)
+    intervals = [(row.start, {f: getattr(row, f) for f in QUEUE_FIGURES}) for row in rows]
     context = {
         "source": src,
+        "source_label": src.name,
         "title": f"{kind} {number}" + (f" · {label}" if label else ""),
         "what": "queue",
         "kind": kind,
         "number": number,
-        "headings": [QUEUE_HEADINGS[f] for f in QUEUE_FIGURES] + list(RATE_HEADINGS.values()),
         "service_level": setting.caption(),
-        "rows": table,
-        "totals": totals,
-        "chart": chart_series(rows, ("offered", "answered", "abandoned"), start, end),
         "csv": "/export/queue-intervals.csv",
+        "csv_query": f"source={quote(src.name)}",
+        **_queue_figures(intervals, setting, start, end),
         **_day_context(day),
     }
     return render(request, "wallboard/history/day.html", context)
+
+
+def _queue_figures(
+    intervals: Sequence[tuple[datetime, dict[str, Any]]],
+    setting: ServiceLevel,
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
+    """Table rows, totals and chart of a queue's (or a roll-up's) intervals: figures per
+    interval start, rates worked out from them and from the day's sums."""
+    zone = site_zone()
+    table = [
+        {
+            "start": at.astimezone(zone),
+            "cells": [shown(figures[f]) for f in QUEUE_FIGURES] + _rates(figures, setting),
+        }
+        for at, figures in intervals
+    ]
+    day_figures = {
+        f: total((figures[f] for _, figures in intervals), largest=f in MAX_FIGURES)
+        for f in QUEUE_FIGURES
+    }
+    totals = [shown(day_figures[f]) for f in QUEUE_FIGURES] + _rates(day_figures, setting)
+    by_start = {at.astimezone(UTC): figures for at, figures in intervals}
+    xs = slots(start, end)
+    series: dict[str, list[Any]] = {
+        f: [by_start[x][f] if x in by_start else None for x in xs]
+        for f in ("offered", "answered", "abandoned")
+    }
+    series["service_level_pct"] = [
+        rates(by_start[x], setting)["service_level_pct"] if x in by_start else None for x in xs
+    ]
+    chart = {
+        "tz": settings.TIME_ZONE,
+        "start": int(start.timestamp()),
+        "end": int(end.timestamp()),
+        "x": [int(x.timestamp()) for x in xs],
+        "series": series,
+        "target": {
+            "pct": setting.target_pct,
+            "label": f"SL target {setting.target_pct} % (answered {setting.caption()})",
+        },
+    }
+    return {
+        "headings": [QUEUE_HEADINGS[f] for f in QUEUE_FIGURES] + list(RATE_HEADINGS.values()),
+        "rows": table,
+        "totals": totals,
+        "chart": chart,
+    }
 
 
 def _rates(figures: dict[str, Any], setting: ServiceLevel) -> list[str]:
@@ -370,6 +407,8 @@ def agent_day(request: HttpRequest, source: str, agent_id: str) -> HttpResponse:
         "totals": totals,
         "chart": chart_series(rows, AGENT_STATE_FIGURES, start, end),
         "csv": "/export/agent-intervals.csv",
+        "source_label": src.name,
+        "csv_query": f"source={quote(src.name)}",
         **_day_context(day),
     }
     return render(request, "wallboard/history/day.html", context)

@@ -23,17 +23,25 @@
     values: (u, splits) => splits.map((ts) => hhmm(tzDate(ts))),
   });
   const dash = (u, val) => (val == null ? "–" : val);
-  let series, values, yAxis;
+  let series, values, yAxis, pctAxis = null;
 
   if (el.dataset.kind === "queue") {
     const s = data.series;
-    values = [s.offered, s.answered, s.abandoned];
+    const target = data.target;
+    values = [s.offered, s.answered, s.abandoned, s.service_level_pct, data.x.map(() => target.pct)];
     series = [
       { label: "Offered", stroke: v("--accent"), fill: v("--accent") + "66", paths: bars, points: { show: false }, value: dash },
       { label: "Answered", stroke: v("--ok"), width: 2, points: { show: true, size: 5 }, value: dash },
       { label: "Abandoned", stroke: v("--alarm"), width: 2, points: { show: true, size: 5 }, value: dash },
+      { label: "Service level %", scale: "pct", stroke: v("--warn") || "#c90", width: 2, points: { show: true, size: 5 },
+        value: (u, val) => (val == null ? "–" : val + " %") },
+      // The queue's (or roll-up's) target, on the service-level scale; its legend names the formula.
+      { label: target.label, scale: "pct", stroke: v("--warn") || "#c90", width: 2, dash: [8, 6],
+        points: { show: false }, value: () => target.pct + " %" },
     ];
     yAxis = Object.assign({}, axis, { label: "calls", stroke: fg });
+    pctAxis = Object.assign({}, axis, { scale: "pct", side: 1, label: "service level %", stroke: fg, grid: { show: false },
+      values: (u, splits) => splits.map((p) => p + " %") });
   } else {
     const states = [
       ["available_seconds", "Available", "--s-available"],
@@ -69,8 +77,9 @@
     width: el.clientWidth - 20,
     height: 320,
     tzDate,
-    scales: { x: { time: true, range: [data.start, data.end] }, y: { range: (u, min, max) => [0, Math.max(max || 0, 1) * 1.08] } },
-    axes: [xAxis, yAxis],
+    scales: { x: { time: true, range: [data.start, data.end] }, y: { range: (u, min, max) => [0, Math.max(max || 0, 1) * 1.08] },
+      pct: { range: [0, 105] } },
+    axes: pctAxis ? [xAxis, yAxis, pctAxis] : [xAxis, yAxis],
     series: [{ label: "Interval", value: (u, ts) => (ts == null ? "–" : span(ts)) }].concat(series),
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },

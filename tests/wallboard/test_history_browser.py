@@ -162,6 +162,10 @@ def test_a_supervisor_reads_a_queues_day_as_a_chart_and_a_table_and_picks_anothe
     assert totals[5] == str(max(r[6] for r in day))  # the longest answer wait
     legend = page.locator(".u-legend").inner_text()
     assert "Offered" in legend and "Answered" in legend and "Abandoned" in legend
+    # The service level per interval and the queue's target (the default: 80 % of offered
+    # within 20 s), drawn on the right-hand percentage axis.
+    assert "Service level %" in legend
+    assert "SL target 80 % (answered ≤ 20 s of offered)" in legend
     screenshot(page, "history-queue-day")
 
     page.hover("#chart .u-over", position={"x": 520, "y": 150})  # about 15:00 local

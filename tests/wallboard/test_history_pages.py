@@ -321,3 +321,25 @@ def test_the_day_page_links_the_days_csv_export(staff_client: Any, make_source: 
         'href="/export/queue-intervals.csv?from=2026-02-01&amp;to=2026-02-01&amp;source=cms-skills"'
         in html
     )
+
+
+def test_the_queue_chart_draws_the_queues_service_level_target_naming_its_formula(
+    staff_client: Any, make_source: Any, new_york: None
+) -> None:
+    from wallboard.models.service import QueueSettings
+
+    source = make_source()
+    QueueSettings.objects.create(
+        source=source,
+        kind="skill",
+        number="3",
+        target_seconds=30,
+        formula="answered",
+        target_pct=90,
+    )
+    queue_row(source, utc(2026, 1, 15, 11, 0), offered=10, answered=8, answered_in_sl=6)
+    html = staff_client.get(QUEUE_URL + "?date=2026-01-15").content.decode()
+    chart = chart_data(html)
+    assert chart["target"] == {"pct": 90, "label": "SL target 90 % (answered ≤ 30 s of answered)"}
+    assert chart["series"]["service_level_pct"][:2] == [75.0, None]  # 6 of 8 answered
+    assert "target 90 %" in html

@@ -48,6 +48,8 @@ class ServiceLevel:
     target_seconds: int = 20
     formula: str = OFFERED
     short_abandon_seconds: int = 5
+    # The service level % the queue aims for: the target line on the history chart.
+    target_pct: int = 80
 
     def caption(self, feed_target: object = None) -> str:
         """How a tile names it: "≤ 20 s of offered". A feed that sends its own threshold (the

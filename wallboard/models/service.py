@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -46,6 +47,13 @@ class QueueSettings(models.Model):
         help_text="Abandoned within this many seconds is a short abandon (the third formula).",
     )
 
+    target_pct = models.PositiveSmallIntegerField(
+        "target %",
+        default=DEFAULT.target_pct,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="The service level % this queue aims for (the target line on history charts).",
+    )
+
     class Meta:
         verbose_name = "service level setting"
         ordering = [F("source__name").asc(nulls_first=True), "kind", "number"]
@@ -80,7 +88,9 @@ class QueueSettings(models.Model):
         self.number = self.number.strip()
 
     def setting(self) -> ServiceLevel:
-        return ServiceLevel(self.target_seconds, self.formula, self.short_abandon_seconds)
+        return ServiceLevel(
+            self.target_seconds, self.formula, self.short_abandon_seconds, self.target_pct
+        )
 
 
 def service_levels() -> ServiceLevels:
