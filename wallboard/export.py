@@ -27,7 +27,17 @@ from django.views.decorators.http import require_GET
 
 from wallboard.api import api_access
 from wallboard.engine.windows import rates
-from wallboard.history import BadDay, day_bounds, local_iso, parse_day
+from wallboard.history import (
+    BadDay,
+    BadSelection,
+    day_bounds,
+    local_iso,
+    parse_day,
+    parse_queues,
+    roll_up,
+    rollup_setting,
+    selection_filter,
+)
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, QUEUE_INTERVAL_FIGURES
 from wallboard.models.names import directory
@@ -93,7 +103,40 @@ def _ranged(model: type[Any], request: HttpRequest) -> tuple[QuerySet[Any], dict
     qs = model.objects.filter(start__gte=start, start__lt=end)
     if request.GET.get("source", "").strip():
         qs = qs.filter(source_id__in=list(names))
+    if model is QueueInterval:
+        try:
+            qs = qs.filter(selection_filter(parse_queues(request.GET.getlist("queues"))))
+        except BadSelection as exc:
+            raise BadRequest(str(exc)) from exc
     return qs, names
+
+
+def _rollup(request: HttpRequest) -> bool:
+    return request.GET.get("rollup", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _rolled_rows(request: HttpRequest, qs: QuerySet[Any]) -> Iterator[tuple[Any, ...]]:
+    """One row per interval: the chosen queues (`queues=`, else all) of the source (`source=`,
+    else every source) summed, rates worked out from the sums (wallboard.history.roll_up)."""
+    members = set(qs.values_list("source_id", "kind", "number").distinct())
+    setting, _ = rollup_setting(members)
+    source = request.GET.get("source", "").strip() or "all"
+    spec = ",".join(f"{k}:{n}" for k, n in parse_queues(request.GET.getlist("queues"))) or "all"
+    name = f"{len(members)} queues rolled up"
+    fields = ("start", *QUEUE_FIGURES)
+    rows = qs.order_by("start").values_list(*fields).iterator(chunk_size=CHUNK_ROWS)
+    summed = roll_up((r[0], dict(zip(QUEUE_FIGURES, r[1:], strict=True))) for r in rows)
+    for at, figures in summed:
+        values = [figures[f] for f in QUEUE_FIGURES]
+        yield (
+            source,
+            "rollup",
+            spec,
+            name,
+            local_iso(at),
+            *values,
+            *rates(figures, setting).values(),
+        )
 
 
 def _rows(
@@ -215,7 +258,12 @@ def csv_response(
         if agents
         else (QUEUE_KEY, QUEUE_FIGURES, QUEUE_COLUMNS)
     )
-    pieces = _csv_pieces(columns, _rows(qs, names, key, figures))
+    rows = (
+        _rolled_rows(request, qs)
+        if not agents and _rollup(request)
+        else _rows(qs, names, key, figures)
+    )
+    pieces = _csv_pieces(columns, rows)
     return streamed(request, pieces, "text/csv; charset=utf-8", filename)
 
 
@@ -250,7 +298,12 @@ def _json_view(request: HttpRequest, agents: bool) -> HttpResponseBase:
         if agents
         else (QUEUE_KEY, QUEUE_FIGURES, QUEUE_COLUMNS)
     )
-    pieces = _json_pieces(columns, _rows(qs, names, key, figures))
+    rows = (
+        _rolled_rows(request, qs)
+        if not agents and _rollup(request)
+        else _rows(qs, names, key, figures)
+    )
+    pieces = _json_pieces(columns, rows)
     return streamed(request, pieces, "application/json")
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -23,8 +24,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from integrations.base import QUEUE_KINDS
 from wallboard.engine.names import AGENT, NO_NAMES, Names
-from wallboard.engine.service import ServiceLevel
+from wallboard.engine.service import DEFAULT, ServiceLevel
 from wallboard.engine.windows import rates
 from wallboard.models import (
     INTERVAL_SECONDS,
@@ -409,6 +411,141 @@ def agent_day(request: HttpRequest, source: str, agent_id: str) -> HttpResponse:
         "csv": "/export/agent-intervals.csv",
         "source_label": src.name,
         "csv_query": f"source={quote(src.name)}",
+        **_day_context(day),
+    }
+    return render(request, "wallboard/history/day.html", context)
+
+
+# ---- roll-ups ---------------------------------------------------------------------------------
+
+
+class BadSelection(ValueError):
+    """A `queues` parameter that does not name queues as kind:number."""
+
+
+def parse_queues(values: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, number) of each `kind:number` in the values (each a comma-separated list), in
+    order, once each; [] for none (= every queue)."""
+    out: list[tuple[str, str]] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            kind, _, number = item.partition(":")
+            kind, number = kind.strip().lower(), number.strip()
+            if kind not in QUEUE_KINDS or not number:
+                raise BadSelection(
+                    f"queues: {item!r} is not kind:number (kind one of {', '.join(QUEUE_KINDS)})"
+                )
+            if (kind, number) not in out:
+                out.append((kind, number))
+    return out
+
+
+def selection_filter(queues: Sequence[tuple[str, str]]) -> Q:
+    """The QueueInterval (or Queue) rows of the chosen queues; every row for none."""
+    match = Q()
+    for kind, number in queues:
+        match |= Q(kind=kind, number=number)
+    return match
+
+
+def roll_up(
+    rows: Iterable[tuple[datetime, dict[str, Any]]],
+) -> Iterator[tuple[datetime, dict[str, Any]]]:
+    """Intervals of several queues, in time order, summed per interval start: each count and
+    wait sum added over the queues that know it (None when none does), the longest wait the
+    largest. Rates are then worked out from these sums, never averaged."""
+    group: list[dict[str, Any]] = []
+    at: datetime | None = None
+    for start, figures in rows:
+        if at is not None and start != at:
+            yield at, _summed(group)
+            group = []
+        at = start
+        group.append(figures)
+    if at is not None:
+        yield at, _summed(group)
+
+
+def _summed(group: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        f: total((g[f] for g in group), largest=f in MAX_FIGURES) for f in QUEUE_INTERVAL_FIGURES
+    }
+
+
+def rollup_setting(keys: Iterable[tuple[int, str, str]]) -> tuple[ServiceLevel, str]:
+    """The service-level setting a roll-up's rates use, and how the page names it: the queues'
+    one if they share it, else the one most of them have."""
+    levels = service_levels()
+    counts = Counter(levels.of(source_id, kind, number) for source_id, kind, number in keys)
+    if not counts:
+        return DEFAULT, "the default setting"
+    setting, most = counts.most_common(1)[0]
+    if len(counts) == 1:
+        return setting, "the setting of every queue in it"
+    return setting, (
+        f"mixed settings: the one {most} of {sum(counts.values())} queues have; each queue's "
+        "within-target count is against its own target"
+    )
+
+
+@require_GET
+@staff_member_required
+def rollup_day(request: HttpRequest) -> HttpResponse:
+    """A reporting day of several queues summed: every queue of a source (`source=NAME`) or of
+    every source (no source), or only the queues named by `queues=kind:number,...`."""
+    day = _day_from(request)
+    if isinstance(day, HttpResponse):
+        return day
+    name = request.GET.get("source", "").strip()
+    src = get_object_or_404(Source, name=name) if name else None
+    try:
+        queues = parse_queues(request.GET.getlist("queues"))
+    except BadSelection as exc:
+        return HttpResponseBadRequest(str(exc))
+    start, end = day_bounds(day)
+    key = QueueInterval.objects.filter(selection_filter(queues))
+    known = Queue.objects.filter(selection_filter(queues))
+    if src is not None:
+        key, known = key.filter(source=src), known.filter(source=src)
+    ordered = key.filter(start__gte=start, start__lt=end).order_by("start")
+    rows = list(ordered.values_list("source_id", "kind", "number", "start", *QUEUE_FIGURES))
+    members = {(r[0], r[1], r[2]) for r in rows} | set(
+        known.values_list("source_id", "kind", "number")
+    )
+    setting, setting_note = rollup_setting(members)
+    intervals = list(roll_up((r[3], dict(zip(QUEUE_FIGURES, r[4:], strict=True))) for r in rows))
+    which = ", ".join(f"{k} {n}" for k, n in queues) if queues else "All queues"
+    spec = ",".join(f"{k}:{n}" for k, n in queues)
+    query = "&".join(
+        p
+        for p in (
+            f"source={quote(src.name)}" if src else "",
+            f"queues={quote(spec)}" if spec else "",
+            "rollup=1",
+        )
+        if p
+    )
+    context = {
+        "source": src,
+        "source_label": src.name if src else "every source",
+        "title": f"{which} · rolled up",
+        "what": "queue",
+        "rollup": True,
+        "rollup_queues": spec,
+        "rollup_count": len(members),
+        "service_level": setting.caption(),
+        "setting_note": setting_note,
+        "csv": "/export/queue-intervals.csv",
+        "csv_query": query,
+        "keep": "".join(
+            f"{p}&" for p in (f"source={quote(name)}" if name else "", f"queues={quote(spec)}") if p
+        )
+        if spec or name
+        else "",
+        **_queue_figures(intervals, setting, start, end),
         **_day_context(day),
     }
     return render(request, "wallboard/history/day.html", context)

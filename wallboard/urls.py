@@ -31,6 +31,7 @@ urlpatterns = [
 # History pages (supervisors) and interval export (BI tools).
 urlpatterns += [
     path("history/", history.index, name="history"),
+    path("history/rollup/", history.rollup_day, name="history-rollup"),
     path(
         "history/queues/<slug:source>/<str:kind>/<str:number>/",
         history.queue_day,

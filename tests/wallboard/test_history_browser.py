@@ -213,3 +213,48 @@ def test_a_supervisor_reads_an_agents_day_as_stacked_states(
         assert state in legend
     screenshot(page, "history-agent-day")
     page.close()
+
+
+def test_a_supervisor_rolls_two_queues_up_and_reads_them_against_the_target(
+    product: Product, chromium: Any
+) -> None:
+    written = start_product(product)
+    # skill 1 beside skill 3 on the 15th: 10 offered, 7 within target in each working interval.
+    with sqlite3.connect(product.db) as db:
+        (source_id,) = db.execute(
+            "SELECT id FROM wallboard_source WHERE name = 'cms-skills'"
+        ).fetchone()
+        now = stamp(datetime.now(UTC))
+        db.execute(
+            "INSERT INTO wallboard_queue (source_id, kind, number, name, overflow, today, "
+            "counter_state, extra, updated_at, gone) "
+            "VALUES (?, 'skill', '1', 'Support', '[]', '{}', '{}', '{}', ?, 0)",
+            (source_id, now),
+        )
+        db.executemany(
+            "INSERT INTO wallboard_queueinterval (source_id, kind, number, start, offered, "
+            "answered, abandoned, answered_in_sl, answer_wait_sum, answer_wait_max, talk_sum, "
+            "updated_at, accounting) "
+            "VALUES (?, 'skill', '1', ?, 10, 9, 1, 7, 90, 40, 900, ?, '{}')",
+            [(source_id, stamp(r[0]), now) for r in written["queue"][:32]],
+        )
+    page = chromium.new_page(viewport={"width": 1600, "height": 1100})
+    log_in(page, product, "/history/")
+    page.check("input[name=queues][value='skill:1']")
+    page.check("input[name=queues][value='skill:3']")
+    page.click("form.hist-rollup button")
+    page.wait_for_url("**/history/rollup/?source=cms-skills&queues=skill*")
+    page.fill("input[type=date]", "2026-01-15")
+    page.click("form.hist-pick button")
+    page.wait_for_url("**date=2026-01-15")
+    page.wait_for_selector("#chart[data-ready=true] canvas")
+    assert "skill 1, skill 3 · rolled up" in page.inner_text("h1")
+    first = page.locator("#intervals tbody tr").nth(0).locator("td").all_inner_texts()
+    skill3 = written["queue"][0]
+    offered, in_sl = 10 + skill3[1], 7 + skill3[4]
+    assert first[0] == str(offered) and first[3] == str(in_sl)
+    assert first[7] == f"{100 * in_sl / offered:.1f}"  # from the sums
+    legend = page.locator(".u-legend").inner_text()
+    assert "SL target 80 % (answered ≤ 20 s of offered)" in legend
+    screenshot(page, "history-rollup-day")
+    page.close()

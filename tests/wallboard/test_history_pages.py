@@ -343,3 +343,110 @@ def test_the_queue_chart_draws_the_queues_service_level_target_naming_its_formul
     assert chart["target"] == {"pct": 90, "label": "SL target 90 % (answered ≤ 30 s of answered)"}
     assert chart["series"]["service_level_pct"][:2] == [75.0, None]  # 6 of 8 answered
     assert "target 90 %" in html
+
+
+ROLLUP_FIGURES = (
+    "offered",
+    "answered",
+    "abandoned",
+    "answered_in_sl",
+    "answer_wait_sum",
+    "answer_wait_max",
+    "talk_sum",
+)
+
+
+def rollup_fixture(make_source: Any) -> None:
+    """skill 1, 3 and 5 of cms-skills, group 7 and path 2 of a Mitel source, on 2026-01-15
+    (07:00 and 07:15 New York time)."""
+    cms = make_source()
+    mitel = make_source("pbx-1", vendor="mitel", layout="", connect="127.0.0.1:15373")
+    rows = [
+        (cms, "skill", "1", utc(2026, 1, 15, 12, 0), (10, 8, 2, 6, 80, 30, 1000)),
+        (cms, "skill", "3", utc(2026, 1, 15, 12, 0), (30, 29, 1, 27, 142, 20, 3000)),
+        (cms, "skill", "3", utc(2026, 1, 15, 12, 15), (5, 4, None, 3, 40, 25, 500)),
+        (cms, "skill", "5", utc(2026, 1, 15, 12, 0), (100, 100, 0, 100, 500, 9, 9000)),
+        (mitel, "group", "7", utc(2026, 1, 15, 12, 0), (4, 4, 0, 4, 8, 3, 400)),
+        (mitel, "path", "2", utc(2026, 1, 15, 12, 0), (6, 5, 1, 3, 19, 6, 500)),
+    ]
+    for source, kind, number, start, figures in rows:
+        QueueInterval.objects.create(
+            source=source,
+            kind=kind,
+            number=number,
+            start=start,
+            **dict(zip(ROLLUP_FIGURES, figures, strict=True)),
+        )
+
+
+def test_a_roll_up_of_chosen_queues_sums_counts_and_works_out_rates_from_the_sums(
+    staff_client: Any, make_source: Any, new_york: None
+) -> None:
+    rollup_fixture(make_source)
+    url = "/history/rollup/?source=cms-skills&queues=skill:1,skill:3&date=2026-01-15"
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # 07:00: skill 1 + skill 3 = 40 offered, 37 answered, 3 abandoned, 33 within target:
+    # 33/40 = 82.5 % (the average of their 60 % and 90 % would be 75 %), ASA 222/37 = 6 s,
+    # abandon 3/40 = 7.5 %. skill 5 is not chosen.
+    assert table_rows(html) == [
+        ["07:00", "40", "37", "3", "33", "222", "30", "4000", "82.5", "6", "7.5"],
+        ["07:15", "5", "4", "–", "3", "40", "25", "500", "60.0", "10", "–"],
+    ]
+    # The day: 36/45 = 80.0 %, 262/41 = 6.4 s, 3/45 = 6.7 %.
+    assert totals_row(html) == [
+        "Total",
+        "45",
+        "41",
+        "3",
+        "36",
+        "262",
+        "30",
+        "4500",
+        "80.0",
+        "6",
+        "6.7",
+    ]
+    assert "skill 1, skill 3 · rolled up" in html
+    chart = chart_data(html)
+    assert chart["series"]["offered"][4:6] == [40, 5]
+    assert chart["series"]["service_level_pct"][4:6] == [82.5, 60.0]
+    assert chart["target"]["pct"] == 80
+    # The day picker and the CSV link keep the selection.
+    assert 'name="queues" value="skill:1,skill:3"' in html
+    assert "queues=skill%3A1%2Cskill%3A3" in html and "rollup=1" in html
+
+
+def test_a_roll_up_of_every_queue_of_a_source_includes_mitel_groups_and_paths(
+    staff_client: Any, make_source: Any, new_york: None
+) -> None:
+    rollup_fixture(make_source)
+    html = staff_client.get("/history/rollup/?source=pbx-1&date=2026-01-15").content.decode()
+    # group 7 + path 2: 10 offered, 9 answered, 1 abandoned, 7 within: 70.0 %, 27/9 = 3 s, 10 %.
+    assert table_rows(html) == [
+        ["07:00", "10", "9", "1", "7", "27", "6", "900", "70.0", "3", "10.0"],
+    ]
+    every = staff_client.get("/history/rollup/?date=2026-01-15").content.decode()
+    # every queue of every source: 150 offered at 07:00, 140 within: 93.3 %.
+    assert table_rows(every)[0][:5] == ["07:00", "150", "146", "4", "140"]
+    assert table_rows(every)[0][8] == "93.3"
+
+
+def test_a_roll_up_refuses_a_queue_that_is_not_kind_number(
+    staff_client: Any, make_source: Any
+) -> None:
+    make_source()
+    response = staff_client.get("/history/rollup/?source=cms-skills&queues=sales")
+    assert response.status_code == 400
+    assert b"kind:number" in response.content
+    assert staff_client.get("/history/rollup/?source=nope").status_code == 404
+
+
+def test_the_index_offers_roll_ups(staff_client: Any, make_source: Any) -> None:
+    source = make_source()
+    Queue.objects.create(source=source, kind="skill", number="3", updated_at=timezone.now())
+    html = staff_client.get("/history/").content.decode()
+    assert 'href="/history/rollup/"' in html
+    assert 'action="/history/rollup/"' in html
+    assert 'name="queues" value="skill:3"' in html

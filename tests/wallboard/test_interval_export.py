@@ -439,3 +439,36 @@ def test_the_admin_action_exports_the_selected_rows_as_csv(
     (only,) = rows_of(response)
     assert list(only) == AGENT_HEADER
     assert only["agent_id"] == "5001" and only["not_ready_by_reason"] == '{"2":30}'
+
+
+def test_the_queue_export_rolls_chosen_queues_up_per_interval(
+    staff_client: Any, make_source: Any, new_york: None
+) -> None:
+    from tests.wallboard.test_history_pages import rollup_fixture
+
+    rollup_fixture(make_source)
+    params = {"from": "2026-01-15", "to": "2026-01-15", "source": "cms-skills"}
+    chosen = {**params, "queues": "skill:1,skill:3", "rollup": "1"}
+    rows = list(csv.reader(io.StringIO(body(staff_client.get(QUEUE_CSV, chosen)))))
+    # Sums of skill 1 and skill 3 per interval; rates from the sums (33/40, 222/37, 3/40).
+    assert rows[1:] == [
+        ["cms-skills", "rollup", "skill:1,skill:3", "2 queues rolled up",
+         "2026-01-15T07:00:00-05:00", "40", "37", "3", "33", "222", "30", "4000",
+         "82.5", "6", "7.5"],
+        ["cms-skills", "rollup", "skill:1,skill:3", "2 queues rolled up",
+         "2026-01-15T07:15:00-05:00", "5", "4", "", "3", "40", "25", "500", "60.0", "10", ""],
+    ]  # fmt: skip
+    # Without rollup, queues= only picks the queues' own rows.
+    plain = rows_of(staff_client.get(QUEUE_CSV, {**params, "queues": "skill:1,skill:3"}))
+    assert [(r["number"], r["offered"]) for r in plain] == [("1", "10"), ("3", "30"), ("3", "5")]
+    # Every queue of every source, as JSON: the Mitel group and path included.
+    every = staff_client.get(
+        "/api/v1/intervals/queues/", {"from": "2026-01-15", "to": "2026-01-15", "rollup": "1"}
+    )
+    first = json.loads(body(every))[0]
+    assert (first["source"], first["number"], first["offered"], first["answered_in_sl"]) == (
+        "all", "all", 150, 140,
+    )  # fmt: skip
+    assert first["service_level_pct"] == 93.3
+    bad = staff_client.get(QUEUE_CSV, {**params, "queues": "sales"})
+    assert bad.status_code == 400
