@@ -15,6 +15,7 @@ SERVICE_LEVEL_KEYS = {
     "target_seconds",
     "formula",
     "short_abandon_seconds",
+    "target_pct",
 }
 
 
@@ -27,6 +28,7 @@ def export_service_levels() -> list[dict[str, Any]]:
             "target_seconds": s.target_seconds,
             "formula": s.formula,
             "short_abandon_seconds": s.short_abandon_seconds,
+            "target_pct": s.target_pct,
         }
         for s in QueueSettings.objects.select_related("source")
     ]
@@ -59,6 +61,7 @@ def import_service_levels(
         setting.short_abandon_seconds = item.get(
             "short_abandon_seconds", defaults.short_abandon_seconds
         )
+        setting.target_pct = item.get("target_pct", defaults.target_pct)
         clean(setting, where)
         setting.save()
     return len(items)

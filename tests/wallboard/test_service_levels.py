@@ -136,7 +136,7 @@ def test_settings_in_the_database_reach_the_snapshot(make_source: Any) -> None:
 @pytest.mark.django_db
 def test_exportconfig_and_importconfig_carry_the_settings(make_source: Any) -> None:
     source = make_source()
-    QueueSettings.objects.create(target_seconds=30, formula=ANSWERED)
+    QueueSettings.objects.create(target_seconds=30, formula=ANSWERED, target_pct=90)
     QueueSettings.objects.create(
         source=source, kind="skill", number="3", formula=OFFERED_LESS_SHORT, short_abandon_seconds=8
     )
@@ -148,6 +148,7 @@ def test_exportconfig_and_importconfig_carry_the_settings(make_source: Any) -> N
         "target_seconds": 30,
         "formula": "answered",
         "short_abandon_seconds": 5,
+        "target_pct": 90,
     } in exported
     QueueSettings.objects.all().delete()
     counts = import_config({"service_levels": exported})
@@ -157,6 +158,7 @@ def test_exportconfig_and_importconfig_carry_the_settings(make_source: Any) -> N
     assert export_config()["service_levels"] == exported
     import_config({"service_levels": [{"number": "7"}]})  # missing keys take the defaults
     assert QueueSettings.objects.get(number="7").target_seconds == 20
+    assert QueueSettings.objects.get(number="7").target_pct == 80
     with pytest.raises(ConfigError, match="unknown key"):
         import_config({"service_levels": [{"target": 5}]})
     with pytest.raises(ConfigError, match="formula"):
