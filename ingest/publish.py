@@ -20,7 +20,6 @@ from django.db import transaction
 from wallboard import messages
 from wallboard.boards import board_source_ids, load_boards, sources_status
 from wallboard.engine import AgentRouter, BoardRuntime
-from wallboard.engine.leaderboard import LeaderboardTile
 
 from .db import DbThread
 from .live import Changes
@@ -84,13 +83,7 @@ class BoardPublisher:
         self.background_db = background_db or self.db
 
     def stale_sources(self) -> set[int]:
-        workers = self.sources.workers if self.sources else {}
-        stale = {int(k) for k, v in self.elsewhere.items() if v["stale"]}
-        stale.difference_update(workers)
-        stale.update(s for s, w in workers.items() if w.stale)
-        if self.sources:
-            stale.update(self.sources.failed)
-        return stale
+        return {int(k) for k, v in self.source_states().items() if v["stale"]}
 
     def source_states(self) -> dict[str, dict[str, Any]]:
         """Each source's state as a display shows it (the snapshot's `sources`): this
@@ -187,11 +180,11 @@ class BoardPublisher:
                 queues = [(row, today) for row, today, _ in restored_queues]
             for tile in board.tiles:
                 tile.load(source_id, queues, agents)
-            if worker is not None and any(isinstance(t, LeaderboardTile) for t in board.tiles):
+            day_tiles = [t for t in board.tiles if t.spec.agent_days]
+            if worker is not None and day_tiles:
                 everyone = worker.agent_days.everyone(time.time())  # their figures of the day
-                for tile in board.tiles:
-                    if isinstance(tile, LeaderboardTile):
-                        tile.take_day(source_id, everyone)
+                for tile in day_tiles:
+                    tile.take_day(source_id, everyone)
 
     def _state(self, board: BoardRuntime) -> tuple[int, int, dict[str, Any]]:
         return (

@@ -50,6 +50,9 @@ class TileKind:
     # Thresholds on agents' time in a state (AGENT_TIME_KPIS) go with it to the display.
     agent_alarms: bool = False
     messages: bool = False  # shows the ticker messages (the board's and every board's)
+    # Takes its agents' figures of the day (runtime.take_day): given every agent's when the
+    # tile is built, the changed agents' with each batch (ChangeSet.agent_today).
+    agent_days: bool = False
 
     @property
     def uses_feed(self) -> bool:
@@ -107,6 +110,7 @@ for _kind in (
         default_kpis=(LEADER_KPI,),
         one_kpi=True,
         noun="leaderboard",
+        agent_days=True,
     ),
     TileKind(
         LEADERBOARD_LOW,
@@ -117,6 +121,7 @@ for _kind in (
         default_kpis=(LEADER_KPI,),
         one_kpi=True,
         noun="leaderboard",
+        agent_days=True,
     ),
     TileKind(CLOCK, "Clock"),
     TileKind(TICKER, "Message ticker", messages=True),

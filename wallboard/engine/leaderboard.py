@@ -12,11 +12,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 from .maths import level, number
 from .members import Member
-from .records import AgentKey, ChangeSet
+from .records import AgentDay, AgentKey, ChangeSet
 from .tiles import TileRuntime, Value
 
 ROWS_PER_HEIGHT: Final = 5
@@ -30,8 +30,6 @@ AGENT_DAY_KPIS: Final[Mapping[str, str]] = {
     "agent_longest_not_ready_today": "longest_not_ready_seconds",
 }
 DEFAULT_KPI: Final = "agent_answered_today"
-
-AgentDay = Mapping[str, Any]
 
 
 @dataclass(slots=True, eq=False)
@@ -56,10 +54,8 @@ class LeaderboardTile(TileRuntime):
 
     def apply(self, source_id: int, changes: ChangeSet) -> bool:
         touched = TileRuntime.apply(self, source_id, changes)
-        # (ingest's Changes carries them; the engine's ChangeSet need not)
-        figures = getattr(changes, "agent_today", None)
-        if figures:
-            touched = self.take_day(source_id, figures) or touched
+        if changes.agent_today:
+            touched = self.take_day(source_id, changes.agent_today) or touched
         return touched
 
     def put_agents(self, members: Iterable[Member]) -> bool:

@@ -16,6 +16,7 @@ QueueKey = tuple[str, str]  # (queue kind, number) within one source
 Key = tuple[int, str, str]  # (source id, queue kind, number)
 AgentKey = tuple[int, str]  # (source id, agent ID)
 Today = Mapping[str, Any]  # a queue's totals of the day, as ingest keeps them
+AgentDay = Mapping[str, Any]  # an agent's figures of the day (ingest/agentdays.py)
 
 # A source's rows for a full build: queues with their day's totals, agents with the time
 # (epoch seconds) they entered their state, if known.
@@ -44,3 +45,6 @@ class ChangeSet(Protocol):
 
     @property
     def gone_agents(self) -> AbstractSet[str]: ...
+
+    @property
+    def agent_today(self) -> Mapping[str, AgentDay]: ...  # changed agents' figures of the day

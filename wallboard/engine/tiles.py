@@ -21,7 +21,7 @@ from .kpis import SERVICE_LEVEL_KPIS
 from .maths import Threshold, kpi_value, level
 from .members import Member
 from .names import NO_NAMES, Names
-from .records import AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
+from .records import AgentDay, AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
 from .service import ServiceLevel, ServiceLevels
 from .windows import WINDOW_KPIS, window_value
 
@@ -43,6 +43,9 @@ class KindTraits(Protocol):
 
     @property
     def uses_feed(self) -> bool: ...  # takes either
+
+    @property
+    def agent_days(self) -> bool: ...  # takes agents' figures of the day (take_day)
 
 
 @dataclass(slots=True, eq=False)  # compared and hashed by identity
@@ -267,6 +270,11 @@ class TileRuntime:
             sources[key[0]] = n
         else:
             del sources[key[0]]
+
+    def take_day(self, source_id: int, figures: Mapping[str, AgentDay]) -> bool:
+        """Agents' figures of the day, for a kind whose registry entry says `agent_days`
+        (the leaderboard); True when one of the tile's agents' changed. None here."""
+        return False
 
     def apply(self, source_id: int, changes: ChangeSet) -> bool:
         """Fold one batch's queue changes in; True when a member changed (agents go through
