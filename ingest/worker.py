@@ -167,8 +167,11 @@ class SourceWorker:
         self.stale = True
         self.recent_errors: deque[str] = deque(maxlen=20)
         self.recent_frames: deque[str] = deque(maxlen=5)
-        self._errors_logged = 0
-        self._errors_window = 0.0
+        self._error_log = LogBurst(
+            ERROR_LOG_BURST,
+            "source %s: %d more bad records in the last minute (not logged one by one)",
+            config.name,
+        )
         # work
         self.pending = Changes()
         # Published, not yet folded into pending: folding waits for the persist loop, so a
@@ -282,6 +285,7 @@ class SourceWorker:
             self._server = None
         self._refusal_log.cancel()
         self._probation_log.cancel()
+        self._error_log.cancel()
         candidates, self._candidates = list(self._candidates), {}
         if self._connection is not None:
             self._connection.cancel()
@@ -698,23 +702,14 @@ class SourceWorker:
             today[key] = changes.today[key] = {**today.get(key, {}), **sums}
 
     def _count_errors(self, decoder: Decoder) -> None:
-        now = time.monotonic()
-        if now - self._errors_window > 60:
-            if self._errors_logged > ERROR_LOG_BURST:
-                log.warning(
-                    "source %s: %d more bad records in the last minute (not logged one by one)",
-                    self.name,
-                    self._errors_logged - ERROR_LOG_BURST,
-                )
-            self._errors_window, self._errors_logged = now, 0
         for error in decoder.errors:
             self.parse_errors += 1
-            self._errors_logged += 1
             text = f"{error.reason}: {error.excerpt}"
             self.recent_errors.append(text)
             self.last_error = text
-            if self._errors_logged <= ERROR_LOG_BURST:
-                log.warning("source %s: skipped bad input, %s", self.name, text)
+            self._error_log.log(
+                logging.WARNING, "source %s: skipped bad input, %s", self.name, text
+            )
         decoder.errors.clear()
 
     # -- background --------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,18 @@ async def test_bad_lines_are_counted_and_skipped_and_the_batch_survives(
     assert worker.parse_errors >= 2
     report = await wait_for(lambda: _health_with_errors(source), what="health written")
     assert report.parse_errors == worker.parse_errors and report.records >= 3
+
+
+async def test_a_flood_of_bad_lines_is_counted_in_full_but_logged_twenty_a_minute(
+    make_source: Any, runner: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = await sync_to_async(make_source)()
+    await wait_for(lambda: runner.workers.get(source.pk), what="the source to listen")
+    with caplog.at_level(logging.WARNING, logger="ingest.worker"):
+        await send_bytes(port_of(source), b"garbage line\n" * 50 + TVI1)
+        await wait_for(lambda: runner.workers[source.pk].parse_errors >= 50, what="the count")
+    logged = [r for r in caplog.records if "skipped bad input" in r.getMessage()]
+    assert len(logged) == 20  # the rest only counted (a summary follows the minute)
 
 
 async def _health_with_errors(source: Source) -> Any:
