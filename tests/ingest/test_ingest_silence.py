@@ -136,14 +136,11 @@ async def test_cms_going_silent_on_a_listen_source_is_dropped(
     worker = await wait_for(lambda: runner.workers.get(source.pk) and runner.workers[source.pk])
     port = int(source.listen.rsplit(":", 1)[1])
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    loop = asyncio.get_running_loop()
     writer.write(TVI1)  # one run, then nothing: CMS's host vanished
     await wait_for(lambda: worker.batches == 1, what="the run")
     assert_short_keepalives(keepalive_options(worker._writer.get_extra_info("socket")))
-    sent = loop.time()
-    with contextlib.suppress(ConnectionError):
-        assert await asyncio.wait_for(reader.read(), BOUND + 5) == b""  # closed by ingest
-    assert loop.time() - sent < BOUND + 1.5
+    with contextlib.suppress(ConnectionError):  # closed by ingest within the bound
+        assert await asyncio.wait_for(reader.read(), BOUND + 1.5) == b""
     await wait_for(lambda: not worker.connected, what="the link down")
     assert worker.silence_drops == 1
     writer.close()

@@ -66,12 +66,11 @@ async def test_disabling_a_source_tells_its_displays_within_two_refresh_interval
     make_source: Any, runner: Any
 ) -> None:
     source, _, ws = await live_display(make_source, runner)
-    disabled_at = time.monotonic()
     await Source.objects.filter(pk=source.pk).aupdate(enabled=False)
+    # Within two refresh intervals: next_of fails the test past that.
     status = await next_of(ws, messages.STATUS, timeout=2 * source.refresh_seconds)
     assert status["source"] == str(source.pk)
     assert status["stale"] is True and status["enabled"] is False
-    assert time.monotonic() - disabled_at <= 2 * source.refresh_seconds
     beat = await next_of(ws, messages.HEARTBEAT, timeout=2 * messages.HEARTBEAT_SECONDS + 2)
     assert beat["sources"][str(source.pk)]["enabled"] is False  # and it stays said
     await ws.disconnect()

@@ -57,9 +57,8 @@ def test_a_display_says_its_figures_are_not_live_when_ingest_goes_silent(
         page.goto(f"http://localhost:{port}/boards/desk/?key={product.display_key('desk')}")
         page.wait_for_selector('body[data-connection="live"]', timeout=15000)
         assert page.get_attribute(tile, "data-stale") == "false"  # live, as far as it knows
-        opened = time.monotonic()
-        page.wait_for_selector(f'{tile}[data-stale="true"]', timeout=15000)
-        assert time.monotonic() - opened < 10  # the heartbeat's silence, not a feed's window
+        # Within the heartbeat's silence (6 s) and a tick, not a feed's window: 10 s at most.
+        page.wait_for_selector(f'{tile}[data-stale="true"]', timeout=10000)
         banner = page.inner_text("#wb-banner")
         assert "No word from the wallboard's ingest since" in banner
         assert "not live" in banner
