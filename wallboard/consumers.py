@@ -56,8 +56,8 @@ def _opens(board: Board, user: Any, query: dict[str, list[str]]) -> str | None:
 
 
 @database_sync_to_async
-def _board(slug: str) -> Board | None:
-    return Board.objects.filter(slug=slug).first()
+def _board_id(slug: str) -> int | None:
+    return Board.objects.filter(slug=slug).values_list("pk", flat=True).first()
 
 
 @database_sync_to_async
@@ -78,14 +78,6 @@ KEY_RECHECK_SECONDS = 10.0
 _key_checks: dict[tuple[int, str, str], tuple[float, bool]] = {}
 
 
-@database_sync_to_async
-def _key_still_opens(board_id: int, key: str, rotation: str) -> bool:
-    board = Board.objects.filter(pk=board_id).first()
-    if board is None:
-        return False
-    return _opens(board, None, {"key": [key], "rotation": [rotation]}) is not None
-
-
 async def key_still_opens(board_id: int, key: str, rotation: str) -> bool:
     now = time.monotonic()
     cached = _key_checks.get((board_id, key, rotation))
@@ -93,7 +85,8 @@ async def key_still_opens(board_id: int, key: str, rotation: str) -> bool:
         return cached[1]
     if len(_key_checks) > 10_000:
         _key_checks.clear()
-    opens = await _key_still_opens(board_id, key, rotation)
+    _, opened_by = await _authorise(board_id, None, {"key": [key], "rotation": [rotation]})
+    opens = opened_by is not None
     _key_checks[(board_id, key, rotation)] = (now, opens)
     return opens
 
@@ -184,17 +177,17 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         query = parse_qs(self.scope.get("query_string", b"").decode())
-        found = await _board(slug)
-        if found is None:
+        board_id = await _board_id(slug)
+        if board_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.group = messages.board_group(found.pk)
+        self.group = messages.board_group(board_id)
         # Joined before the key is checked: a key revoked after the check was read has its
         # revocation sent after the revoking save committed, so after this join, and it reaches
         # this display (held with the board's other events until the snapshot is out). Joined
         # before the snapshot is read too, so no update falls in between.
         self.membership = await fanout.join(get_channel_layer(), self.group, self)
-        board, key = await _authorise(found.pk, self.scope.get("user"), query)
+        board, key = await _authorise(board_id, self.scope.get("user"), query)
         if board is None or key is None:
             await self._leave()
             await self.close(code=CLOSE_NOT_FOUND if board is None else CLOSE_FORBIDDEN)
