@@ -130,8 +130,6 @@ def sources_status() -> dict[str, dict[str, Any]]:
     """Each source's state as its health row says, for a display's snapshot and for an
     ingest process about the sources it does not run. A source is live only if it is enabled,
     its health says so, and ingest wrote that recently (a killed runingest writes nothing)."""
-    from datetime import UTC, datetime
-
     from wallboard.models import Source
 
     now = datetime.now(UTC).timestamp()

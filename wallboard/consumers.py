@@ -230,8 +230,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     async def board_update(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])  # encoded once by the publisher
 
-    async def board_heartbeat(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+    board_heartbeat = board_update  # also a message encoded once (messages.TEXT_EVENTS)
 
     async def board_status(self, event: dict[str, Any]) -> None:
         await self.send_json(messages.status_message(event))
