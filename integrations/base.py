@@ -189,6 +189,35 @@ class Batch:
     unread_excerpt: str = ""  # the first of them: "reason: excerpt"
 
 
+# What a supervisor may ask a link that controls agents (a CTI feed) to do to one agent.
+AGENT_LOG_OUT: Final = "log_out"
+AGENT_NOT_READY: Final = "not_ready"  # with a reason code where the site uses them
+AGENT_READY: Final = "ready"
+AGENT_ACTIONS: Final = (AGENT_LOG_OUT, AGENT_NOT_READY, AGENT_READY)
+
+
+@dataclass(slots=True, frozen=True)
+class AgentCommand:
+    """A supervisor's request about one agent, handed to the decoder of the link that
+    controls it (Decoder.command). `request_id` is ingest's (the audit log's) and comes back in
+    the CommandResult, whatever the wire's own request numbering."""
+
+    request_id: str
+    agent_id: str
+    action: str  # one of AGENT_ACTIONS
+    reason_code: str = ""
+    extension: str = ""  # the agent's station, where ingest knows it
+
+
+@dataclass(slots=True, frozen=True)
+class CommandResult:
+    """The phone system's answer to an AgentCommand: ok, or its refusal as it sent it."""
+
+    request_id: str
+    ok: bool
+    detail: str = ""  # e.g. the CSTA error value ("invalidAgentState"); "" when ok
+
+
 @dataclass(slots=True, frozen=True)
 class ParseError:
     reason: str
@@ -230,6 +259,11 @@ class Decoder:
     def __init__(self) -> None:
         self.errors: list[ParseError] = []
         self.outbox: list[bytes] = []
+        # Answers to AgentCommands, drained by ingest after each feed()/flush() like errors.
+        self.results: list[CommandResult] = []
+        # What a site should see on the source's health page about how this link works now
+        # (e.g. {"agent states": "polled every 5 s"}): short label -> short text.
+        self.facts: dict[str, str] = {}
 
     def feed(self, data: bytes) -> list[Batch]:
         raise NotImplementedError
@@ -247,6 +281,13 @@ class Decoder:
 
     def send(self, data: bytes) -> None:
         self.outbox.append(data)
+
+    def command(self, request: AgentCommand) -> None:
+        """Ask the phone system to act on an agent (only a vendor whose VendorInfo lists the
+        action in `agent_actions`): queue the request in the outbox; its answer arrives later
+        as a CommandResult in `results` (a refusal too: this never raises for the wire's
+        sake). A link that is not ready for requests answers at once with ok=False."""
+        self.results.append(CommandResult(request.request_id, False, "not supported"))
 
     def error(self, reason: str, data: bytes | str) -> None:
         if len(self.errors) < 1000:  # a firehose of garbage must not grow memory
@@ -311,6 +352,11 @@ class VendorInfo:
     live_document: LiveDocument | None = None
     # Start-up diagnostics for a source of a layout (e.g. a speed-up that was not built).
     diagnostics: Callable[[str], list[Diagnostic]] | None = None
+    # Supervisor actions a source of this vendor can carry out (AGENT_ACTIONS), () for none.
+    agent_actions: tuple[str, ...] = ()
+    # Options that are credentials: stored apart as the source's secrets (never exported,
+    # shown or logged) and merged into the options only when the decoder is made.
+    secret_options: tuple[str, ...] = ()
 
 
 class Integration(Protocol):
