@@ -165,3 +165,13 @@ LOGGING = {
 # how many bytes each pass-through target may queue before it drops the oldest.
 INGEST_RELOAD_SECONDS: float = _setting("INGEST_RELOAD_SECONDS", env.float, 3.0)
 PASS_THROUGH_BUFFER_BYTES: int = _setting("PASS_THROUGH_BUFFER_BYTES", env.int, 4 * 1024 * 1024)
+
+# Calls (the call ledger). Caller numbers are personal data: displays and pages show only the
+# last CALLER_NUMBER_VISIBLE_DIGITS digits (-1 shows them whole, 0 none) to users without the
+# "view caller numbers" permission; ended calls are purged after CALL_RETENTION_DAYS; a call with
+# no end event for ORPHAN_CALL_MINUTES is closed by ingest and marked orphaned.
+CALLER_NUMBER_VISIBLE_DIGITS: int = _setting("CALLER_NUMBER_VISIBLE_DIGITS", env.int, 4)
+CALL_RETENTION_DAYS: int = _setting("CALL_RETENTION_DAYS", env.int, 90)
+ORPHAN_CALL_MINUTES: int = _setting("ORPHAN_CALL_MINUTES", env.int, 240)
+if CALL_RETENTION_DAYS < 1 or ORPHAN_CALL_MINUTES < 1:
+    raise ImproperlyConfigured("CALL_RETENTION_DAYS and ORPHAN_CALL_MINUTES must be at least 1")

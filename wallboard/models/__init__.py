@@ -9,6 +9,7 @@ from .boards import (
     TickerMessage,
     Tile,
 )
+from .calls import Call, CallSegment
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
@@ -23,6 +24,8 @@ __all__ = [
     "ApiToken",
     "Board",
     "BoardState",
+    "Call",
+    "CallSegment",
     "Name",
     "PassThroughTarget",
     "Queue",
