@@ -7,6 +7,7 @@ shared by every request, so it keeps no per-request state).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -23,11 +24,9 @@ NUMBERS_PERMISSION = "wallboard.view_caller_numbers"
 NUMBER_FIELDS = frozenset({"calling", "called", "transfer_target", "target"})
 
 CALL_LIST = [
-    "offered_at",
+    "offered_at_local",
     "source",
     "call_id",
-    "ucid",
-    "direction",
     "queue",
     "calling",
     "called",
@@ -47,14 +46,14 @@ CALL_FIELDSETS: list[tuple[str | None, dict[str, Any]]] = [
         "When",
         {
             "fields": [
-                "offered_at",
-                "queued_at",
-                "answered_at",
-                "ended_at",
+                "offered_at_local",
+                "queued_at_local",
+                "answered_at_local",
+                "ended_at_local",
                 "wait",
                 "talk",
                 "hold",
-                "held_since",
+                "held_since_local",
             ]
         },
     ),
@@ -62,7 +61,7 @@ CALL_FIELDSETS: list[tuple[str | None, dict[str, Any]]] = [
         "How it ended",
         {"fields": ["released_by", "outcome", "transfer_target", "cause", "orphaned"]},
     ),
-    ("Feed", {"fields": ["extra", "updated_at"], "classes": ["collapse"]}),
+    ("Feed", {"fields": ["extra", "updated_at_local"], "classes": ["collapse"]}),
 ]
 SEGMENT_FIELDS = [
     "seq",
@@ -70,13 +69,28 @@ SEGMENT_FIELDS = [
     "extension",
     "queue_kind",
     "queue_number",
-    "started_at",
-    "answered_at",
-    "ended_at",
+    "started_at_local",
+    "answered_at_local",
+    "ended_at_local",
     "hold_seconds",
     "how_ended",
     "target",
 ]
+
+
+def clock(value: datetime | None) -> str:
+    """An instant in site time to the second (the admin's default drops the seconds)."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def local_time(field: str) -> Any:
+    """A display of a datetime field, in site time to the second."""
+
+    @admin.display(description=f"{field.replace('_', ' ')} (site time)", ordering=field)
+    def shown(self: Any, obj: Any) -> str:
+        return clock(getattr(obj, field))
+
+    return shown
 
 
 def sees_numbers(request: HttpRequest) -> bool:
@@ -122,6 +136,10 @@ class CallSegmentInline(ReadOnly, admin.TabularInline):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.get_fields(request, obj)
 
+    started_at_local = local_time("started_at")
+    answered_at_local = local_time("answered_at")
+    ended_at_local = local_time("ended_at")
+
     @admin.display(description="target")
     def target_masked(self, obj: CallSegment) -> str:
         return masked(obj.target)
@@ -130,6 +148,7 @@ class CallSegmentInline(ReadOnly, admin.TabularInline):
 @admin.register(Call)
 class CallAdmin(ReadOnly, admin.ModelAdmin):
     list_display = tuple(CALL_LIST)
+    list_display_links = ["call_id"]
     list_filter = ["source", "state", "outcome", "direction", "orphaned", "offered_at"]
     list_select_related = ["source"]
     # Exact matches: the indexes answer them on a table of millions of calls.
@@ -165,6 +184,13 @@ class CallAdmin(ReadOnly, admin.ModelAdmin):
     @admin.display(description="transfer target")
     def transfer_target_masked(self, obj: Call) -> str:
         return masked(obj.transfer_target)
+
+    offered_at_local = local_time("offered_at")
+    queued_at_local = local_time("queued_at")
+    answered_at_local = local_time("answered_at")
+    ended_at_local = local_time("ended_at")
+    held_since_local = local_time("held_since")
+    updated_at_local = local_time("updated_at")
 
     @admin.display(description="queue")
     def queue(self, obj: Call) -> str:
