@@ -5,21 +5,22 @@ purgecalls` and runingest (at start and every hour: `keep_purging`) call the sam
 
 The purge deletes in bounded batches, each its own short transaction, so a table of millions
 of calls is never locked by one long delete, and ingest's writes slip in between. Open calls
-(no end yet) are never touched. Two purges at once (a command beside runingest, or two ingest
-processes) are harmless: each batch deletes what is still there, and a purge with nothing to do
-costs one indexed query.
+(no end yet) are never touched. Two purges at once (a command beside runingest) are harmless:
+their batches take turns and each deletes what is still there; a purge with nothing to do costs
+one indexed query.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 BATCH_CALLS = 500  # calls deleted per transaction
 PURGE_EVERY_SECONDS = 3600.0
+# A stable advisory-lock key (hash() differs between processes); ingest.leader's lock is
+# another.
+PURGE_LOCK_KEY = zlib.crc32(b"wallboard.call-retention")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +61,25 @@ def expired(before: datetime) -> QuerySet[Call]:
 
 def purge_batch(before: datetime, size: int = BATCH_CALLS) -> tuple[int, int] | None:
     """Delete up to `size` expired calls and their segments: (calls, segments) deleted, None
-    when there was none left to delete."""
-    ids = list(expired(before).order_by("ended_at").values_list("pk", flat=True)[:size])
-    if not ids:
+    when there was none left to delete (found by one indexed query, without a transaction)."""
+    if not expired(before).exists():
         return None
     with transaction.atomic():
+        _one_purger_at_a_time()
+        # Read under the lock: a purge beside this one has deleted what it took.
+        ids = list(expired(before).order_by("ended_at").values_list("pk", flat=True)[:size])
         segments, _ = CallSegment.objects.filter(call_id__in=ids).delete()
-        # Checked again here: a call is never deleted unless it is ended (and still expired).
-        calls, _ = expired(before).filter(pk__in=ids).delete()
+        calls, _ = Call.objects.filter(pk__in=ids).delete()
     return calls, segments
+
+
+def _one_purger_at_a_time() -> None:
+    """Two purges' batches take turns, so they never wait on each other's rows (PostgreSQL
+    could otherwise pick one as a deadlock's victim): on PostgreSQL a lock held to the end of
+    the transaction; SQLite's write transactions take turns already (IMMEDIATE)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PURGE_LOCK_KEY])
 
 
 def count_expired(days: int | None = None, now: datetime | None = None) -> Purged:
