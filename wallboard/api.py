@@ -408,7 +408,10 @@ def _call_filters(params: Any) -> Q:
 def _cursor_filter(cursor: str) -> Q:
     """Calls after the cursor in the endpoint's order (newest offered first, then newest id)."""
     found = _CURSOR.match(cursor.strip())
-    at = parse_datetime(found.group(2)) if found else None
+    try:
+        at = parse_datetime(found.group(2)) if found else None
+    except ValueError:  # well formed, but no such time (a 13th month)
+        at = None
     if found is None or at is None or timezone.is_naive(at):
         raise BadParameter(f"cursor must be a value the Link header gave, not {cursor!r}")
     pk = int(found.group(1))

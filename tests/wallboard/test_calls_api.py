@@ -305,6 +305,8 @@ def test_source_picks_one_feed(staff_client: Any, source: Source, make_source: A
         "?limit=5001",
         "?limit=ten",
         "?cursor=garbage",
+        "?cursor=12@2026-13-01T00:00:00%2B00:00",
+        "?cursor=12@2026-11-01T00:00:00",
         "?before=soon",
     ],
 )
