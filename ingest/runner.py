@@ -18,7 +18,7 @@ from django.db import DatabaseError, InterfaceError
 
 from wallboard import messages
 
-from . import store
+from . import retention, store
 from .db import DbThread
 from .leader import node_name
 from .pacing import Pacing
@@ -56,6 +56,7 @@ class IngestRunner:
         """Run until `stop`. `fenced()` true at the end: this process lost the lead, another
         may have taken over, so it writes nothing more on its way out."""
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
+        purges = asyncio.create_task(retention.keep_purging(self), name="call-retention")
         try:
             while not stop.is_set():
                 await self._quiet_moment()
@@ -70,9 +71,10 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
-            beats.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beats
+            for task in (beats, purges):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self.shutdown(write=not fenced())
 
     async def _heartbeats(self) -> None:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from wallboard.calls_admin import CallAdmin  # noqa: F401  (registers the call ledger)
 from wallboard.models import (
     Agent,
     ApiToken,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/agents/", api.agents, name="api-agents"),
     path("api/v1/sources/", api.sources, name="api-sources"),
     path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
+    path("api/v1/calls/", api.calls, name="api-calls"),
     path(
         "api/v1/compat/<slug:output>/<slug:name>.json",
         api.live_document,
@@ -40,6 +41,7 @@ urlpatterns += [
     path("history/agents/<slug:source>/<str:agent_id>/", history.agent_day, name="history-agent"),
     path("export/queue-intervals.csv", export.queue_intervals_csv, name="export-queue-intervals"),
     path("export/agent-intervals.csv", export.agent_intervals_csv, name="export-agent-intervals"),
+    path("export/calls.csv", export.calls_csv, name="export-calls"),
     path("api/v1/intervals/queues/", export.queue_intervals_json, name="api-queue-intervals"),
     path("api/v1/intervals/agents/", export.agent_intervals_json, name="api-agent-intervals"),
 ]
