@@ -104,4 +104,4 @@ class CallSegment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"segment {self.seq} of call {self.call_id}"
+        return f"segment {self.seq}"
