@@ -119,3 +119,14 @@ def key_revoked(key: str) -> dict[str, Any]:
 
 def pong(server_time_ms: int) -> dict[str, Any]:
     return {"type": PONG, "server_time": server_time_ms}
+
+
+# Supervisor actions on agents: the web side tells ingest a request is waiting (its row in the
+# audit log, wallboard.models.AgentAction). Only a hint: ingest also picks up pending rows it
+# missed, so a lost message or an ingest restart loses no request.
+AGENT_ACTIONS_GROUP: Final = "ingest.agent_actions"
+AGENT_ACTION: Final = "agent.action"
+
+
+def agent_action(action_id: int) -> dict[str, Any]:
+    return {"type": AGENT_ACTION, "id": action_id}
