@@ -94,6 +94,7 @@ async def live_example_source(
     """An example source connected to `peer`, its agents in the database, its health live."""
     from wallboard.models import Agent, SourceHealth
 
+    fields = {"refresh_seconds": 60, **fields}  # the peer sends its agents once: no silence
     source: Source = await sync_to_async(make_source)(
         "pbx-cti", vendor="example", layout="", connect=f"127.0.0.1:{peer.port}", **fields
     )
