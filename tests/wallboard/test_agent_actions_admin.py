@@ -58,6 +58,7 @@ async def test_an_admin_action_sets_agents_not_ready_and_the_audit_log_shows_the
         "1001|not_ready|12",
         "1002|not_ready|12",
     ]
+
     async def answered() -> bool:
         return not await AgentAction.objects.filter(status__in=["pending", "sent"]).aexists()
 
