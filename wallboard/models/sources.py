@@ -225,6 +225,11 @@ class Source(models.Model):
             options = self.options if isinstance(self.options, dict) else None
             if options is None:
                 errors.setdefault("options", []).append("Options must be a JSON object.")
+            elif set(options) & set(info.secret_options):
+                errors.setdefault("options", []).append(
+                    f"{', '.join(sorted(set(options) & set(info.secret_options)))}: a credential;"
+                    " set it under Credentials, where it is stored encrypted and never shown."
+                )
             else:
                 problems = integration(self.vendor).validate_options(
                     self.effective_layout, self.effective_options()
