@@ -14,17 +14,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from integrations.base import AgentCommand, CommandResult
 from wallboard import messages
 from wallboard.models import AgentAction
 from wallboard.models.actions import EXPIRED, FAILED, OK, OPEN_STATUSES, PENDING, REFUSED, SENT
-
-if TYPE_CHECKING:
-    from .runner import IngestRunner
 
 log = logging.getLogger(__name__)
 
@@ -103,10 +101,28 @@ def command(request: Request, extension: str) -> AgentCommand:
 
 
 # ---- the runner's side ----------------------------------------------------------------
+class Controls(Protocol):
+    """A source's worker, as the dispatcher sees it (ingest.worker.SourceWorker)."""
+
+    def ready_for_commands(self) -> bool: ...
+
+    def command(self, request: Request) -> None: ...
+
+
+class Runs(Protocol):
+    """The runner, as the dispatcher sees it (ingest.runner.IngestRunner)."""
+
+    @property
+    def workers(self) -> Mapping[int, Controls]: ...
+
+    @property
+    def db(self) -> Callable[..., Awaitable[Any]]: ...
+
+
 class ActionDispatcher:
     """Hands the pending requests of the runner's sources to their workers."""
 
-    def __init__(self, runner: IngestRunner) -> None:
+    def __init__(self, runner: Runs) -> None:
         self.runner = runner
         self._lock = asyncio.Lock()  # one sweep at a time (a hint during a reload's sweep)
 

@@ -93,7 +93,8 @@ function open(cell) {
     rows.push(h('div', { class: 'row' }, button('not_ready'), reason));
   }
   if (actions.includes('ready')) rows.push(h('div', { class: 'row' }, button('ready')));
-  const title = h('h2', { id: 'wb-control-title' }, `${name} · agent ${agentId}`);
+  const title = h('h2', { id: 'wb-control-title' },
+    name === agentId ? `Agent ${agentId}` : `${name} · agent ${agentId}`);
   menu = h('div', { id: 'wb-control', role: 'dialog', 'aria-labelledby': 'wb-control-title' },
     title, ...rows, status,
     h('div', { class: 'row' }, h('button', { type: 'button', 'data-control-close': '' }, 'Close')));
