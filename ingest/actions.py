@@ -55,10 +55,8 @@ def pending(source_ids: list[int], ids: list[int] | None = None) -> list[Request
     rows = AgentAction.objects.filter(status=PENDING, source_id__in=source_ids)
     if ids is not None:
         rows = rows.filter(pk__in=ids)
-    return [
-        Request(r.pk, r.source_id, r.agent_id, r.action, r.reason_code)
-        for r in rows.order_by("created_at", "id")
-    ]
+    fields = ("pk", "source_id", "agent_id", "action", "reason_code")
+    return [Request(*row) for row in rows.order_by("created_at", "id").values_list(*fields)]
 
 
 def claim(action_id: int) -> bool:

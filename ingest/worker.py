@@ -788,7 +788,7 @@ class SourceWorker:
         for result in results:
             found = actions.outcome(result)
             if found is None:
-                log.warning("source %s: an answer to no request of ours: %r", self.name, result)
+                log.warning("source %s: an answer to no request of ours: %.200r", self.name, result)
             else:
                 outcomes.append(found)
         self._answer_later(outcomes)
@@ -802,7 +802,7 @@ class SourceWorker:
     async def _answer(self, outcomes: list[tuple[int, str, str]]) -> None:
         for action_id, status, detail in outcomes:
             log.info(
-                "source %s: supervisor request %d: %s %s", self.name, action_id, status, detail
+                "source %s: supervisor request %d: %s %.200s", self.name, action_id, status, detail
             )
             try:
                 await self.db(actions.answer, action_id, status, detail)

@@ -20,7 +20,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -63,7 +63,7 @@ def control_context(request: HttpRequest) -> dict[str, Any] | None:
     if not may_control(request):
         return None
     return {
-        "url": "/actions/agents/",
+        "url": reverse("agent-action-create"),
         "csrf": get_token(request),
         "sources": controllable_sources(),
         "labels": ACTION_LABELS,
@@ -90,6 +90,7 @@ def request_action(
         user=user,
         username=user.get_username(),
         source=source,
+        source_name=source.name,
         agent_id=agent_id,
         action=action,
         reason_code=reason_code,

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -347,7 +348,7 @@ class AgentAdmin(ReadOnlyAdmin):
                     "agent actions</a>.",
                     made,
                     f", {refused} refused at once (not connected)" if refused else "",
-                    "/admin/wallboard/agentaction/",
+                    reverse("admin:wallboard_agentaction_changelist"),
                 ),
             )
 
@@ -534,7 +535,7 @@ class AgentActionAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "username",
-        "source",
+        "source_name",
         "agent_id",
         "action",
         "reason_code",
@@ -543,9 +544,8 @@ class AgentActionAdmin(ReadOnlyAdmin):
         "answered_at",
         "via",
     ]
-    list_filter = ["status", "action", "source", "via"]
-    list_select_related = ["source"]
-    search_fields = ["agent_id", "username"]
+    list_filter = ["status", "action", "source_name", "via"]
+    search_fields = ["agent_id", "username", "source_name"]
     date_hierarchy = "created_at"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -53,7 +53,12 @@ async def test_ingest_refuses_a_request_when_the_link_dropped_after_it_was_made(
 
     user = await sync_to_async(get_user_model().objects.create_user)("late")
     row = await AgentAction.objects.acreate(
-        user=user, username="late", source=source, agent_id="1001", action="ready"
+        user=user,
+        username="late",
+        source=source,
+        source_name=source.name,
+        agent_id="1001",
+        action="ready",
     )
     await wait_for(
         lambda: AgentAction.objects.filter(pk=row.pk, status="refused").aexists(),

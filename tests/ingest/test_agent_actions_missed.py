@@ -40,7 +40,12 @@ def unannounced(source: Source, agent_id: str, action: str, age: float = 0.0) ->
     """A request row as the web side makes it, but with no hint to ingest (the hint was lost)."""
     user = get_user_model().objects.create_user(f"u{AgentAction.objects.count()}")
     row = AgentAction.objects.create(
-        user=user, username=user.username, source=source, agent_id=agent_id, action=action
+        user=user,
+        username=user.username,
+        source=source,
+        source_name=source.name,
+        agent_id=agent_id,
+        action=action,
     )
     if age:
         AgentAction.objects.filter(pk=row.pk).update(

@@ -33,7 +33,11 @@ class AgentAction(models.Model):
     )
     username = models.CharField(max_length=150)  # kept when the user is deleted
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="agent_actions")
+    # An audit log outlives the source it was about: its name stays when the source goes.
+    source = models.ForeignKey(
+        Source, null=True, on_delete=models.SET_NULL, related_name="agent_actions"
+    )
+    source_name = models.CharField(max_length=64)
     agent_id = models.CharField(max_length=64)
     action = models.CharField(max_length=16, choices=[(a, ACTION_LABELS[a]) for a in AGENT_ACTIONS])
     reason_code = models.CharField(max_length=32, blank=True)
@@ -59,6 +63,7 @@ class AgentAction(models.Model):
         return {
             "id": self.pk,
             "source": self.source_id,
+            "source_name": self.source_name,
             "agent_id": self.agent_id,
             "action": self.action,
             "reason_code": self.reason_code,
