@@ -19,6 +19,7 @@ from django.db import DatabaseError, InterfaceError
 from wallboard import messages
 
 from . import retention, store
+from .actions import ActionDispatcher
 from .db import DbThread
 from .leader import node_name
 from .pacing import Pacing
@@ -51,17 +52,20 @@ class IngestRunner:
         self.started = asyncio.Event()
         # The process running the sources and since when (the leader: see ingest.leader).
         self.owner: tuple[str, datetime | None] = (node_name(), None)
+        self.actions = ActionDispatcher(self)  # supervisors' requests about agents
 
     async def run(self, stop: asyncio.Event, fenced: Callable[[], bool] = lambda: False) -> None:
         """Run until `stop`. `fenced()` true at the end: this process lost the lead, another
         may have taken over, so it writes nothing more on its way out."""
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
         purges = asyncio.create_task(retention.keep_purging(self), name="call-retention")
+        hints = asyncio.create_task(self.actions.listen(), name="agent action hints")
         try:
             while not stop.is_set():
                 await self._quiet_moment()
                 try:
                     await self.reconcile()
+                    await self.actions.sweep()  # requests whose hint was lost, or came early
                     await self.background_db(store.write_health, self._health())
                     if self.publisher is not None:
                         await self.publisher.refresh()
@@ -71,7 +75,7 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
-            for task in (beats, purges):
+            for task in (beats, purges, hints):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from integrations.base import OVERFLOW, QUEUE_FIGURES, QueueRow
 from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 from wallboard.models.live import stored_live_rows
+from wallboard.sourcesecrets import UnreadableSecrets
 
 from .intervals import INTERVAL, StoredIntervals
 from .live import Changes
@@ -75,10 +76,35 @@ class SourceConfig:
     options_json: str
     compat_file: str
     targets: tuple[TargetConfig, ...]
+    tls: bool = False
+    tls_ca_file: str = ""
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    # The vendor's credential options, merged into the options only when a decoder is made;
+    # kept out of repr() so no log line or traceback of a config ever shows them.
+    secrets_json: str = field(default="{}", repr=False)
+    secrets_problem: str = ""  # why the stored credentials cannot be read, if so
 
     def restart_key(self) -> tuple[Any, ...]:
         """Fields whose change needs a new connection (the rest apply on the fly)."""
-        return (self.vendor, self.layout, self.listen, self.connect, self.options_json)
+        return (
+            self.vendor,
+            self.layout,
+            self.listen,
+            self.connect,
+            self.options_json,
+            self.tls,
+            self.tls_ca_file,
+            self.tls_cert_file,
+            self.tls_key_file,
+            self.secrets_json,
+        )
+
+    def decoder_options(self) -> dict[str, Any]:
+        """The vendor options with the credentials merged in, for make_decoder only."""
+        import json
+
+        return {**json.loads(self.options_json), **json.loads(self.secrets_json)}
 
 
 def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
@@ -89,6 +115,10 @@ def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
         qs = qs.filter(name__in=names)
     configs = []
     for source in qs:
+        try:
+            secrets, secrets_problem = source.secret_values(), ""
+        except UnreadableSecrets as exc:
+            secrets, secrets_problem = {}, str(exc)
         configs.append(
             SourceConfig(
                 id=source.pk,
@@ -107,6 +137,12 @@ def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
                 targets=tuple(
                     TargetConfig(t.pk, t.host, t.port) for t in source.targets.all() if t.enabled
                 ),
+                tls=source.tls,
+                tls_ca_file=source.tls_ca_file,
+                tls_cert_file=source.tls_cert_file,
+                tls_key_file=source.tls_key_file,
+                secrets_json=json.dumps(secrets, sort_keys=True),
+                secrets_problem=secrets_problem,
             )
         )
     return configs

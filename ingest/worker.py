@@ -25,8 +25,9 @@ from integrations.base import Batch, ChangedRows, Decoder, excerpt
 from wallboard.lib.addresses import parse_address, parse_peers, peer_allowed
 from wallboard.lib.backoff import Backoff
 from wallboard.lib.ranges import IdRange
+from wallboard.lib.tls import TlsSettingsError, client_context, describe_failure
 
-from . import store
+from . import actions, store
 from .agentdays import AgentDays, stored_agent_day
 from .intervals import IntervalAccounting, interval_start
 from .live import Changes, LiveState, QueueKey
@@ -56,6 +57,8 @@ KEEPALIVE_COUNT = 3
 MAX_CANDIDATES = 4
 LOG_BURST = 5  # refused or unproven connections logged one by one per LOG_WINDOW; then a count
 LOG_WINDOW = 60.0
+MAX_FACTS = 20  # a decoder's facts shown on the health page (label -> text), and their length
+FACT_LENGTH = 200
 
 
 def keepalive(writer: asyncio.StreamWriter) -> None:
@@ -204,6 +207,8 @@ class SourceWorker:
         self._tick_waited = False
         self._server: asyncio.Server | None = None
         self.restored = False
+        self.facts: dict[str, str] = {}  # the live decoder's (Decoder.facts), for the health page
+        self._answering: set[asyncio.Future[None]] = set()  # results on their way to the audit log
 
     # -- configuration -----------------------------------------------------------------
     def _apply_settings(self, config: SourceConfig) -> None:
@@ -260,6 +265,9 @@ class SourceWorker:
             self.restored = True
         for target in self.targets.values():
             target.start()
+        if self.config.secrets_problem:
+            self.last_error = f"credentials: {self.config.secrets_problem}"
+            log.error("source %s: %s", self.name, self.last_error)
         self._tasks.append(asyncio.create_task(self._persist_loop(), name=f"persist {self.name}"))
         self._tasks.append(asyncio.create_task(self._tick_loop(), name=f"tick {self.name}"))
         if self.config.listen:
@@ -298,6 +306,8 @@ class SourceWorker:
         self._connection = None
         for target in self.targets.values():
             await target.stop()
+        if self._answering:  # the answers already read reach the audit log
+            await asyncio.gather(*self._answering, return_exceptions=True)
         if not write:
             self.connected = False
             return
@@ -369,17 +379,18 @@ class SourceWorker:
         failed = 0  # attempts in a row that could not connect
         while True:
             try:
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
-            except (OSError, TimeoutError) as exc:
+                reader, writer = await asyncio.wait_for(self._open(host, port), 10)
+            except (OSError, TimeoutError, TlsSettingsError) as exc:
                 failed += 1
+                why = describe_failure(exc) if str(exc) else "timed out"
                 if failed == 1:
                     log.warning(
                         "source %s: cannot connect to %s (%s); retrying with backoff",
                         self.name,
                         self.config.connect,
-                        exc or "timed out",
+                        why,
                     )
-                self.last_error = f"cannot connect to {self.config.connect}: {exc or 'timed out'}"
+                self.last_error = f"cannot connect to {self.config.connect}: {why}"
                 await asyncio.sleep(backoff.next())
                 continue
             if failed:
@@ -392,6 +403,18 @@ class SourceWorker:
             else:  # a link that gave nothing (silent, or closed at once) counts as a failure
                 await asyncio.sleep(backoff.next())
 
+    async def _open(
+        self, host: str, port: int
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A connect source's link: plain TCP, or TLS checked against the source's CA and the
+        host (name or address) it connects to. The context is made afresh each time, so a
+        CA file fixed on disk is read at the next attempt."""
+        config = self.config
+        if not config.tls:
+            return await asyncio.open_connection(host, port)
+        context = client_context(config.tls_ca_file, config.tls_cert_file, config.tls_key_file)
+        return await asyncio.open_connection(host, port, ssl=context, server_hostname=host)
+
     async def _read(
         self,
         reader: asyncio.StreamReader,
@@ -403,7 +426,9 @@ class SourceWorker:
         probation (a newcomer while a session is live) its bytes are decoded on the side: it
         goes live once it sends a complete, valid batch, and is dropped if it has not within
         silence_after() seconds."""
-        decoder: Decoder = self.module.make_decoder(self.config.layout, self.options)
+        decoder: Decoder = self.module.make_decoder(
+            self.config.layout, self.config.decoder_options()
+        )
         if self._decoder is not None:
             decoder.resume(self._decoder)
         if not probation:
@@ -536,6 +561,8 @@ class SourceWorker:
         self.recent_frames.append(excerpt(data[:160], 160))
 
     def _take(self, decoder: Decoder, batches: list[Batch]) -> None:
+        if decoder.results or decoder.facts:
+            self._take_news(decoder)
         if decoder.outbox:
             self._send_outbox(decoder)
         if decoder.errors:
@@ -712,6 +739,78 @@ class SourceWorker:
             )
         decoder.errors.clear()
 
+    # -- supervisor actions and the decoder's facts (ingest/actions.py) -------------------
+    def ready_for_commands(self) -> bool:
+        """A live link to hand a request to (else it is refused: "not connected")."""
+        writer = self._writer
+        return (
+            self.connected
+            and self._decoder is not None
+            and writer is not None
+            and (not writer.is_closing())
+        )
+
+    def command(self, request: actions.Request) -> None:
+        """Hand a claimed request to the live decoder and write what it has to say; its
+        answer (now or from a later feed()) goes to the audit log by _take_news."""
+        decoder = self._decoder
+        assert decoder is not None
+        agent = self.live.agents.get(request.agent_id)
+        log.info(
+            "source %s: supervisor request %d: %s agent %s%s",
+            self.name,
+            request.id,
+            request.action,
+            request.agent_id,
+            f" reason {request.reason_code}" if request.reason_code else "",
+        )
+        try:
+            decoder.command(actions.command(request, agent.extension if agent else ""))
+        except Exception:  # a decoder's bug must not stop ingest; the request has failed
+            log.exception("source %s: the decoder failed on request %d", self.name, request.id)
+            self._answer_later([(request.id, actions.FAILED, "the link could not send it")])
+            return
+        self._send_outbox(decoder)
+        self._take_news(decoder)
+
+    def _take_news(self, decoder: Decoder) -> None:
+        """After feed()/flush()/command(): the answers to requests go to the audit log, and
+        the live decoder's facts to the health page."""
+        if decoder is self._decoder and decoder.facts != self.facts:
+            self.facts = {
+                str(label)[:FACT_LENGTH]: str(text)[:FACT_LENGTH]
+                for label, text in list(decoder.facts.items())[:MAX_FACTS]
+            }
+        if not decoder.results:
+            return
+        results, decoder.results = decoder.results, []
+        outcomes = []
+        for result in results:
+            found = actions.outcome(result)
+            if found is None:
+                log.warning("source %s: an answer to no request of ours: %.200r", self.name, result)
+            else:
+                outcomes.append(found)
+        self._answer_later(outcomes)
+
+    def _answer_later(self, outcomes: list[tuple[int, str, str]]) -> None:
+        if outcomes:
+            task = asyncio.ensure_future(self._answer(outcomes))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+
+    async def _answer(self, outcomes: list[tuple[int, str, str]]) -> None:
+        for action_id, status, detail in outcomes:
+            log.info(
+                "source %s: supervisor request %d: %s %.200s", self.name, action_id, status, detail
+            )
+            try:
+                await self.db(actions.answer, action_id, status, detail)
+            except (DatabaseError, InterfaceError) as exc:
+                log.error(
+                    "source %s: request %d's answer not stored: %s", self.name, action_id, exc
+                )
+
     # -- background --------------------------------------------------------------------
     def _take_pending(self) -> Changes:
         """What was published and not yet written, merged (newest wins); pending is emptied."""
@@ -796,6 +895,7 @@ class SourceWorker:
             if decoder is not None:
                 for batch in decoder.flush(time.monotonic()):
                     self.process(batch)
+                self._take_news(decoder)
                 if decoder.outbox:
                     self._send_outbox(decoder)
                 if decoder.errors:
@@ -894,5 +994,6 @@ class SourceWorker:
                 "live_queues": len(self.live.queues),
                 "live_agents": len(self.live.agents),
                 "call_events": self.call_events,
+                "facts": dict(self.facts),
             },
         }

@@ -5,15 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from integrations import VENDORS, vendor_info
 from wallboard.calls_admin import CallAdmin  # noqa: F401  (registers the call ledger)
 from wallboard.models import (
     Agent,
+    AgentAction,
     ApiToken,
     Board,
     PassThroughTarget,
@@ -29,6 +34,62 @@ from wallboard.models import (
 from wallboard.models.boards import new_display_key
 from wallboard.models.service import QueueSettings
 from wallboard.names_admin import NameAdmin  # noqa: F401  (registers the names directory)
+from wallboard.sourcesecrets import UnreadableSecrets
+
+SECRET_PREFIX = "secret_"
+
+
+def secret_options() -> dict[str, list[str]]:
+    """Every credential option a registered vendor has -> the labels of its vendors."""
+    found: dict[str, list[str]] = {}
+    for key in VENDORS:
+        info = vendor_info(key)
+        for name in info.secret_options:
+            found.setdefault(name, []).append(info.label)
+    return found
+
+
+class SourceForm(forms.ModelForm):
+    """A source, with one password input per vendor credential (never filled in with the
+    stored value: blank keeps it) and a box to clear them."""
+
+    clear_secrets = forms.BooleanField(
+        required=False, label="Clear the stored credentials", help_text="Forget them all."
+    )
+
+    def save(self, commit: bool = True) -> Any:
+        self._seal_secrets(self.instance)
+        return super().save(commit)
+
+    def _seal_secrets(self, source: Source) -> None:
+        if source.vendor not in VENDORS:
+            return
+        wanted = vendor_info(source.vendor).secret_options
+        try:
+            values = {} if self.cleaned_data.get("clear_secrets") else source.secret_values()
+        except UnreadableSecrets:
+            values = {}  # unreadable (SECRET_KEY changed): what is typed now replaces them
+        for name in secret_options():
+            typed = self.cleaned_data.get(SECRET_PREFIX + name) or ""
+            if typed:
+                values[name] = typed
+        source.set_secrets({k: v for k, v in values.items() if k in wanted})
+
+
+def source_form() -> type[SourceForm]:
+    """The form with a field per credential option of the vendors registered now."""
+    fields: dict[str, Any] = {}
+    for name, labels in secret_options().items():
+        fields[SECRET_PREFIX + name] = forms.CharField(
+            required=False,
+            max_length=500,
+            strip=False,
+            label=name,
+            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+            help_text=f"{', '.join(labels)}. Stored encrypted and never shown; leave blank to "
+            "keep the stored value.",
+        )
+    return type("SourceFormWithSecrets", (SourceForm,), fields)
 
 
 class PassThroughInline(admin.TabularInline):
@@ -70,10 +131,14 @@ class SourceAdmin(admin.ModelAdmin):
     list_select_related = ["health"]
     search_fields = ["name"]
     inlines = [PassThroughInline]
-    readonly_fields = ["health_report"]
+    readonly_fields = ["health_report", "stored_credentials"]
     fieldsets = [
         (None, {"fields": ["name", "enabled", "vendor", "layout"]}),
         ("Connection", {"fields": ["listen", "connect", "allowed_peers", "refresh_seconds"]}),
+        (
+            "TLS (connect sources)",
+            {"fields": ["tls", "tls_ca_file", "tls_cert_file", "tls_key_file"]},
+        ),
         ("What to keep", {"fields": ["queue_range", "agent_range"]}),
         (
             "Vendor options",
@@ -82,6 +147,29 @@ class SourceAdmin(admin.ModelAdmin):
         ("Feed health", {"fields": ["health_report"]}),
     ]
     actions = ["enable", "disable"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = source_form()
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        names = [SECRET_PREFIX + name for name in secret_options()]
+        if names:
+            fields: list[Any] = ["stored_credentials", *names, "clear_secrets"]
+            fieldsets.insert(-1, ("Credentials", {"fields": fields}))
+        return fieldsets
+
+    @admin.display(description="stored credentials")
+    def stored_credentials(self, obj: Source) -> str:
+        """Which credentials are stored: names, never values."""
+        try:
+            names = sorted(obj.secret_values()) if obj.pk else []
+        except UnreadableSecrets as exc:
+            return str(exc)
+        return ", ".join(names) + " (stored)" if names else "none"
 
     @admin.display(description="address")
     def address(self, obj: Source) -> str:
@@ -129,6 +217,10 @@ class SourceAdmin(admin.ModelAdmin):
             ("records", health.records),
             ("parse errors", health.parse_errors),
             ("last error", health.last_error or "–"),
+            *(
+                (label, text)
+                for label, text in ((health.diagnostics or {}).get("facts") or {}).items()
+            ),
             (
                 "runingest heartbeat",
                 timezone.localtime(health.heartbeat_at).strftime("%H:%M:%S")
@@ -180,8 +272,23 @@ class QueueAdmin(ReadOnlyAdmin):
     search_fields = ["number", "name"]
 
 
+class AgentControlForm(ActionForm):
+    reason_code = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Reason code (not ready)",
+        widget=forms.TextInput(attrs={"size": 8}),
+    )
+
+
+MAX_AGENTS_PER_ACTION = 50  # a supervisor's action, not a mass log-out by mistake
+
+
 @admin.register(Agent)
 class AgentAdmin(ReadOnlyAdmin):
+    action_form = AgentControlForm
+    actions = ["log_out", "set_not_ready", "set_ready"]
+
     list_display = [
         "source",
         "agent_id",
@@ -195,6 +302,56 @@ class AgentAdmin(ReadOnlyAdmin):
     list_filter = ["source", "state", "gone"]
     list_select_related = ["source"]
     search_fields = ["agent_id", "name", "extension"]
+
+    def has_control_agents_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("wallboard.control_agents")
+
+    @admin.action(description="Log out the selected agents", permissions=["control_agents"])
+    def log_out(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
+        self._ask(request, queryset, "log_out")
+
+    @admin.action(
+        description="Set the selected agents not ready (with the reason code)",
+        permissions=["control_agents"],
+    )
+    def set_not_ready(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
+        self._ask(request, queryset, "not_ready", request.POST.get("reason_code", "").strip())
+
+    @admin.action(description="Set the selected agents ready", permissions=["control_agents"])
+    def set_ready(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
+        self._ask(request, queryset, "ready")
+
+    def _ask(
+        self, request: HttpRequest, queryset: QuerySet[Agent], action: str, reason: str = ""
+    ) -> None:
+        from wallboard.actions import ActionError, request_action
+
+        agents = list(queryset.select_related("source")[: MAX_AGENTS_PER_ACTION + 1])
+        if len(agents) > MAX_AGENTS_PER_ACTION:
+            messages.error(request, f"At most {MAX_AGENTS_PER_ACTION} agents at a time.")
+            return
+        made = refused = 0
+        for agent in agents:
+            try:
+                row = request_action(
+                    request.user, agent.source, agent.agent_id, action, reason, via="admin"
+                )
+            except ActionError as exc:
+                messages.error(request, f"Agent {agent.agent_id}: {exc}")
+                continue
+            made += 1
+            refused += row.status == "refused"
+        if made:
+            messages.info(
+                request,
+                format_html(
+                    '{} request(s) made{}: the phone system\'s answers are in <a href="{}">'
+                    "agent actions</a>.",
+                    made,
+                    f", {refused} refused at once (not connected)" if refused else "",
+                    reverse("admin:wallboard_agentaction_changelist"),
+                ),
+            )
 
 
 class TileInline(admin.StackedInline):
@@ -370,3 +527,27 @@ class QueueSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "target_seconds", "formula", "short_abandon_seconds", "target_pct"]
     list_filter = ["source", "formula"]
     search_fields = ["number"]
+
+
+@admin.register(AgentAction)
+class AgentActionAdmin(ReadOnlyAdmin):
+    """The audit log of supervisors' requests about agents, with the phone system's answers."""
+
+    list_display = [
+        "created_at",
+        "username",
+        "source_name",
+        "agent_id",
+        "action",
+        "reason_code",
+        "status",
+        "detail",
+        "answered_at",
+        "via",
+    ]
+    list_filter = ["status", "action", "source_name", "via"]
+    search_fields = ["agent_id", "username", "source_name"]
+    date_hierarchy = "created_at"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an audit log

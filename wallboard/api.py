@@ -183,6 +183,8 @@ def source_json(source: Source) -> dict[str, Any]:
         "stale": health.stale if health else True,
         # What is wrong with the feed's data now (rows it could not read), even while live.
         "problem": str((health.diagnostics or {}).get("problem", "")) if health else "",
+        # How the link works now, as its decoder says (e.g. "agent states": "polled every 5 s").
+        "facts": dict((health.diagnostics or {}).get("facts") or {}) if health else {},
         "heartbeat_at": _iso(health.heartbeat_at) if health else None,
         "owner": {"process": health.owner, "since": _iso(health.owner_since)}
         if health and health.owner

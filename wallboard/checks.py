@@ -35,6 +35,16 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     )
                 )
             continue
+        problem = unreadable_secrets(source)
+        if problem:
+            errors.append(
+                Warning(
+                    f"Source '{source.name}': {problem}",
+                    hint="Type the source's credentials again in the admin (Sources).",
+                    obj=source,
+                    id="wallboard.W005",
+                )
+            )
         diagnose = vendor_info(source.vendor).diagnostics
         for diagnostic in diagnose(source.effective_layout) if diagnose else []:
             errors.append(
@@ -85,4 +95,15 @@ def unbindable(listen: str) -> str | None:
             s.bind((host, 0))
     except OSError as exc:
         return exc.strerror or str(exc)
+    return None
+
+
+def unreadable_secrets(source: Any) -> str | None:
+    """Why a source's stored credentials cannot be read (SECRET_KEY changed), or None."""
+    from wallboard.sourcesecrets import UnreadableSecrets
+
+    try:
+        source.secret_values()
+    except UnreadableSecrets as exc:
+        return str(exc)
     return None

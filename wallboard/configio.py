@@ -45,7 +45,15 @@ SOURCE_KEYS = {
     "options",
     "compat_file",
     "pass_through",
+    "tls",
+    "tls_ca_file",
+    "tls_cert_file",
+    "tls_key_file",
 }
+# TLS settings are exported only when set (paths on the ingest server, not secrets). A
+# source's credentials (Source.secrets) are never exported, and no key imports them: they are
+# typed into the admin on each installation; an import keeps a source's stored ones.
+TLS_KEYS = ("tls", "tls_ca_file", "tls_cert_file", "tls_key_file")
 TARGET_KEYS = {"host", "port", "enabled"}
 BOARD_KEYS = {"title", "slug", "theme", "columns", "tiles"}
 TILE_KEYS = {
@@ -92,6 +100,9 @@ def export_config() -> dict[str, Any]:
             item["compat_file"] = s.compat_file
         if s.display_name:
             item["display_name"] = s.display_name
+        for key in TLS_KEYS:
+            if getattr(s, key):
+                item[key] = getattr(s, key)
         sources.append(item)
     boards = []
     for b in Board.objects.prefetch_related("tiles__thresholds", "tiles__source"):
@@ -189,6 +200,9 @@ def import_config(data: Any) -> dict[str, int]:
         source.options = item.get("options", {})
         source.compat_file = item.get("compat_file", "")
         source.display_name = item.get("display_name", "")
+        source.tls = bool(item.get("tls", False))
+        for key in TLS_KEYS[1:]:
+            setattr(source, key, str(item.get(key, "")))
         if "refresh_seconds" in item:
             source.refresh_seconds = item["refresh_seconds"]
         elif source.vendor in _vendor_refresh():  # missing optional keys take defaults

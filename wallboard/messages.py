@@ -4,7 +4,8 @@ Two kinds of message:
 - channel-layer events (`group_send` to a board's group; the fan-out hub hands each to the
   display consumers, whose handler is the type with "." as "_"): `board.update` and
   `board.heartbeat` (a message encoded once, passed to every display as it is),
-  `board.status`, `board.reload`, `key.revoked`;
+  `board.status`, `board.reload`, `key.revoked`; and `agent.action` to ingest's group (a
+  supervisor's request about an agent is waiting);
 - websocket messages (JSON with a `type`, DESIGN.md's contract): `snapshot` first, then
   `update` (changed tiles, with a sequence number), `status` (a source went stale or
   recovered), `heartbeat` (ingest is running: the state of each of the board's sources, every
@@ -119,3 +120,14 @@ def key_revoked(key: str) -> dict[str, Any]:
 
 def pong(server_time_ms: int) -> dict[str, Any]:
     return {"type": PONG, "server_time": server_time_ms}
+
+
+# Supervisor actions on agents: the web side tells ingest a request is waiting (its row in the
+# audit log, wallboard.models.AgentAction). Only a hint: ingest also picks up pending rows it
+# missed, so a lost message or an ingest restart loses no request.
+AGENT_ACTIONS_GROUP: Final = "ingest.agent_actions"
+AGENT_ACTION: Final = "agent.action"
+
+
+def agent_action(action_id: int) -> dict[str, Any]:
+    return {"type": AGENT_ACTION, "id": action_id}

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from wallboard import api, export, history, views
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/queues/", api.queues, name="api-queues"),
     path("api/v1/agents/", api.agents, name="api-agents"),
     path("api/v1/sources/", api.sources, name="api-sources"),
+    path("actions/", include("wallboard.actions")),  # supervisors' requests about agents
     path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
     path("api/v1/calls/", api.calls, name="api-calls"),
     path(

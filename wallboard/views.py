@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from wallboard.actions import control_context
 from wallboard.displayversion import display_version, import_map
 from wallboard.models import Board, Rotation, SourceHealth
 
@@ -56,6 +57,8 @@ def board_display(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "board": board,
             "key": request.GET.get("key", ""),
+            # A supervisor's agent menu: only for a user allowed to, never on a keyed display.
+            "control": None if request.GET.get("key") else control_context(request),
             "rotation": None,
             "version": display_version(),
             "import_map": import_map(),

@@ -4,7 +4,10 @@ docs/architecture.md, to prove the neutral contract carries what an event feed n
 - a link that writes: the decoder says HELLO on connect (with what it carried over from the
   previous connection) and answers the server's PING with PONG;
 - queue and agent rows as updates, and call steps (CallEvent) in the same batches;
-- state that survives a reconnect (resume): the calls it saw in progress.
+- state that survives a reconnect (resume): the calls it saw in progress;
+- supervisor actions: `SET|request|agent|action|reason` out, `OK|request` or
+  `ERR|request|detail` back; a credential (`password`, a secret option) sent as `AUTH|password`
+  before HELLO; a fact for the health page.
 
 Wire format, one record a line: `Q|number|waiting`, `A|agent|state`, `C|call|step`, `PING`,
 and `END`, which closes a batch.
@@ -16,11 +19,14 @@ import time
 from typing import Any
 
 from integrations.base import (
+    AGENT_ACTIONS,
     CALL_ENDED,
     CALL_STEPS,
+    AgentCommand,
     AgentRow,
     Batch,
     CallEvent,
+    CommandResult,
     Decoder,
     QueueRow,
     VendorInfo,
@@ -33,6 +39,8 @@ VENDOR = VendorInfo(
     default_port=9999,
     layouts=("events",),
     default_refresh_seconds=60,
+    agent_actions=AGENT_ACTIONS,
+    secret_options=("password",),
 )
 
 
@@ -45,7 +53,9 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
 
 
 def make_decoder(layout: str, options: dict[str, Any]) -> ExampleDecoder:
-    return ExampleDecoder()
+    decoder = ExampleDecoder()
+    decoder.password = str(options.get("password", ""))
+    return decoder
 
 
 class ExampleDecoder(Decoder):
@@ -54,12 +64,16 @@ class ExampleDecoder(Decoder):
         self.tail = b""
         self.batch = Batch()
         self.open_calls: set[str] = set()
+        self.password = ""
 
     def resume(self, previous: Decoder) -> None:
         if isinstance(previous, ExampleDecoder):
             self.open_calls = set(previous.open_calls)
 
     def connected(self) -> None:
+        if self.password:
+            self.send(f"AUTH|{self.password}\n".encode())
+        self.facts["requests"] = "SET lines, answered OK or ERR"
         self.send(f"HELLO {','.join(sorted(self.open_calls))}\n".encode())
 
     def feed(self, data: bytes) -> list[Batch]:
@@ -67,7 +81,10 @@ class ExampleDecoder(Decoder):
         done = []
         for raw in lines:
             fields = raw.decode("ascii", "replace").split("|")
-            if fields == ["PING"]:
+            if fields[0] in ("OK", "ERR") and len(fields) >= 2:
+                detail = fields[2] if len(fields) > 2 else ""
+                self.results.append(CommandResult(fields[1], fields[0] == "OK", detail))
+            elif fields == ["PING"]:
                 self.send(b"PONG\n")
             elif fields == ["END"]:
                 done.append(self.batch)
@@ -88,3 +105,9 @@ class ExampleDecoder(Decoder):
             else:
                 self.error("not an example record", raw)
         return done
+
+    def command(self, request: AgentCommand) -> None:
+        self.send(
+            f"SET|{request.request_id}|{request.agent_id}|{request.action}|"
+            f"{request.reason_code}\n".encode()
+        )

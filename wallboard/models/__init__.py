@@ -1,4 +1,5 @@
 from .access import ApiToken
+from .actions import AgentAction
 from .boards import (
     KPIS,
     Board,
@@ -20,6 +21,7 @@ __all__ = [
     "INTERVAL_SECONDS",
     "KPIS",
     "Agent",
+    "AgentAction",
     "AgentInterval",
     "ApiToken",
     "Board",

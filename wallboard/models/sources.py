@@ -10,6 +10,7 @@ from django.db import models
 from integrations import VENDOR_LABELS, VENDORS, integration, vendor_info
 from wallboard.lib.addresses import AddressError, parse_address, parse_peers
 from wallboard.lib.ranges import validate_range
+from wallboard.lib.tls import TlsSettingsError, client_context
 
 
 def _check_range(value: str) -> None:
@@ -105,6 +106,35 @@ class Source(models.Model):
         help_text="Mitel only: keep the old ACD listener's JSON document written to this path "
         "(replaced atomically), for boards and scripts built on it.",
     )
+    # The vendor's credential options (VendorInfo.secret_options), sealed (wallboard/
+    # sourcesecrets.py): never shown, exported or logged; set in the admin only.
+    secrets = models.TextField(blank=True, default="", editable=False)
+    tls = models.BooleanField(
+        "TLS",
+        default=False,
+        help_text="Connect sources: speak TLS on the link, checking the phone system's "
+        "certificate against the CA file below (or the system's trusted CAs) and the host name "
+        "or address in 'connect'.",
+    )
+    tls_ca_file = models.CharField(
+        "TLS CA file",
+        max_length=500,
+        blank=True,
+        help_text="Path (on the server running runingest) of the PEM file of the CA that signed "
+        "the phone system's certificate, e.g. the site's own CA. Blank: the system's CAs.",
+    )
+    tls_cert_file = models.CharField(
+        "TLS client certificate",
+        max_length=500,
+        blank=True,
+        help_text="Only if the phone system asks for one: PEM certificate (chain) to present.",
+    )
+    tls_key_file = models.CharField(
+        "TLS client key",
+        max_length=500,
+        blank=True,
+        help_text="The client certificate's PEM private key (blank: in the certificate file).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,8 +158,36 @@ class Source(models.Model):
         merged.update(self.options or {})
         return merged
 
+    def secret_values(self) -> dict[str, str]:
+        """The stored credentials (UnreadableSecrets if SECRET_KEY changed since)."""
+        from wallboard.sourcesecrets import unseal
+
+        return unseal(self.secrets)
+
+    def set_secrets(self, values: dict[str, str]) -> None:
+        from wallboard.sourcesecrets import seal
+
+        self.secrets = seal({k: v for k, v in values.items() if v})
+
+    def tls_problem(self) -> dict[str, str]:
+        """What is wrong with the TLS settings, by field (empty when they can be used)."""
+        if not (self.tls or self.tls_ca_file or self.tls_cert_file or self.tls_key_file):
+            return {}
+        if not self.tls:
+            return {"tls": "Turn TLS on to use the CA and certificate files, or clear them."}
+        if self.listen:
+            return {"tls": "TLS is for sources that connect to the phone system."}
+        try:
+            client_context(self.tls_ca_file, self.tls_cert_file, self.tls_key_file)
+        except TlsSettingsError as exc:
+            field = "tls_ca_file" if str(exc).startswith("CA file") else "tls_cert_file"
+            return {field: str(exc)}
+        return {}
+
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
+        for field, problem in self.tls_problem().items():
+            errors.setdefault(field, []).append(problem)
         if self.vendor not in VENDORS:
             raise ValidationError({"vendor": "Unknown vendor."})
         info = integration(self.vendor).VENDOR
@@ -167,6 +225,11 @@ class Source(models.Model):
             options = self.options if isinstance(self.options, dict) else None
             if options is None:
                 errors.setdefault("options", []).append("Options must be a JSON object.")
+            elif set(options) & set(info.secret_options):
+                errors.setdefault("options", []).append(
+                    f"{', '.join(sorted(set(options) & set(info.secret_options)))}: a credential;"
+                    " set it under Credentials, where it is stored encrypted and never shown."
+                )
             else:
                 problems = integration(self.vendor).validate_options(
                     self.effective_layout, self.effective_options()

@@ -37,6 +37,7 @@ export default {
     function fill(c) {
       const a = c.a, label = stateLabels(a.state);
       c.el.dataset.agentId = a.id;
+      c.el.dataset.src = a.src; // its source (board/control.js: a supervisor's menu)
       c.el.dataset.state = isState(a.state) ? a.state : 'unknown';
       const reason = a.why ? `${a.why} (${a.reason})` : a.reason && `reason ${a.reason}`;
       c.el.title = [a.name, a.id, a.ext && `ext ${a.ext}`, a.vs, reason].filter(Boolean).join(' · ');
