@@ -18,8 +18,8 @@ Counting (the 15-minute queue intervals, exact rather than derived from a feed's
   `counted`, written with the call and the interval rows in one transaction: a restart (which
   loads the open calls back) or a replayed step cannot book it again.
 - A step older than the call's latest step is a replay (after a reconnect, a restart) and
-  changes nothing; so does a step that repeats what the call already says (an ANSWERED for an answered segment, a HELD
-  while held, an ENDED for an ended call, a transfer already made) changes nothing.
+  changes nothing; nor does a step that repeats what the call already says (an ANSWERED for an
+  answered segment, a HELD while held, an ENDED for an ended call, a transfer already made).
 
 Outcomes: answered (answered at least once); abandoned (never answered, ended by the caller or
 by nobody the feed named, after it was offered); failed (a FAILED step, or never answered and

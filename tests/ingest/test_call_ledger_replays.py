@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ingest.calls import CallLedger
-
 from tests.ingest.call_ledger_helpers import ev, ledger
 
 STEPS = [

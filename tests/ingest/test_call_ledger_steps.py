@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ingest.calls import ACTIVE, ENDED, HELD, QUEUED, RINGING
-
 from tests.ingest.call_ledger_helpers import T0, ev, ledger
 
 
