@@ -216,6 +216,8 @@ class CallLedger:
                 self.ignored += 1
             else:
                 changed[id(call)] = call
+                if call.agent_id:  # its agent's row carries the call (held, talk time)
+                    self.touched_agents.add(call.agent_id)
         self.dirty.update(changed)
         return list(changed.values())
 
