@@ -1,6 +1,7 @@
 """A display shows a call as it happens: offered, it waits on the waiting-callers tile (its
 wait ticking, the number masked); answered, it leaves that tile and the agent's cell shows it
-(queue and talk time). The screenshot is saved under artifacts/."""
+(queue and talk time, then "held"); a caller who gives up shows on the recently abandoned.
+The screenshots are saved under artifacts/."""
 
 from __future__ import annotations
 
@@ -98,7 +99,8 @@ def config(feed_port: int) -> dict[str, Any]:
                 "columns": 2,
                 "tiles": [
                     {"kind": "waiting_callers", "title": "Waiting", "source": "pbx"},
-                    {"kind": "agent_grid", "title": "Team", "source": "pbx"},
+                    {"kind": "agent_grid", "title": "Team", "source": "pbx", "height": 2},
+                    {"kind": "recent_abandoned", "title": "Abandoned", "source": "pbx"},
                 ],
             }
         ],
@@ -144,6 +146,15 @@ def test_a_call_waits_on_the_wall_then_shows_in_its_agents_cell(
         assert page.get_attribute(f"{waiting} .calls-total", "data-waiting") == "0"
         phone.send(f"C|k1|held|at={time.time()}")
         page.wait_for_selector('[data-agent-id="a1"][data-call="held"]', timeout=15000)
+        now = time.time()
+        phone.send(
+            f"C|k2|queued|q=5;calling=07700900456;at={now - 30}",
+            f"C|k2|ended|by=caller;at={now}",
+        )
+        abandoned = f'[data-tile-id="{product.tile_id("calls", "Abandoned")}"] li[data-call$=":k2"]'
+        page.wait_for_selector(abandoned, timeout=15000)
+        assert page.inner_text(f"{abandoned} .c-time") == "0:30"
+        assert page.inner_text(f"{abandoned} .c-number") == "•••••••0456"
         screenshot(page, "display-call-answered")
         page.close()
     finally:
