@@ -258,6 +258,8 @@ class CallLedger:
             call.calling = e.calling
         if e.called and not call.called:
             call.called = e.called
+        if e.queue_number and not call.queue_number:  # (counted only by _queue_to)
+            call.queue_kind, call.queue_number = e.queue_kind or "queue", e.queue_number
         if e.cause:
             call.cause = e.cause
         if e.extra:
@@ -293,7 +295,9 @@ class CallLedger:
             self._queue_to(call, e)
         seg = call.segment()
         if seg is None or not _same_party(seg, e):
-            if seg is not None and seg.answered_at is None:  # moved on unanswered
+            if seg is not None and seg.answered_at is not None:
+                return  # talking there: another party rings (a consultation), no new leg
+            if seg is not None:  # moved on unanswered
                 self._close_segment(seg, e.at, CALL_DIVERTED, e.extension or e.agent_id)
             seg = self._new_segment(call, e)
         if seg.answered_at is None and call.state in (QUEUED, RINGING):
@@ -358,7 +362,7 @@ class CallLedger:
 
     def _transferred(self, call: LedgerCall, e: CallEvent) -> None:
         seg = call.segment()
-        target = e.target or e.extension
+        target = e.target
         for done in call.segments:
             if (
                 done.how_ended == CALL_TRANSFERRED

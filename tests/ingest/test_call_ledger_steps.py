@@ -82,3 +82,28 @@ def test_queues_report_their_waiting_calls_and_zero_once_none_waits() -> None:
     assert calls.waiting(T0 + 32) == {("queue", "1"): (1, 22)}
     calls.apply([ev("c2", "ended", 40, released_by="caller")])
     assert calls.waiting(T0 + 41) == {("queue", "1"): (0, 0)}
+
+
+def test_another_party_ringing_during_an_answered_call_opens_no_segment() -> None:
+    calls, _ = ledger()
+    (call,) = calls.apply(
+        [ev("c1", "queued", 0, queue="1"), ev("c1", "answered", 2, agent_id="a1")]
+    )
+    calls.apply([ev("c1", "ringing", 10, agent_id="a2")])  # a consultation, not a transfer
+    assert len(call.segments) == 1 and call.segments[0].ended_at is None
+    assert call.state == ACTIVE and calls.agent_call("a1") is not None
+
+
+def test_a_call_ringing_at_a_second_agent_unanswered_moves_its_segment_on() -> None:
+    calls, _ = ledger()
+    (call,) = calls.apply(
+        [
+            ev("c1", "queued", 0, queue="1"),
+            ev("c1", "ringing", 2, agent_id="a1"),
+            ev("c1", "ringing", 12, agent_id="a2"),  # a1 did not answer: it moved on
+            ev("c1", "answered", 14, agent_id="a2"),
+        ]
+    )
+    first, second = call.segments
+    assert (first.agent_id, first.how_ended, first.answered_at) == ("a1", "diverted", None)
+    assert (second.agent_id, second.answered_at) == ("a2", T0 + 14)
