@@ -218,7 +218,12 @@ class LiveState:
                 started = since[agent_id]
                 if snapshot and reported is not None and abs(reported - started) > SINCE_TOLERANCE:
                     started = reported  # left the state and came back between two batches
-                elif not snapshot and agent.state_seconds == 0 and reported != started:
+                elif (
+                    not snapshot
+                    and agent.state_seconds == 0
+                    and reported is not None
+                    and reported != started
+                ):
                     # An event feed's row that *is* a state change (into the state it was in:
                     # a second call, the same reason again): a new stint, however soon.
                     started = reported
