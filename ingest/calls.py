@@ -184,6 +184,7 @@ class CallLedger:
         self.target_of = target_of
         self.orphan_seconds = orphan_seconds
         self.open: dict[str, LedgerCall] = {}
+        self.waiting_calls: dict[str, LedgerCall] = {}  # the open calls waiting, by ID
         self.ended: OrderedDict[str, float] = OrderedDict()  # call ID -> its end, recent
         self.dirty: dict[int, LedgerCall] = {}  # by identity: to be written
         self.recent_abandoned: list[LiveCall] = []  # oldest first
@@ -199,6 +200,8 @@ class CallLedger:
         calls for the boards."""
         for call in calls:
             self.open[call.call_id] = call
+            if call.waiting:
+                self.waiting_calls[call.call_id] = call
             if call.queue is not None and call.waiting:
                 self.queues.add(call.queue)
             if call.agent_id and call.answered_at is not None:
@@ -216,6 +219,10 @@ class CallLedger:
                 self.ignored += 1
             else:
                 changed[id(call)] = call
+                if call.waiting and call.ended_at is None:
+                    self.waiting_calls[call.call_id] = call
+                elif self.waiting_calls.get(call.call_id) is call:
+                    del self.waiting_calls[call.call_id]
                 if call.agent_id:  # its agent's row carries the call (held, talk time)
                     self.touched_agents.add(call.agent_id)
         self.dirty.update(changed)
@@ -440,6 +447,8 @@ class CallLedger:
     def _finish(self, call: LedgerCall) -> None:
         """An ended call leaves the open calls (its row is still to be written: dirty)."""
         self.open.pop(call.call_id, None)
+        if self.waiting_calls.get(call.call_id) is call:
+            del self.waiting_calls[call.call_id]
         self.ended[call.call_id] = call.ended_at or call.updated_at
         self.ended.move_to_end(call.call_id)
         while len(self.ended) > REMEMBER_ENDED:
@@ -504,7 +513,7 @@ class CallLedger:
     def waiting(self, now: float) -> dict[QueueKey, tuple[int, int]]:
         """Every queue a call has waited in: (calls waiting, oldest wait in seconds)."""
         out: dict[QueueKey, tuple[int, int]] = dict.fromkeys(self.queues, (0, 0))
-        for call in self.open.values():
+        for call in self.waiting_calls.values():
             if call.waiting:
                 queue = call.queue
                 if queue is None:

@@ -712,7 +712,7 @@ class SourceWorker:
                 log.info(
                     "source %s: call %s had no end: closed as orphaned", self.name, call.call_id
                 )
-        if not closed and (self.stale or not any(c.waiting for c in ledger.open.values())):
+        if not closed and (self.stale or not ledger.waiting_calls):
             return
         batch = Batch()
         self._call_rows(batch, now)
