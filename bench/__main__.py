@@ -1,4 +1,4 @@
-"""`./dev benchmark ingest|mitel|push|intervals [options]` (`python -m bench`): print figures."""
+"""`./dev benchmark ingest|mitel|push|intervals|calls [options]` (`python -m bench`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev benchmark",
         description="Print speed figures: ingest (parse+diff, persist), mitel (events/s), "
-        "push (latency), intervals (interval accounting).",
+        "push (latency), intervals (interval accounting), calls (call events through the "
+        "call ledger, events/s).",
     )
-    parser.add_argument("what", choices=["ingest", "mitel", "push", "intervals"])
+    parser.add_argument("what", choices=["ingest", "mitel", "push", "intervals", "calls"])
     parser.add_argument("--skills", type=int, default=3000)
     parser.add_argument("--agents", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=5)
@@ -45,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures.persist_figures(options.agents, 0.10, options.rounds, out)
         elif options.what == "intervals":
             figures.interval_figures(options.agents, options.rounds, out)
+        elif options.what == "calls":
+            from .calls import bench as call_bench
+
+            rate = call_bench(max(1, options.events // 7))
+            out(f"call events, framing + parse + ledger: {rate:>10,.0f} events/s (target 50,000)")
         elif options.what == "mitel":
             figures.mitel_figures(options.events, options.agents, out)
         else:

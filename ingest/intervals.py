@@ -36,6 +36,11 @@ loses what the stored rows and live rows can tell:
   spends across an interval boundary before that is not booked;
 - a queue goes on from the counters its last stored row was booked to, not the live row's.
 
+Calls: an event feed's calls are counted by the call ledger (ingest/calls.py), exactly, into
+the same queue buckets (book_calls); there a call offered in one interval and answered in the
+next counts its offer in the first and its answer in the second, so an interval may hold more
+answers than offers. A feed that sends call events should not also send the queue's counters.
+
 Only intervals with activity get rows (a logged-in agent's row appears when its stint begins).
 No Django here; ingest.store writes the rows.
 """
@@ -294,6 +299,20 @@ class IntervalAccounting:
         _add(bucket, "talk_sum", talk_sum)
         self.dirty_queues.add(bucket_key)
 
+    def book_calls(self, key: QueueKey, at: float, figures: dict[str, float]) -> int:
+        """Add a call's figures (the call ledger's, exact: ingest/calls.py) to a queue's
+        interval: the one `at` falls in, or the open one for a step older than it (a closed
+        interval is written and never booked into again). The interval's start."""
+        start = interval_start(max(at, self.current))
+        bucket_key = (key, start)
+        bucket = self.queue_buckets.get(bucket_key)
+        if bucket is None:
+            bucket = self.queue_buckets[bucket_key] = dict.fromkeys(QUEUE_COUNTERS)
+        for name, value in figures.items():
+            bucket[name] = (bucket[name] or 0) + round(value)
+        self.dirty_queues.add(bucket_key)
+        return start
+
     def _agent(self, agent_id: str, agent: AgentRow, since: float, now: float) -> None:
         # Straight-line code: this runs for every changed agent of every batch.
         if self.provisional:
@@ -387,6 +406,8 @@ class IntervalAccounting:
             self._close(agent_id, now)
 
     def _queue_mark(self, key: QueueKey) -> dict[str, Any]:
+        if key not in self.queue_last:  # booked from calls only: no feed counters to go on from
+            return {}
         return {"last": list(self.queue_last[key]), "held": list(self.queue_held.get(key, (0, 0)))}
 
     def _agent_mark(self, agent_id: str) -> dict[str, Any]:

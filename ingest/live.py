@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.base import AgentRow, Batch, QueueRow
+from wallboard.engine.records import LiveCall
 
 QueueKey = tuple[str, str]  # (kind, number)
 
@@ -37,9 +38,14 @@ class Changes:
     # Agents' figures of the day, from the interval rows (ingest/agentdays.py): sent to the
     # displays with the batch, not written with it (the interval rows hold them).
     agent_today: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Calls that changed (the call ledger's, ingest/calls.py), for the boards only: the
+    # ledger writes the calls itself, so merge() leaves them out.
+    calls: dict[str, LiveCall] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.queues or self.agents or self.gone_queues or self.gone_agents)
+        return bool(
+            self.queues or self.agents or self.gone_queues or self.gone_agents or self.calls
+        )
 
     def merge(self, later: Changes) -> None:
         """Fold a later batch's changes into these (the later state wins)."""
@@ -212,6 +218,15 @@ class LiveState:
                 started = since[agent_id]
                 if snapshot and reported is not None and abs(reported - started) > SINCE_TOLERANCE:
                     started = reported  # left the state and came back between two batches
+                elif (
+                    not snapshot
+                    and agent.state_seconds == 0
+                    and reported is not None
+                    and reported != started
+                ):
+                    # An event feed's row that *is* a state change (into the state it was in:
+                    # a second call, the same reason again): a new stint, however soon.
+                    started = reported
                 elif (  # state and reason are equal already; the rest, cheapest first
                     old_agent.vendor_state == agent.vendor_state
                     and old_agent.extension == agent.extension

@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from wallboard import messages
-from wallboard.boards import board_source_ids, load_boards, sources_status
+from wallboard.boards import board_source_ids, load_boards, sources_status, stored_calls
 from wallboard.engine import AgentRouter, BoardRuntime
 
 from .db import DbThread
@@ -180,6 +180,15 @@ class BoardPublisher:
                 queues = [(row, today) for row, today, _ in restored_queues]
             for tile in board.tiles:
                 tile.load(source_id, queues, agents)
+            call_tiles = [t for t in board.tiles if t.spec.calls]
+            if call_tiles:
+                if worker is not None:  # its open calls and recent abandoned ones
+                    ledger = worker.ledger
+                    calls = [c.view() for c in ledger.open.values()] + ledger.recent_abandoned
+                else:
+                    calls = await self.db(stored_calls, source_id)
+                for tile in call_tiles:
+                    tile.load_calls(source_id, calls)
             day_tiles = [t for t in board.tiles if t.spec.agent_days]
             if worker is not None and day_tiles:
                 everyone = worker.agent_days.everyone(time.time())  # their figures of the day

@@ -17,11 +17,22 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from integrations.base import OVERFLOW, QUEUE_FIGURES, QueueRow
-from wallboard.models import Agent, AgentInterval, Queue, QueueInterval, Source, SourceHealth
+from wallboard.engine.records import LiveCall
+from wallboard.models import (
+    Agent,
+    AgentInterval,
+    Call,
+    CallSegment,
+    Queue,
+    QueueInterval,
+    Source,
+    SourceHealth,
+)
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 from wallboard.models.live import stored_live_rows
 from wallboard.sourcesecrets import UnreadableSecrets
 
+from .calls import RECENT_ABANDONED, LedgerCall, Segment
 from .intervals import INTERVAL, StoredIntervals
 from .live import Changes
 from .upsert import bulk_upsert, epoch_to_db, json_small, json_text
@@ -290,6 +301,15 @@ def write_intervals(
 ) -> None:
     """Upsert interval rows with their whole values so far, each with ingest's bookkeeping
     (`accounting`) in the same statement: a crash never leaves the two out of step."""
+    with transaction.atomic():
+        _write_interval_rows(source_id, queues, agents)
+
+
+def _write_interval_rows(
+    source_id: int,
+    queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
+    agents: list[tuple[str, int, dict[str, Any]]],
+) -> None:
     when = epoch_to_db()
     at = when(time.time())
     queue_rows = [
@@ -322,13 +342,235 @@ def write_intervals(
         )
         for agent_id, start, b in agents
     ]
+    bulk_upsert(
+        QueueInterval, QUEUE_INTERVAL_FIELDS, ["source", "kind", "number", "start"], queue_rows
+    )
+    bulk_upsert(AgentInterval, AGENT_INTERVAL_FIELDS, ["source", "agent_id", "start"], agent_rows)
+
+
+# -- the call ledger (ingest/calls.py) ------------------------------------------------------
+CALL_FIELDS = [
+    "source",
+    "ledger_key",
+    "call_id",
+    "ucid",
+    "direction",
+    "media",
+    "vdn",
+    "queue_kind",
+    "queue_number",
+    "calling",
+    "called",
+    "agent_id",
+    "extension",
+    "state",
+    "offered_at",
+    "queued_at",
+    "answered_at",
+    "ended_at",
+    "hold_seconds",
+    "held_since",
+    "released_by",
+    "outcome",
+    "transfer_target",
+    "cause",
+    "orphaned",
+    "extra",
+    "counted",
+    "updated_at",
+]
+SEGMENT_FIELDS = [
+    "call",
+    "seq",
+    "agent_id",
+    "extension",
+    "queue_kind",
+    "queue_number",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "hold_seconds",
+    "how_ended",
+    "target",
+]
+
+CallRows = tuple[list[tuple[Any, ...]], list[tuple[str, tuple[Any, ...]]]]
+
+
+def call_rows(source_id: int, calls: list[LedgerCall]) -> CallRows:
+    """Changed calls as rows (CALL_FIELDS order) and their segments (ledger key, the rest of
+    SEGMENT_FIELDS): taken on the event loop, as the calls are at that instant, since the
+    ledger goes on changing them while the rows are written. Ended calls first: one whose ID
+    a new call took must be closed before the new one's row goes in."""
+    when = epoch_to_db()
+
+    def opt(t: float | None) -> Any:
+        return None if t is None else when(t)
+
+    rows, segments = [], []
+    for c in sorted(calls, key=lambda c: c.ended_at is None):
+        key = c.key
+        rows.append(
+            (
+                source_id,
+                key,
+                c.call_id,
+                c.ucid[:40],
+                c.direction,
+                c.media[:16],
+                c.vdn[:64],
+                c.queue_kind,
+                c.queue_number[:64],
+                c.calling[:64],
+                c.called[:64],
+                c.agent_id[:64],
+                c.extension[:64],
+                c.state,
+                when(c.offered_at),
+                opt(c.queued_at),
+                opt(c.answered_at),
+                opt(c.ended_at),
+                c.hold_seconds,
+                opt(c.held_since),
+                c.released_by,
+                c.outcome,
+                c.transfer_target[:64],
+                c.cause[:64],
+                c.orphaned,
+                json_text(c.extra),
+                json_text(c.counted),
+                when(c.updated_at),
+            )
+        )
+        for s in c.segments:
+            segments.append(
+                (
+                    key,
+                    (
+                        s.seq,
+                        s.agent_id[:64],
+                        s.extension[:64],
+                        s.queue_kind,
+                        s.queue_number[:64],
+                        when(s.started_at),
+                        opt(s.answered_at),
+                        opt(s.ended_at),
+                        s.hold_seconds,
+                        s.how_ended,
+                        s.target[:64],
+                    ),
+                )
+            )
+    return rows, segments
+
+
+def write_calls(
+    source_id: int,
+    calls: CallRows,
+    queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
+    agents: list[tuple[str, int, dict[str, Any]]],
+) -> None:
+    """The changed calls, their segments and the interval rows they were booked into, in one
+    transaction: a call's `counted` and the figures it counted land together or not at all."""
+    rows, segments = calls
+    ids: dict[str, int] = {}
     with transaction.atomic():
+        bulk_upsert(Call, CALL_FIELDS, ["source", "ledger_key"], rows)
+        keys = [row[1] for row in rows]
+        for i in range(0, len(keys), CHUNK):
+            found = Call.objects.filter(
+                source_id=source_id, ledger_key__in=keys[i : i + CHUNK]
+            ).values_list("ledger_key", "id")
+            ids.update((str(key), pk) for key, pk in found)
         bulk_upsert(
-            QueueInterval, QUEUE_INTERVAL_FIELDS, ["source", "kind", "number", "start"], queue_rows
+            CallSegment,
+            SEGMENT_FIELDS,
+            ["call", "seq"],
+            [(ids[key], *segment) for key, segment in segments],
         )
-        bulk_upsert(
-            AgentInterval, AGENT_INTERVAL_FIELDS, ["source", "agent_id", "start"], agent_rows
+        _write_interval_rows(source_id, queues, agents)
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def restore_calls(source_id: int, window: float) -> tuple[list[LedgerCall], list[LiveCall]]:
+    """The source's open calls, as the ledger holds them, and its abandoned calls of the last
+    `window` seconds (for the boards)."""
+    open_calls = []
+    for c in Call.objects.filter(source_id=source_id, ended_at__isnull=True).prefetch_related(
+        "segments"
+    ):
+        call = LedgerCall(
+            call_id=c.call_id,
+            offered_at=c.offered_at.timestamp(),
+            state=c.state,
+            ucid=c.ucid,
+            direction=c.direction,
+            media=c.media,
+            vdn=c.vdn,
+            queue_kind=c.queue_kind,
+            queue_number=c.queue_number,
+            calling=c.calling,
+            called=c.called,
+            agent_id=c.agent_id,
+            extension=c.extension,
+            queued_at=_epoch(c.queued_at),
+            answered_at=_epoch(c.answered_at),
+            hold_seconds=c.hold_seconds,
+            held_since=_epoch(c.held_since),
+            released_by=c.released_by,
+            outcome=c.outcome,
+            transfer_target=c.transfer_target,
+            cause=c.cause,
+            extra=dict(c.extra or {}),
+            updated_at=c.updated_at.timestamp(),
+            counted=dict(c.counted or {}),
+            key=c.ledger_key or "",
         )
+        for s in c.segments.all():
+            call.segments.append(
+                Segment(
+                    seq=s.seq,
+                    started_at=s.started_at.timestamp(),
+                    agent_id=s.agent_id,
+                    extension=s.extension,
+                    queue_kind=s.queue_kind,
+                    queue_number=s.queue_number,
+                    answered_at=_epoch(s.answered_at),
+                    ended_at=_epoch(s.ended_at),
+                    hold_seconds=s.hold_seconds,
+                    # An open hold of the open segment is the call's own.
+                    held_since=_epoch(c.held_since) if s.ended_at is None else None,
+                    how_ended=s.how_ended,
+                    target=s.target,
+                )
+            )
+        open_calls.append(call)
+    since = datetime.fromtimestamp(time.time() - window, UTC)
+    abandoned = Call.objects.filter(
+        source_id=source_id, outcome="abandoned", ended_at__gte=since
+    ).order_by("-ended_at")[:RECENT_ABANDONED]
+    recent = [
+        LiveCall(
+            call_id=c.call_id,
+            state=c.state,
+            queue_kind=c.queue_kind or ("vdn" if c.vdn else ""),
+            queue_number=c.queue_number or c.vdn,
+            vdn=c.vdn,
+            calling=c.calling,
+            agent_id=c.agent_id,
+            offered_at=c.offered_at.timestamp(),
+            waiting_since=(c.queued_at or c.offered_at).timestamp(),
+            answered_at=None,
+            ended_at=_epoch(c.ended_at),
+            outcome=c.outcome,
+            waiting=False,
+        )
+        for c in reversed(abandoned)
+    ]
+    return open_calls, recent
 
 
 def restore_intervals(source_id: int, start: float) -> StoredIntervals:

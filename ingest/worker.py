@@ -16,12 +16,15 @@ import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 
 from integrations import integration
-from integrations.base import Batch, ChangedRows, Decoder, excerpt
+from integrations.base import AgentRow, Batch, ChangedRows, Decoder, QueueRow, excerpt
+from wallboard.engine.service import ServiceLevels
 from wallboard.lib.addresses import parse_address, parse_peers, peer_allowed
 from wallboard.lib.backoff import Backoff
 from wallboard.lib.ranges import IdRange
@@ -29,6 +32,7 @@ from wallboard.lib.tls import TlsSettingsError, client_context, describe_failure
 
 from . import actions, store
 from .agentdays import AgentDays, stored_agent_day
+from .calls import CallLedger, LedgerCall
 from .intervals import IntervalAccounting, interval_start
 from .live import Changes, LiveState, QueueKey
 from .pacing import Pacing
@@ -55,6 +59,8 @@ KEEPALIVE_COUNT = 3
 # A listen source keeps its live session while newcomers prove themselves; at most this many
 # wait at once (a newer one drops the oldest).
 MAX_CANDIDATES = 4
+ORPHAN_CHECK_SECONDS = 30.0  # how often open calls are looked at for ones without an end
+RECENT_CALLS_WINDOW = 3600.0  # abandoned calls read back at start, for the boards
 LOG_BURST = 5  # refused or unproven connections logged one by one per LOG_WINDOW; then a count
 LOG_WINDOW = 60.0
 MAX_FACTS = 20  # a decoder's facts shown on the health page (label -> text), and their length
@@ -151,6 +157,13 @@ class SourceWorker:
         # Each agent's day (ingest/agentdays.py), and what is to go out with the next batch.
         self.agent_days = AgentDays(day_start)
         self._agent_today: dict[str, dict[str, Any]] = {}
+        # An event feed's calls (ingest/calls.py); each queue's service-level target from the
+        # site's settings (read at start).
+        self.levels = ServiceLevels()
+        self.ledger = CallLedger(
+            self.intervals.book_calls, self._target_seconds, settings.ORPHAN_CALL_MINUTES * 60
+        )
+        self._orphans_checked = time.monotonic()
         self._unobserved: list[Changes] = []  # published, not yet accounted
         self._intervals_written = time.monotonic()
         self.options: dict[str, Any] = json.loads(config.options_json)
@@ -164,7 +177,7 @@ class SourceWorker:
         self.batches = 0
         self.records = 0
         self.parse_errors = 0
-        self.call_events = 0  # an event feed's call steps (the call ledger is to come)
+        self.call_events = 0  # an event feed's call steps (see self.ledger)
         self.last_error = ""
         self.problem = ""  # what is wrong with the runs that come (rows not read), until fixed
         self.stale = True
@@ -262,6 +275,13 @@ class SourceWorker:
             self.days.load(await self.db(stored_day, self.config.id, day_start(now)), now)
             rows = await self.db(stored_agent_day, self.config.id, day_start(now))
             self.agent_days.load(rows, now)
+            from wallboard.models.service import service_levels
+
+            self.levels = await self.db(service_levels)
+            calls, abandoned = await self.db(
+                store.restore_calls, self.config.id, RECENT_CALLS_WINDOW
+            )
+            self.ledger.restore(calls, abandoned)
             self.restored = True
         for target in self.targets.values():
             target.start()
@@ -315,6 +335,7 @@ class SourceWorker:
             changes = self._take_pending()
             if changes:
                 await self._write(changes)
+            await self._write_calls()
             self._observe()
             self.intervals.heard(self.last_data_at)  # restored stints the feed confirmed
             self.intervals.close_all(time.time())
@@ -628,13 +649,105 @@ class SourceWorker:
         if not self.agent_range.everything:
             agent_range = self.agent_range
             batch.agents = [a for a in batch.agents if a.agent_id in agent_range]
+        calls = self.ledger.apply(batch.calls) if batch.calls else []
+        if calls or self.ledger.queues:
+            self._call_rows(batch, now)
         changes = self.live.apply(batch, now)
+        if calls:
+            changes.calls = {c.call_id: c.view() for c in calls}
+        if self.ledger.booked:
+            self._call_figures(changes)
         if self.stale:
             self.stale = False
             self._status_changed()
         if changes:
             self._changed(changes)
         return changes
+
+    # -- calls (ingest/calls.py) ----------------------------------------------------------
+    def _target_seconds(self, queue: tuple[str, str]) -> float:
+        return self.levels.of(self.config.id, queue[0], queue[1]).target_seconds
+
+    def _call_rows(self, batch: Batch, now: float) -> None:
+        """What the calls say of the queues and agents, into the batch: each queue's calls
+        waiting and oldest wait (0 when none waits: the figure is known, not stale), and each
+        agent's current call on its row (`extra["call"]`), so the boards get them with the
+        rest of the batch. A feed's own queue row for a queue the calls cover takes the
+        calls' figures."""
+        ledger = self.ledger
+        waiting = ledger.waiting(now)
+        queue_range = self.queue_range
+        for row in batch.queues:
+            figures = waiting.pop((row.kind, row.number), None)
+            if figures is not None:
+                row.calls_waiting, row.oldest_wait_seconds = figures
+        live_queues = self.live.queues
+        for key, (n, oldest) in waiting.items():
+            if key[1] not in queue_range:
+                continue
+            base = live_queues.get(key)
+            if base is None:
+                batch.queues.append(
+                    QueueRow(
+                        kind=key[0], number=key[1], calls_waiting=n, oldest_wait_seconds=oldest
+                    )
+                )
+            elif (base.calls_waiting, base.oldest_wait_seconds) != (n, oldest):
+                batch.queues.append(replace(base, calls_waiting=n, oldest_wait_seconds=oldest))
+        touched, ledger.touched_agents = ledger.touched_agents, set()
+        for i, agent in enumerate(batch.agents):
+            batch.agents[i] = self._with_call(agent)
+            touched.discard(agent.agent_id)
+        live_agents = self.live.agents
+        for agent_id in touched:
+            base_agent = live_agents.get(agent_id)
+            if base_agent is not None:
+                updated = self._with_call(base_agent)
+                if updated is not base_agent:
+                    batch.agents.append(replace(updated, state_seconds=None))
+
+    def _with_call(self, agent: AgentRow) -> AgentRow:
+        call = self.ledger.agent_call(agent.agent_id)
+        if (agent.extra or {}).get("call") == call:
+            return agent
+        extra = {k: v for k, v in agent.extra.items() if k != "call"}
+        if call is not None:
+            extra["call"] = call
+        return replace(agent, extra=extra)
+
+    def _call_figures(self, changes: Changes) -> None:
+        """The queues the calls booked into: their figures of the day and the last hour go
+        out with the batch (as _day_figures does for a feed's counters)."""
+        booked, self.ledger.booked = self.ledger.booked, set()
+        at, buckets, days = changes.at, self.intervals.queue_buckets, self.days
+        start = interval_start(max(at, self.intervals.current))
+        for key in booked:
+            bucket = buckets.get((key, start))
+            if bucket is not None:
+                days.put(key, start, bucket)
+        self._hand_out(days.changed(booked, at), changes)
+
+    def _calls_tick(self, now: float) -> None:
+        """Each second: the oldest waits move on (while the source is live); now and then,
+        calls with no end are closed as orphans."""
+        ledger = self.ledger
+        closed: list[LedgerCall] = []
+        if time.monotonic() - self._orphans_checked > ORPHAN_CHECK_SECONDS:
+            self._orphans_checked = time.monotonic()
+            closed = ledger.close_orphans(now)
+            for call in closed:
+                log.info(
+                    "source %s: call %s had no end: closed as orphaned", self.name, call.call_id
+                )
+        if not closed and (self.stale or not ledger.waiting_calls):
+            return
+        batch = Batch()
+        self._call_rows(batch, now)
+        changes = self.live.apply(batch, now)
+        if closed:
+            changes.calls = {c.call_id: c.view() for c in closed}
+        if changes:
+            self._changed(changes)
 
     def _readable(self, batch: Batch) -> bool:
         """Keep `problem` (also the last error) saying what is wrong with the runs until one
@@ -829,7 +942,28 @@ class SourceWorker:
         }
         await self.db(store.write_changes, self.config.id, changes, counters)
 
+    async def _write_calls(self) -> None:
+        """The changed calls, with the interval rows (written in one transaction: what a
+        call booked and its record of having booked it go together). On the thread of the
+        interval writes, so two writes of one interval row land in order."""
+        calls = self.ledger.take_dirty()
+        if not calls:
+            return
+        self._observe()
+        queues, agents = self.intervals.take_dirty()
+        rows = store.call_rows(self.config.id, calls)
+        try:
+            await self.background_db(store.write_calls, self.config.id, rows, queues, agents)
+        except (DatabaseError, InterfaceError):
+            self.ledger.requeue(calls)
+            self.intervals.requeue(queues, agents)
+            raise
+        self._intervals_written = time.monotonic()
+
     async def _write_intervals(self) -> None:
+        if self.ledger.dirty:  # calls booked into these rows go with them
+            await self._write_calls()
+            return
         self._observe()
         self._intervals_written = time.monotonic()
         queues, agents = self.intervals.take_dirty()
@@ -853,6 +987,7 @@ class SourceWorker:
             changes = self._take_pending()
             try:
                 await self._write(changes)
+                await self._write_calls()
                 # In the quiet time after a batch, not when the next one may be arriving.
                 if time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
                     await self._write_intervals()
@@ -900,6 +1035,8 @@ class SourceWorker:
                     self._send_outbox(decoder)
                 if decoder.errors:
                     self._count_errors(decoder)
+            if self.ledger.open or self.ledger.dirty:
+                self._calls_tick(time.time())
             if self._intervals_may_tick():
                 await self._tick_intervals()
             # Stale once a whole report is overdue: the next was due one refresh after the
@@ -995,5 +1132,6 @@ class SourceWorker:
                 "live_agents": len(self.live.agents),
                 "call_events": self.call_events,
                 "facts": dict(self.facts),
+                "open_calls": len(self.ledger.open),
             },
         }

@@ -13,6 +13,7 @@ from wallboard.engine.board import fingerprint
 from wallboard.engine.kpis import display_catalogue
 from wallboard.engine.maths import Threshold
 from wallboard.engine.names import Names
+from wallboard.engine.records import LiveCall
 from wallboard.engine.service import ServiceLevels
 from wallboard.lib.ranges import IdRange
 
@@ -23,10 +24,13 @@ if TYPE_CHECKING:
 def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRuntime:
     """The runtime of a Board model instance (tiles, thresholds, ticker messages loaded);
     `levels`: the service-level settings (read here when not given)."""
+    from django.conf import settings
+
     if levels is None:
         from wallboard.models.service import service_levels
 
         levels = service_levels()
+    visible_digits = int(settings.CALLER_NUMBER_VISIBLE_DIGITS)
     tiles = []
     defs = []
     for tile in board.tiles.all():
@@ -55,6 +59,7 @@ def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRunti
             thresholds=thresholds,
             compact=tile.compact,
             messages=ticker,
+            visible_digits=visible_digits,
         )
         defs.append(definition)
         tiles.append(
@@ -160,6 +165,40 @@ def sources_status() -> dict[str, dict[str, Any]]:
     return status
 
 
+def stored_calls(source_id: int, window: float = 3600.0) -> list[LiveCall]:
+    """A source's open calls and its calls ended in the last `window` seconds, as the call
+    tiles take them, from the Call table (ingest's call ledger writes it)."""
+    from django.db.models import Q
+
+    from wallboard.models import Call
+
+    since = datetime.fromtimestamp(datetime.now(UTC).timestamp() - window, UTC)
+    rows = Call.objects.filter(source_id=source_id).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gte=since)
+    )
+    calls = []
+    for c in rows.order_by("offered_at")[:5000]:
+        waiting = c.state in ("queued", "ringing") and c.answered_at is None
+        calls.append(
+            LiveCall(
+                call_id=c.call_id,
+                state=c.state,
+                queue_kind=c.queue_kind or ("vdn" if c.vdn and not c.queue_number else ""),
+                queue_number=c.queue_number or c.vdn,
+                vdn=c.vdn,
+                calling=c.calling,
+                agent_id=c.agent_id,
+                offered_at=c.offered_at.timestamp(),
+                waiting_since=(c.queued_at or c.offered_at).timestamp(),
+                answered_at=c.answered_at.timestamp() if c.answered_at else None,
+                ended_at=c.ended_at.timestamp() if c.ended_at else None,
+                outcome=c.outcome,
+                waiting=waiting and c.ended_at is None,
+            )
+        )
+    return calls
+
+
 def board_source_ids(runtime: BoardRuntime, known: Iterable[str]) -> list[str]:
     """The sources a board shows (a tile of every source shows them all), as status keys."""
     wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}
@@ -197,6 +236,11 @@ def board_snapshot(board: Board) -> dict[str, Any]:
             queue_rows = [(row, today) for row, today, _ in queues]
             for tile in runtime.tiles:
                 tile.load(source_id, queue_rows, agents)
+            call_tiles = [t for t in runtime.tiles if t.spec.calls]
+            if call_tiles:
+                calls = stored_calls(source_id)
+                for tile in call_tiles:
+                    tile.load_calls(source_id, calls)
         runtime.recompute(stale)
         values, seq = runtime.values(), state.seq if state else 0
     return {

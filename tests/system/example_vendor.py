@@ -9,8 +9,11 @@ docs/architecture.md, to prove the neutral contract carries what an event feed n
   `ERR|request|detail` back; a credential (`password`, a secret option) sent as `AUTH|password`
   before HELLO; a fact for the health page.
 
-Wire format, one record a line: `Q|number|waiting`, `A|agent|state`, `C|call|step`, `PING`,
-and `END`, which closes a batch.
+Wire format, one record a line: `Q|number|waiting`, `A|agent|state`, `C|call|step[|fields]`,
+`PING`, and `END`, which closes a batch. A call step's optional fields are `key=value` pairs
+separated by `;`: `q` (a queue number, kind "queue"), `vdn`, `agent`, `ext`, `calling`,
+`called`, `target`, `by` (released by), `ucid` and `at` (the step's epoch seconds; else when it
+was read).
 """
 
 from __future__ import annotations
@@ -95,9 +98,13 @@ class ExampleDecoder(Decoder):
                 )
             elif fields[0] == "A" and len(fields) == 3:
                 self.batch.agents.append(AgentRow(agent_id=fields[1], state=fields[2]))
-            elif fields[0] == "C" and len(fields) == 3 and fields[2] in CALL_STEPS:
+            elif fields[0] == "C" and len(fields) in (3, 4) and fields[2] in CALL_STEPS:
                 call_id, step = fields[1], fields[2]
-                self.batch.calls.append(CallEvent(call_id=call_id, step=step, at=time.time()))
+                event = call_event(call_id, step, fields[3] if len(fields) == 4 else "")
+                if event is None:
+                    self.error("bad call fields", raw)
+                    continue
+                self.batch.calls.append(event)
                 if step == CALL_ENDED:
                     self.open_calls.discard(call_id)
                 else:
@@ -111,3 +118,37 @@ class ExampleDecoder(Decoder):
             f"SET|{request.request_id}|{request.agent_id}|{request.action}|"
             f"{request.reason_code}\n".encode()
         )
+
+
+CALL_FIELDS = {
+    "q": "queue_number",
+    "vdn": "vdn",
+    "agent": "agent_id",
+    "ext": "extension",
+    "calling": "calling",
+    "called": "called",
+    "target": "target",
+    "by": "released_by",
+    "ucid": "ucid",
+}
+
+
+def call_event(call_id: str, step: str, text: str) -> CallEvent | None:
+    """A call step and its `key=value;...` fields; None when a field is not one of them."""
+    event = CallEvent(call_id=call_id, step=step, at=time.time())
+    for pair in filter(None, text.split(";")):
+        key, _, value = pair.partition("=")
+        if key == "at":
+            try:
+                event.at = float(value)
+            except ValueError:
+                return None
+        elif key in CALL_FIELDS:
+            setattr(event, CALL_FIELDS[key], value)
+            if key == "q":
+                event.queue_kind = "queue"
+        else:
+            return None
+    if event.released_by not in ("caller", "agent", "system", ""):
+        return None
+    return event

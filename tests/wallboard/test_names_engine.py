@@ -62,6 +62,7 @@ class Batch:
         self.gone_queues: set[Any] = set()
         self.gone_agents: set[str] = set()
         self.agent_today: dict[str, Any] = {}
+        self.calls: dict[str, Any] = {}
 
 
 def test_the_engine_shows_directory_names_in_the_first_value_and_in_updates() -> None:

@@ -15,6 +15,7 @@ from typing import Final
 from wallboard.lib.ranges import IdRange
 
 from .agent_grid import AgentGridTile
+from .calls import RecentAbandonedTile, WaitingCallersTile
 from .kpis import AGENT_DAY_KPI_KEYS, AGENT_TIME_KPIS, DEFAULT_KPIS, QUEUE_KPIS
 from .leaderboard import DEFAULT_KPI as LEADER_KPI
 from .leaderboard import LeaderboardTile, LowLeaderboardTile
@@ -30,6 +31,8 @@ CLOCK: Final = "clock"
 TICKER: Final = "ticker"
 LEADERBOARD: Final = "leaderboard"  # the top N agents by a figure of their day
 LEADERBOARD_LOW: Final = "leaderboard_low"  # the bottom N
+WAITING_CALLERS: Final = "waiting_callers"  # each call waiting, longest first
+RECENT_ABANDONED: Final = "recent_abandoned"  # the last abandoned calls
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +56,16 @@ class TileKind:
     # Takes its agents' figures of the day (runtime.take_day): given every agent's when the
     # tile is built, the changed agents' with each batch (ChangeSet.agent_today).
     agent_days: bool = False
+    # Takes an event feed's calls (runtime.load_calls at a build, ChangeSet.calls after), of
+    # its source and queue selection; its definition gets the digits of a caller's number
+    # it may show (`visible_digits`).
+    calls: bool = False
 
     @property
     def uses_feed(self) -> bool:
-        """Whether it shows anything of the feeds (queues or agents): a board of only those
-        that do not needs no rows loaded."""
-        return self.queues or self.agents
+        """Whether it shows anything of the feeds (queues, agents or calls): a board of only
+        those that do not needs no rows loaded."""
+        return self.queues or self.agents or self.calls
 
 
 TILE_KINDS: dict[str, TileKind] = {}
@@ -123,6 +130,8 @@ for _kind in (
         noun="leaderboard",
         agent_days=True,
     ),
+    TileKind(WAITING_CALLERS, "Waiting callers", WaitingCallersTile, calls=True),
+    TileKind(RECENT_ABANDONED, "Recently abandoned calls", RecentAbandonedTile, calls=True),
     TileKind(CLOCK, "Clock"),
     TileKind(TICKER, "Message ticker", messages=True),
 ):
@@ -152,6 +161,7 @@ def tile_definition(
     thresholds: dict[str, Threshold] | None = None,
     compact: bool = False,
     messages: Sequence[Mapping[str, object]] | None = None,
+    visible_digits: int = 4,
 ) -> TileDef:
     """A tile's definition as a display gets it in the board's layout."""
     thresholds = thresholds or {}
@@ -172,6 +182,8 @@ def tile_definition(
         }
     if kind.messages:
         definition["messages"] = list(messages or ())
+    if kind.calls:
+        definition["visible_digits"] = visible_digits
     return definition
 
 

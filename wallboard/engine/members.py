@@ -78,7 +78,8 @@ def ident(member: Member) -> str:
 def entry(member: Member, names: Names = NO_NAMES) -> dict[str, Any]:
     """An agent as an agent grid sends it: `id` is the agent ID, `src` its source's id, `name`
     its name as shown (the names directory's, see Member), `reason` the reason code as sent
-    and `why`, only where the directory names it, the reason's name."""
+    and `why`, only where the directory names it, the reason's name; `call`, while it is on
+    one, the call (queue name, `since` answered in epoch ms, `held`)."""
     agent, started = member.agent, member.since
     shown = {
         "id": agent.agent_id,
@@ -93,4 +94,13 @@ def entry(member: Member, names: Names = NO_NAMES) -> dict[str, Any]:
     why = names.reason(member.key[0], agent.reason_code) if names else ""
     if why:
         shown["why"] = why
+    call = agent.extra.get("call") if agent.extra else None
+    if call:  # the call it is on (ingest's call ledger): its queue, since when, held
+        kind, number = call.get("kind", ""), call.get("number", "")
+        queue = names.queue(member.key[0], kind, number) if number else ""
+        shown["call"] = {
+            "q": queue or (f"{kind} {number}" if number else ""),
+            "since": call.get("since"),
+            "held": bool(call.get("held")),
+        }
     return shown

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from integrations.base import AgentRow, QueueRow
@@ -22,6 +23,26 @@ AgentDay = Mapping[str, Any]  # an agent's figures of the day (ingest/agentdays.
 # (epoch seconds) they entered their state, if known.
 QueueRows = Iterable[tuple[QueueRow, Today]]
 AgentRows = Iterable[tuple[AgentRow, float | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCall:
+    """A call as the boards see it (the call ledger's, ingest/calls.py): a copy made when it
+    changed. Times are epoch seconds. `calling` is personal data: tiles show it masked."""
+
+    call_id: str
+    state: str  # queued, ringing, active, held, ended
+    queue_kind: str  # its queue (else "vdn" and its VDN); "" when it has neither
+    queue_number: str
+    vdn: str
+    calling: str
+    agent_id: str
+    offered_at: float
+    waiting_since: float  # queued (else offered) at
+    answered_at: float | None
+    ended_at: float | None
+    outcome: str  # answered, abandoned, transferred, failed; "" while open or unknown
+    waiting: bool  # queued or ringing, not yet answered
 
 
 class ChangeSet(Protocol):
@@ -48,3 +69,6 @@ class ChangeSet(Protocol):
 
     @property
     def agent_today(self) -> Mapping[str, AgentDay]: ...  # changed agents' figures of the day
+
+    @property
+    def calls(self) -> Mapping[str, LiveCall]: ...  # changed calls (an event feed's), by ID

@@ -21,7 +21,16 @@ from .kpis import SERVICE_LEVEL_KPIS
 from .maths import Threshold, kpi_value, level
 from .members import Member
 from .names import NO_NAMES, Names
-from .records import AgentDay, AgentKey, AgentRows, ChangeSet, Key, QueueRows, Today
+from .records import (
+    AgentDay,
+    AgentKey,
+    AgentRows,
+    ChangeSet,
+    Key,
+    LiveCall,
+    QueueRows,
+    Today,
+)
 from .service import ServiceLevel, ServiceLevels
 from .windows import WINDOW_KPIS, window_value
 
@@ -46,6 +55,9 @@ class KindTraits(Protocol):
 
     @property
     def agent_days(self) -> bool: ...  # takes agents' figures of the day (take_day)
+
+    @property
+    def calls(self) -> bool: ...  # takes an event feed's calls (load_calls)
 
 
 @dataclass(slots=True, eq=False)  # compared and hashed by identity
@@ -270,6 +282,10 @@ class TileRuntime:
             sources[key[0]] = n
         else:
             del sources[key[0]]
+
+    def load_calls(self, source_id: int, calls: Iterable[LiveCall]) -> None:
+        """Take a source's calls (a build), for a kind whose registry entry says `calls`
+        (wallboard/engine/calls.py). None here."""
 
     def take_day(self, source_id: int, figures: Mapping[str, AgentDay]) -> bool:
         """Agents' figures of the day, for a kind whose registry entry says `agent_days`

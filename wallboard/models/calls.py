@@ -56,6 +56,11 @@ class Call(models.Model):
     orphaned = models.BooleanField(default=False)
     extra = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField()
+    # Ingest's own: the row's identity for its bulk writes ("<call ID>@<offered, ms>": a
+    # phone system reuses call IDs), and what the call has booked into the queue intervals
+    # (ingest/calls.py), so that a restart or a replayed step never books it again.
+    ledger_key = models.CharField(max_length=100, null=True, blank=True, editable=False)
+    counted = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-offered_at"]
@@ -66,6 +71,7 @@ class Call(models.Model):
                 condition=Q(ended_at__isnull=True),
                 name="one_open_call_per_id",
             ),
+            models.UniqueConstraint(fields=["source", "ledger_key"], name="call_ledger_key"),
         ]
         indexes = [
             models.Index(fields=["source", "state"], name="call_source_state"),

@@ -31,8 +31,10 @@ export default {
     function cell(a) {
       const name = h('span', { class: 'a-name' }), state = h('span', { class: 'a-state' });
       const time = h('span', { class: 'a-time' });
-      const el = h('div', { class: 'agent' }, name, state, time);
-      return { el, name, state, time, a: a, level: null };
+      // The call it is on (queue, talk time, held), from the call ledger.
+      const call = h('span', { class: 'a-call', hidden: true });
+      const el = h('div', { class: 'agent' }, name, state, call, time);
+      return { el, name, state, call, time, a: a, level: null };
     }
     function fill(c) {
       const a = c.a, label = stateLabels(a.state);
@@ -46,7 +48,14 @@ export default {
         : again.has(a.name) ? `${a.name} · ${a.id}` : a.name || a.id;
       // "Not ready · Lunch": the reason's name in the names directory, else its code.
       const why = a.why || a.reason;
-      c.state.textContent = (compact ? label[1] : label[0]) + (why ? ` · ${why}` : '');
+      c.state.textContent = (compact ? label[1] : label[0]) + (why ? ` · ${why}` : '')
+        + (compact && a.call && a.call.q ? ` · ${a.call.q}` : '');
+      c.el.dataset.call = a.call ? (a.call.held ? 'held' : 'talking') : 'none';
+    }
+    function callText(call, ms) {
+      if (!call) return '';
+      const talk = call.since == null ? '' : fmtDuration((ms - call.since) / 1000);
+      return [call.q, call.held ? 'held' : 'talk', talk].filter(Boolean).join(' · ');
     }
     // Time in state and its alarm level, each second.
     t.tick = (ms) => {
@@ -56,6 +65,8 @@ export default {
         c.level = levelOf(secs, alarms[c.a.state]);
         const mark = levelMark(c.level);
         c.time.textContent = secs == null ? '–' : (mark ? `${mark} ` : '') + fmtDuration(secs);
+        c.call.hidden = !c.a.call || compact;
+        if (c.a.call) c.call.textContent = callText(c.a.call, ms);
         c.el.dataset.level = c.level || 'none';
         levels.push(c.level);
       }

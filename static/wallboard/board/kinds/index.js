@@ -12,9 +12,11 @@ import leaderboard from './leaderboard.js';
 import leaderboard_low from './leaderboard_low.js';
 import queue_kpi from './queue_kpi.js';
 import queue_table from './queue_table.js';
+import recent_abandoned from './recent_abandoned.js';
 import ticker from './ticker.js';
 import unknown from './unknown.js';
+import waiting_callers from './waiting_callers.js';
 
-const KINDS = new Map(Object.entries({ queue_kpi, big_number, queue_table, agent_grid, leaderboard, leaderboard_low, clock, ticker }));
+const KINDS = new Map(Object.entries({ queue_kpi, big_number, queue_table, agent_grid, leaderboard, leaderboard_low, waiting_callers, recent_abandoned, clock, ticker }));
 
 export const kindOf = (key) => KINDS.get(key) || unknown;
