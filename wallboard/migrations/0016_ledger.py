@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallboard', '0014_calls'),
+        ('wallboard', '0015_actions'),
     ]
 
     operations = [
