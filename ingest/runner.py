@@ -19,6 +19,8 @@ from django.db import DatabaseError, InterfaceError
 from wallboard import messages
 
 from . import store
+from .alert_delivery import Sender
+from .alerts import AlertEvaluator
 from .db import DbThread
 from .leader import node_name
 from .pacing import Pacing
@@ -51,11 +53,13 @@ class IngestRunner:
         self.started = asyncio.Event()
         # The process running the sources and since when (the leader: see ingest.leader).
         self.owner: tuple[str, datetime | None] = (node_name(), None)
+        self.alerts: AlertEvaluator | None = None  # the alert rules (build_ingest sets it)
 
     async def run(self, stop: asyncio.Event, fenced: Callable[[], bool] = lambda: False) -> None:
         """Run until `stop`. `fenced()` true at the end: this process lost the lead, another
         may have taken over, so it writes nothing more on its way out."""
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
+        alerts = asyncio.create_task(self.alerts.run(), name="alerts") if self.alerts else None
         try:
             while not stop.is_set():
                 await self._quiet_moment()
@@ -70,9 +74,11 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
-            beats.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beats
+            for task in (beats, alerts):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await self.shutdown(write=not fenced())
 
     async def _heartbeats(self) -> None:
@@ -183,6 +189,8 @@ def build_ingest(
         pacing=pacing,
     )
     runner.publisher = BoardPublisher(runner.db, runner.background_db, sources=runner)
+    every = settings.ALERT_EVALUATE_SECONDS
+    runner.alerts = AlertEvaluator(runner, every, Sender(runner.background_db, every))
     return runner
 
 

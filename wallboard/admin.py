@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from wallboard.alerts_admin import AlertAdmin  # noqa: F401  (registers alerts and their rules)
 from wallboard.models import (
     Agent,
     ApiToken,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/agents/", api.agents, name="api-agents"),
     path("api/v1/sources/", api.sources, name="api-sources"),
     path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
+    path("api/v1/alerts/", api.alerts, name="api-alerts"),
     path(
         "api/v1/compat/<slug:output>/<slug:name>.json",
         api.live_document,

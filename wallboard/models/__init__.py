@@ -1,4 +1,5 @@
 from .access import ApiToken
+from .alerts import Alert, AlertChannel, AlertCondition, AlertDelivery, AlertRule
 from .boards import (
     KPIS,
     Board,
@@ -21,6 +22,11 @@ __all__ = [
     "KPIS",
     "Agent",
     "AgentInterval",
+    "Alert",
+    "AlertChannel",
+    "AlertCondition",
+    "AlertDelivery",
+    "AlertRule",
     "ApiToken",
     "Board",
     "BoardState",
