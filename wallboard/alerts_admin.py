@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,6 +21,7 @@ class AlertChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "enabled", "target"]
     list_filter = ["kind", "enabled"]
     fields = ["name", "kind", "enabled", "recipients", "url", "secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(AlertRule)
