@@ -32,7 +32,7 @@ from django.utils import timezone
 from integrations.base import LOGGED_OUT, OVERFLOW
 from wallboard.engine import kind_of, new_tile, tile_definition
 from wallboard.engine.kinds import QUEUE_KPI
-from wallboard.engine.kpis import KPIS
+from wallboard.engine.kpis import AGENT_COUNT_KPIS, KPIS
 from wallboard.engine.maths import Threshold, level, number
 from wallboard.engine.service import ServiceLevels
 from wallboard.engine.tiles import TileRuntime
@@ -159,6 +159,10 @@ class Observer:
 
     def observe(self, rule: Rule, now: datetime) -> dict[str, Observation] | None:
         """Each subject's observation; None: the figures are not live, nothing is decided."""
+        if rule.kind in ("kpi", "no_agents") and self._switched_off(rule.source_id):
+            label = self._label(rule)
+            off = "The source is switched off"
+            return {ALL_QUEUES: Observation(ALL_QUEUES, label, False, None, off)}
         if rule.kind == "kpi":
             return self._kpi(rule)
         if rule.kind == "no_agents":
@@ -184,16 +188,24 @@ class Observer:
         wanted = [rule.source_id] if rule.source_id is not None else list(workers)
         if not wanted:
             return None
+        # Only the agent counts need the agents (thousands of them on a large site).
+        with_agents = kpi in AGENT_COUNT_KPIS or kpi == "agents_staffed"
         for source_id in wanted:
             worker = workers.get(source_id)
             if worker is None or source_id in self.stale:
                 return None
             live = worker.live
             queues = [(row, live.today.get(key, {})) for key, row in live.queues.items()]
-            agents = [(a, live.since.get(i, 0.0)) for i, a in live.agents.items()]
+            agents = (
+                [(a, live.since.get(i, 0.0)) for i, a in live.agents.items()] if with_agents else []
+            )
             tile.load(source_id, queues, agents)
         tile.update(self.stale)
         return tile
+
+    def _switched_off(self, source_id: int | None) -> bool:
+        state = self.states.get(str(source_id)) if source_id is not None else None
+        return state is not None and not state.get("enabled", True)
 
     def _label(self, rule: Rule) -> str:
         kind = rule.queue_kind or "queues"
