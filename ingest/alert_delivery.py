@@ -205,6 +205,8 @@ class Sender:
         self.db = db
         self.every = every
         self._wake = asyncio.Event()
+        self._round: asyncio.Future[None] | None = None
+        self.stopping = False  # finish() waits for the round under way
         self.sent = 0
         self.failures = 0
 
@@ -216,16 +218,33 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.every)
             self._wake.clear()
-            try:
-                await self.send_due()
-            except Exception as exc:  # the database: the rows wait for the next round
-                log.error("alerts: cannot send deliveries now (%s)", exc)
+            # Shielded: a stop lets the round under way mark what it sent (finish()).
+            self._round = asyncio.ensure_future(self._send_round())
+            await asyncio.shield(self._round)
 
-    async def send_due(self) -> None:
-        hold = float(settings.ALERT_SEND_TIMEOUT) + float(
+    async def _send_round(self) -> None:
+        try:
+            await self.send_due()
+        except Exception as exc:  # the database: the rows wait for the next round
+            log.error("alerts: cannot send deliveries now (%s)", exc)
+
+    async def finish(self) -> None:
+        """Ingest stops: wait for the round under way, so what it sent is marked sent and not
+        sent again by the next runingest (bounded by the sends' own time limits)."""
+        self.stopping = True
+        if self._round is not None and not self._round.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._round), self._hold() + CLAIM_MARGIN)
+
+    def _hold(self) -> float:
+        """The longest one send may take: the webhook's time limit and SMTP's."""
+        return float(settings.ALERT_SEND_TIMEOUT) + float(
             getattr(settings, "EMAIL_TIMEOUT", None) or 0
         )
-        claimed: list[Outgoing] = await self.db(claim_due, timezone.now(), hold + CLAIM_MARGIN)
+
+    async def send_due(self) -> None:
+        hold = self._hold() + CLAIM_MARGIN
+        claimed: list[Outgoing] = await self.db(claim_due, timezone.now(), hold)
         if not claimed:
             return
         errors = await asyncio.gather(*(asyncio.to_thread(send, o) for o in claimed))

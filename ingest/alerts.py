@@ -520,6 +520,7 @@ class AlertEvaluator:
                 sending.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sending
+                await self.sender.finish()
 
     async def evaluate(self, now: datetime | None = None) -> Outcome:
         db = self.runner.background_db

@@ -101,6 +101,8 @@ class WebhookReceiver:
     received: list[Received] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set: each answer waits until it is set (a receiver slow to answer, as long as a test wants).
+    answer: threading.Event | None = None
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -114,6 +116,8 @@ class WebhookReceiver:
                 body = self.rfile.read(length)
                 with receiver.lock:
                     receiver.received.append(Received(self.path, dict(self.headers), body))
+                if receiver.answer is not None:
+                    receiver.answer.wait(30)
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
