@@ -48,7 +48,7 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
     @admin.display(description="condition")
     def condition(self, obj: AlertRule) -> str:
-        if obj.kind == AlertRule.KPI:
+        if obj.kind == AlertRule.KPI and obj.level is not None:
             which = obj.queue_range or "all queues"
             return f"{obj.kpi} {obj.direction} {obj.level:g} ({which})"
         return obj.get_kind_display()

@@ -87,3 +87,9 @@ def test_a_signed_webhook_channel_needs_a_secret(supervisor: Any) -> None:
     assert not AlertChannel.objects.exists()
     for path in ("/admin/wallboard/alertrule/add/", "/admin/wallboard/alertchannel/"):
         assert supervisor.get(path).status_code == 200
+
+
+def test_the_rule_list_says_each_rules_condition(supervisor: Any) -> None:
+    history()
+    page = supervisor.get("/admin/wallboard/alertrule/").content.decode()
+    assert "calls_waiting above 10 (3)" in page

@@ -206,12 +206,12 @@ class Alert(models.Model):
     rule = models.ForeignKey(
         AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
     )
-    rule_name = models.CharField(max_length=100)  # kept when the rule is deleted
+    rule_name = models.CharField("rule", max_length=100)  # kept when the rule is deleted
     kind = models.CharField(max_length=16, choices=AlertRule.KINDS)
     severity = models.CharField(max_length=8, choices=SEVERITIES)
     # What the alert is about: "" (the rule's queues), "source:<id>", "target:<id>".
     subject = models.CharField(max_length=100, blank=True)
-    subject_label = models.CharField(max_length=300)
+    subject_label = models.CharField("about", max_length=300)
     summary = models.CharField(max_length=500)
     value = models.JSONField(null=True, blank=True)  # the figure when raised
     last_value = models.JSONField(null=True, blank=True)  # the latest while open
