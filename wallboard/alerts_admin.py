@@ -4,6 +4,7 @@ but for acknowledging."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,7 +14,37 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from wallboard.alerting.send import Outgoing, send
+from wallboard.lib.alerting import AlertEvent
 from wallboard.models import Alert, AlertChannel, AlertDelivery, AlertRule
+
+
+def trial_message(channel: AlertChannel, who: str) -> Outgoing:
+    """A test event for a channel: marked as a test in its rule, severity info."""
+    now = timezone.localtime().isoformat(timespec="seconds")
+    event = AlertEvent(
+        id=f"test:{uuid.uuid4()}",
+        event="raised",
+        alert_id=0,
+        rule="Test message",
+        rule_kind="test",
+        severity="info",
+        subject=f"the channel {channel.name}",
+        summary=f"A test message sent by {who} from the wallboard admin. Nothing is wrong.",
+        value=None,
+        raised_at=now,
+        resolved_at=None,
+        acknowledged_by=None,
+    )
+    return Outgoing(
+        delivery_id=0,
+        kind=channel.kind,
+        recipients=tuple(channel.addresses()),
+        url=channel.url,
+        secret=channel.secret,
+        event=event,
+        enabled=True,
+    )
 
 
 @admin.register(AlertChannel)
@@ -22,6 +53,20 @@ class AlertChannelAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled"]
     fields = ["name", "kind", "enabled", "recipients", "url", "secret"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["send_test"]
+
+    @admin.action(description="Send a test message")
+    def send_test(self, request: HttpRequest, queryset: QuerySet[AlertChannel]) -> None:
+        """Each channel gets a test event now, from the web process (as runingest would send
+        it): what goes wrong (a refused login, a wrong URL) shows here at once."""
+        for channel in queryset:
+            error = send(trial_message(channel, request.user.get_username()))
+            if error:
+                messages.error(request, f"{channel.name}: not sent: {error}")
+            else:
+                messages.success(
+                    request, f"{channel.name}: test message sent to {channel.target()}"
+                )
 
 
 @admin.register(AlertRule)
