@@ -192,7 +192,7 @@ class Observer:
         with_agents = kpi in AGENT_COUNT_KPIS or kpi == "agents_staffed"
         for source_id in wanted:
             worker = workers.get(source_id)
-            if worker is None or source_id in self.stale:
+            if worker is None:
                 return None
             live = worker.live
             queues = [(row, live.today.get(key, {})) for key, row in live.queues.items()]
@@ -200,6 +200,10 @@ class Observer:
                 [(a, live.since.get(i, 0.0)) for i, a in live.agents.items()] if with_agents else []
             )
             tile.load(source_id, queues, agents)
+        # Stale rows in the figure (or, with none, a stale source that might have had some):
+        # not live, so nothing is decided. Another source's staleness does not matter.
+        if any(s in self.stale for s in tile.sources() or wanted):
+            return None
         tile.update(self.stale)
         return tile
 

@@ -8,7 +8,7 @@ import email
 import email.policy
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -155,7 +155,7 @@ def make_channel(name: str, kind: str, **fields: Any) -> Any:
 
 
 @sync_to_async
-def make_rule(name: str, kind: str, channels: list[Any] = (), **fields: Any) -> Any:  # type: ignore[assignment]
+def make_rule(name: str, kind: str, channels: Sequence[Any] = (), **fields: Any) -> Any:
     from wallboard.models import AlertRule
 
     rule = AlertRule(name=name, kind=kind, **fields)

@@ -24,11 +24,6 @@ EVENT_HEADER: Final = "X-Wallboard-Event"  # "raised" or "resolved"
 EVENT_ID_HEADER: Final = "X-Wallboard-Event-Id"  # the same on every retry of one event
 
 DAY_NAMES: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SEVERITY_COLOURS: Final[dict[str, str]] = {
-    "info": "#2f6fde",
-    "warning": "#d98a00",
-    "critical": "#c62828",
-}
 # Teams' Adaptive Card colours for a text block, by severity.
 TEAMS_COLOURS: Final[dict[str, str]] = {
     "info": "accent",
