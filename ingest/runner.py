@@ -20,6 +20,8 @@ from wallboard import messages
 
 from . import retention, store
 from .actions import ActionDispatcher
+from .alert_delivery import Sender
+from .alerts import AlertEvaluator
 from .db import DbThread
 from .leader import node_name
 from .pacing import Pacing
@@ -53,6 +55,7 @@ class IngestRunner:
         # The process running the sources and since when (the leader: see ingest.leader).
         self.owner: tuple[str, datetime | None] = (node_name(), None)
         self.actions = ActionDispatcher(self)  # supervisors' requests about agents
+        self.alerts: AlertEvaluator | None = None  # the alert rules (build_ingest sets it)
 
     async def run(self, stop: asyncio.Event, fenced: Callable[[], bool] = lambda: False) -> None:
         """Run until `stop`. `fenced()` true at the end: this process lost the lead, another
@@ -60,6 +63,7 @@ class IngestRunner:
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
         purges = asyncio.create_task(retention.keep_purging(self), name="call-retention")
         hints = asyncio.create_task(self.actions.listen(), name="agent action hints")
+        alerts = asyncio.create_task(self.alerts.run(), name="alerts") if self.alerts else None
         try:
             while not stop.is_set():
                 await self._quiet_moment()
@@ -75,10 +79,11 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
-            for task in (beats, purges, hints):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for task in (beats, purges, hints, alerts):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await self.shutdown(write=not fenced())
 
     async def _heartbeats(self) -> None:
@@ -189,6 +194,8 @@ def build_ingest(
         pacing=pacing,
     )
     runner.publisher = BoardPublisher(runner.db, runner.background_db, sources=runner)
+    every = settings.ALERT_EVALUATE_SECONDS
+    runner.alerts = AlertEvaluator(runner, every, Sender(runner.background_db, every))
     return runner
 
 

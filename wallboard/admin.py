@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from integrations import VENDORS, vendor_info
+from wallboard.alerts_admin import AlertAdmin  # noqa: F401  (registers alerts and their rules)
 from wallboard.calls_admin import CallAdmin  # noqa: F401  (registers the call ledger)
 from wallboard.models import (
     Agent,

@@ -486,3 +486,72 @@ def calls(request: HttpRequest) -> HttpResponse:
         response["Link"] = f'<{url}>; rel="next"'
         response["X-Next-Cursor"] = cursor
     return response
+
+
+RECENT_ALERT_HOURS = 24  # resolved alerts listed by default: those resolved this recently
+MAX_ALERTS = 500
+
+
+def alert_json(alert: Any) -> dict[str, Any]:
+    """One alert: what raised it, whom it notified, who acknowledged it, when it resolved."""
+    user = alert.acknowledged_by
+    return {
+        "id": alert.pk,
+        "rule": alert.rule_name,
+        "kind": alert.kind,
+        "severity": alert.severity,
+        "subject": alert.subject,
+        "about": alert.subject_label,
+        "summary": alert.summary,
+        "value": alert.value,
+        "last_value": alert.last_value,
+        "state": "open" if alert.resolved_at is None else "resolved",
+        "condition_since": _iso(alert.condition_since),
+        "raised_at": _iso(alert.raised_at),
+        "not_notified": alert.not_notified or None,
+        "acknowledged_by": user.get_username() if user else None,
+        "acknowledged_at": _iso(alert.acknowledged_at),
+        "resolved_at": _iso(alert.resolved_at),
+        "resolution": alert.resolution or None,
+        "deliveries": [
+            {
+                "event": d.event,
+                "channel": d.channel_name,
+                "to": d.target,
+                "status": d.status,
+                "attempts": d.attempts,
+                "sent_at": _iso(d.sent_at),
+                "last_error": d.last_error or None,
+            }
+            for d in alert.deliveries.all()
+        ],
+    }
+
+
+@require_GET
+@api_access
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Open alerts and those resolved in the last `hours` (24), newest first; `state=open`
+    or `state=resolved` for one of them."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    from wallboard.models import Alert
+
+    try:
+        hours = float(request.GET.get("hours", RECENT_ALERT_HOURS))
+    except ValueError:
+        return JsonResponse({"error": "hours is a number"}, status=400)
+    since = timezone.now() - timedelta(hours=max(0.0, hours))
+    qs = Alert.objects.select_related("acknowledged_by").prefetch_related("deliveries")
+    state = request.GET.get("state", "")
+    if state == "open":
+        qs = qs.filter(resolved_at__isnull=True)
+    elif state == "resolved":
+        qs = qs.filter(resolved_at__gte=since)
+    elif state:
+        return JsonResponse({"error": "state is open or resolved"}, status=400)
+    else:
+        qs = qs.filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
+    return JsonResponse([alert_json(a) for a in qs[:MAX_ALERTS]], safe=False)

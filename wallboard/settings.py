@@ -175,3 +175,38 @@ CALL_RETENTION_DAYS: int = _setting("CALL_RETENTION_DAYS", env.int, 90)
 ORPHAN_CALL_MINUTES: int = _setting("ORPHAN_CALL_MINUTES", env.int, 240)
 if CALL_RETENTION_DAYS < 1 or ORPHAN_CALL_MINUTES < 1:
     raise ImproperlyConfigured("CALL_RETENTION_DAYS and ORPHAN_CALL_MINUTES must be at least 1")
+
+# Alerts off the wall (see the README's "Alerts"). E-mail goes through Django's e-mail backend:
+# an SMTP server (EMAIL_HOST, EMAIL_PORT), with a login where it needs one, STARTTLS
+# (EMAIL_USE_TLS) or TLS from the start (EMAIL_USE_SSL), from DEFAULT_FROM_EMAIL.
+EMAIL_BACKEND: str = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST: str = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT: int = _setting("EMAIL_PORT", env.int, 25)
+EMAIL_HOST_USER: str = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD: str = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS: bool = _setting("EMAIL_USE_TLS", env.bool, False)
+EMAIL_USE_SSL: bool = _setting("EMAIL_USE_SSL", env.bool, False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL, not both")
+EMAIL_TIMEOUT: float = _setting("EMAIL_TIMEOUT", env.float, 10.0)
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="wallboard@localhost")
+SERVER_EMAIL: str = DEFAULT_FROM_EMAIL
+# How often runingest evaluates the alert rules (seconds); how long a webhook may take; a failed
+# delivery's retries (the first wait, doubling up to the longest) and how many tries in all.
+ALERT_EVALUATE_SECONDS: float = _setting("ALERT_EVALUATE_SECONDS", env.float, 5.0)
+ALERT_SEND_TIMEOUT: float = _setting("ALERT_SEND_TIMEOUT", env.float, 10.0)
+ALERT_RETRY_FIRST_SECONDS: float = _setting("ALERT_RETRY_FIRST_SECONDS", env.float, 10.0)
+ALERT_RETRY_MAX_SECONDS: float = _setting("ALERT_RETRY_MAX_SECONDS", env.float, 600.0)
+ALERT_DELIVERY_ATTEMPTS: int = _setting("ALERT_DELIVERY_ATTEMPTS", env.int, 12)
+if ALERT_EVALUATE_SECONDS <= 0 or ALERT_SEND_TIMEOUT <= 0 or ALERT_DELIVERY_ATTEMPTS < 1:
+    raise ImproperlyConfigured(
+        "ALERT_EVALUATE_SECONDS and ALERT_SEND_TIMEOUT must be above 0, "
+        "ALERT_DELIVERY_ATTEMPTS at least 1"
+    )
+if not 0 < ALERT_RETRY_FIRST_SECONDS <= ALERT_RETRY_MAX_SECONDS:
+    raise ImproperlyConfigured(
+        "ALERT_RETRY_FIRST_SECONDS must be above 0 and at most ALERT_RETRY_MAX_SECONDS"
+    )
+# The site's address as people open it (https://wallboard.example.com): alerts then link to the
+# alert in the admin. Blank: no link.
+ALERT_LINK_BASE: str = env.str("ALERT_LINK_BASE", default="")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("actions/", include("wallboard.actions")),  # supervisors' requests about agents
     path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
     path("api/v1/calls/", api.calls, name="api-calls"),
+    path("api/v1/alerts/", api.alerts, name="api-alerts"),
     path(
         "api/v1/compat/<slug:output>/<slug:name>.json",
         api.live_document,

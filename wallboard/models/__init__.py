@@ -1,5 +1,6 @@
 from .access import ApiToken
 from .actions import AgentAction
+from .alerts import Alert, AlertChannel, AlertCondition, AlertDelivery, AlertRule
 from .boards import (
     KPIS,
     Board,
@@ -23,6 +24,11 @@ __all__ = [
     "Agent",
     "AgentAction",
     "AgentInterval",
+    "Alert",
+    "AlertChannel",
+    "AlertCondition",
+    "AlertDelivery",
+    "AlertRule",
     "ApiToken",
     "Board",
     "BoardState",
