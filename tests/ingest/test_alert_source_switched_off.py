@@ -35,11 +35,13 @@ async def test_switching_a_source_off_resolves_its_kpi_alert_and_raises_no_stale
         await wait_for(lambda: ingest.workers.get(source.pk), what="the source")
         await feed(source, waiting=20)
         alert = await wait_for(lambda: open_alert(rule), what="the KPI alert")
-        stale_rule = await make_rule("Feed down", "source_stale", source=source, hold_seconds=0)
 
         await sync_to_async(Source.objects.filter(pk=source.pk).update)(enabled=False)
         resolved = await wait_for(lambda: resolved_alert(rule), what="the alert resolved")
         assert (resolved.pk, resolved.resolution) == (alert.pk, "The source is switched off")
         await wait_for(lambda: source.pk not in ingest.workers, what="the source stopped")
+        # Made only now: the feeder's link has closed, so before the switch-off the source was
+        # rightly down, and a rule made earlier could fire before the switch-off took effect.
+        stale_rule = await make_rule("Feed down", "source_stale", source=source, hold_seconds=0)
         await evaluations_pass(ingest)
         assert await alerts_of(stale_rule) == []
