@@ -369,3 +369,6 @@ class QueueSettingsAdmin(admin.ModelAdmin):
     list_display = ["__str__", "target_seconds", "formula", "short_abandon_seconds", "target_pct"]
     list_filter = ["source", "formula"]
     search_fields = ["number"]
+
+
+from wallboard import captures_admin  # noqa: E402, F401  (raw captures; extends SourceAdmin)
