@@ -16,10 +16,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from ingest.capture import CaptureError, CaptureHeader, CaptureProducer, Read, read_capture
 from integrations import simulator, vendor_info
 from integrations.simnet import send_as_client
 from integrations.simnet import serve as serve_feed
 from wallboard import demo
+from wallboard.models import Source
 from wallboard.oneprocess import serve
 from wallboard.security import mode_line
 
@@ -40,6 +42,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--feed-port-base", type=int, default=17000, help="simulated feeds use base+1..base+5"
         )
+        parser.add_argument(
+            "--replay",
+            action="append",
+            default=[],
+            metavar="SOURCE=FILE",
+            help="feed the demo source SOURCE (cms-skills, cms-agents, cms-vdns, pbx-1, "
+            "optimus-1) from a raw capture instead of its simulator, looped; repeatable",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         logging.getLogger("ingest").setLevel(logging.WARNING)
@@ -53,8 +63,11 @@ class Command(BaseCommand):
                 f"--port (the web server, now {port}) and --feed-port-base (the simulated "
                 f"feeds use base+1..base+5, now {base + 1}-{base + 5})"
             )
+        replays = _replays(options["replay"], base)
         call_command("migrate", interactive=False, verbosity=0)
         demo.set_up(base)
+        for name, (header, _) in replays.items():  # decoded as it was taken (report columns)
+            Source.objects.filter(name=name).update(options=header.options)
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         lan = admit_lan_hosts(host)
         also = "".join(f"  On the LAN: http://{name}:{port}/\n" for name in lan[:3])
@@ -73,7 +86,8 @@ class Command(BaseCommand):
             )
             sys.stdout.flush()
 
-        if not serve(host, port, [run_ingest, *simulators(base)], ready):
+        feeds = simulators(base, {name: reads for name, (_, reads) in replays.items()})
+        if not serve(host, port, [run_ingest, *feeds], ready):
             raise CommandError("the demo stopped after an error (logged above)")
         self.stdout.write("Stopped.")
 
@@ -138,10 +152,37 @@ async def run_ingest(stop: asyncio.Event) -> None:
     await run_until(stop)
 
 
-def simulators(base: int) -> list[Any]:
+def _replays(specs: list[str], base: int) -> dict[str, tuple[CaptureHeader, list[Read]]]:
+    """--replay SOURCE=FILE: each capture, read and checked against the demo source's vendor."""
+    vendors = {feed.source: feed.vendor for feed in demo.feeds(base)}
+    replays = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if name not in vendors or not path:
+            raise CommandError(
+                f"--replay {spec}: give SOURCE=FILE, SOURCE one of {sorted(vendors)}"
+            )
+        try:
+            header, reads = read_capture(path)
+        except (OSError, CaptureError) as exc:
+            raise CommandError(f"--replay {spec}: {exc}") from exc
+        if header.vendor != vendors[name]:
+            raise CommandError(
+                f"--replay {spec}: a capture of {header.vendor}; {name} is {vendors[name]}"
+            )
+        replays[name] = (header, reads)
+    return replays
+
+
+def simulators(base: int, replays: dict[str, list[Read]] | None = None) -> list[Any]:
+    """The demo's feeds: each source's simulator, or its capture (looped) where one is given."""
     jobs = []
+    replays = replays or {}
     for feed in demo.feeds(base):
-        producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
+        if feed.source in replays:
+            producer: Any = CaptureProducer(replays[feed.source], loop=True)
+        else:
+            producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
         if vendor_info(feed.vendor).transport == "listen":  # the phone system dials in
 
             async def job(

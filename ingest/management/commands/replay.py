@@ -111,7 +111,7 @@ class Command(BaseCommand):
             raise CommandError(f"no source named {source_name!r}")
         if source.vendor != header.vendor:
             raise CommandError(
-                f"the capture is of a {header.vendor} feed, source {source.name} is {source.vendor}"
+                f"the capture is of {header.vendor}; source {source.name} is {source.vendor}"
             )
         return (
             source.vendor,
