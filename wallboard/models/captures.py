@@ -54,6 +54,7 @@ class SourceCapture(models.Model):
     file_path = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = "raw capture"
         ordering = ["-requested_at"]
         indexes = [models.Index(fields=["source", "status"])]
 
