@@ -23,7 +23,6 @@ from integrations.simnet import serve as serve_feed
 from wallboard import demo
 from wallboard.models import Source
 from wallboard.oneprocess import serve
-from wallboard.security import mode_line
 
 log = logging.getLogger("wallboard")
 
@@ -71,7 +70,6 @@ class Command(BaseCommand):
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
         lan = admit_lan_hosts(host)
         also = "".join(f"  On the LAN: http://{name}:{port}/\n" for name in lan[:3])
-        log.info(mode_line())
 
         def ready() -> None:
             self.stdout.write(

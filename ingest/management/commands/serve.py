@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
@@ -11,9 +10,6 @@ from django.core.management.base import BaseCommand, CommandError
 from ingest.management.commands.demo import run_ingest
 from wallboard.dbcheck import ensure_migrated
 from wallboard.oneprocess import serve
-from wallboard.security import mode_line
-
-log = logging.getLogger("wallboard")
 
 
 class Command(BaseCommand):
@@ -31,7 +27,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_migrated()
         host, port = options["host"], options["port"]
-        log.info(mode_line())
 
         def ready() -> None:
             self.stdout.write(f"Serving on http://{host}:{port}/ with ingest. Ctrl-C stops.")
