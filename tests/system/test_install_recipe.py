@@ -253,3 +253,19 @@ def test_a_host_the_lan_site_does_not_list_is_refused_and_logged(lan_site: Any) 
     while f"Invalid HTTP_HOST header: '{host}'" not in log.read_text():
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.2)
+
+
+def test_database_pool_true_serves_from_djangos_pool(
+    installed: dict[str, str], database: dict[str, str]
+) -> None:
+    env = environment(
+        {"DATABASE_URL": database["url"], "SECRET_KEY": "pool-test", "DATABASE_POOL": "true"}
+    )
+    said = manage(
+        env,
+        "shell",
+        "-c",
+        "from django.db import connection; from wallboard.models import Source;"
+        " print(type(connection.pool).__name__, Source.objects.count())",
+    )
+    assert "ConnectionPool 0" in said
