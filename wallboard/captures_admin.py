@@ -55,8 +55,8 @@ class CaptureInline(admin.TabularInline):
     extra = 0
     verbose_name = "raw capture"
     verbose_name_plural = (
-        "Raw captures (Add another: ingest records this feed's bytes, as received, until a "
-        "limit; download the file for `manage.py replay` or to send to the developers)"
+        "Raw captures (add another: ingest records this feed's bytes, as received, until a "
+        "limit; download the file for manage.py replay, or to send to the developers)"
     )
     fields = [*LIMITS, *OUTCOME, "download"]
     readonly_fields = [*OUTCOME, "download"]
