@@ -85,6 +85,13 @@ class CapturingSourceAdmin(SourceAdmin):
     inlines = [*SourceAdmin.inlines, CaptureInline]
     actions = [*SourceAdmin.actions, "capture_a_minute"]
 
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        """Captures are of a source that exists: none on the add page."""
+        inlines = super().get_inline_instances(request, obj)
+        return (
+            inlines if obj is not None else [i for i in inlines if not isinstance(i, CaptureInline)]
+        )
+
     @admin.action(description="Capture 60 s of raw bytes from the selected sources")
     def capture_a_minute(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         for source in queryset:
