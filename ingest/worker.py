@@ -306,6 +306,8 @@ class SourceWorker:
         self._tasks.clear()
         self._connection = None
         await self._end_capture("ingest stopped the source")
+        if self._capture_saves:  # a capture that ended by its limit just before
+            await asyncio.wait(list(self._capture_saves))
         for target in self.targets.values():
             await target.stop()
         if not write:
