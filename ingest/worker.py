@@ -33,6 +33,8 @@ from wallboard.lib.tls import TlsSettingsError, client_context, describe_failure
 from . import actions, store
 from .agentdays import AgentDays, stored_agent_day
 from .calls import CallLedger, LedgerCall
+from .capture import CaptureFile, mark_ended, take_request
+from .capture import begin as begin_capture
 from .intervals import IntervalAccounting, interval_start
 from .live import Changes, LiveState, QueueKey
 from .pacing import Pacing
@@ -65,6 +67,7 @@ LOG_BURST = 5  # refused or unproven connections logged one by one per LOG_WINDO
 LOG_WINDOW = 60.0
 MAX_FACTS = 20  # a decoder's facts shown on the health page (label -> text), and their length
 FACT_LENGTH = 200
+CAPTURE_POLL_SECONDS = 2.0  # how often a source looks for a raw capture an admin asked for
 
 
 def keepalive(writer: asyncio.StreamWriter) -> None:
@@ -222,6 +225,11 @@ class SourceWorker:
         self.restored = False
         self.facts: dict[str, str] = {}  # the live decoder's (Decoder.facts), for the health page
         self._answering: set[asyncio.Future[None]] = set()  # results on their way to the audit log
+        # A raw capture being taken (ingest/capture.py), its row's id, and its pending saves.
+        self.capture: CaptureFile | None = None
+        self._capture_id: int | None = None
+        self._capture_polled = -CAPTURE_POLL_SECONDS
+        self._capture_saves: set[asyncio.Future[None]] = set()
 
     # -- configuration -----------------------------------------------------------------
     def _apply_settings(self, config: SourceConfig) -> None:
@@ -283,6 +291,7 @@ class SourceWorker:
             )
             self.ledger.restore(calls, abandoned)
             self.restored = True
+        await self._poll_capture()  # a capture asked for before the source ran sees it all
         for target in self.targets.values():
             target.start()
         if self.config.secrets_problem:
@@ -324,6 +333,9 @@ class SourceWorker:
                 await task
         self._tasks.clear()
         self._connection = None
+        await self._end_capture("ingest stopped the source")
+        if self._capture_saves:  # a capture that ended by its limit just before
+            await asyncio.wait(list(self._capture_saves))
         for target in self.targets.values():
             await target.stop()
         if self._answering:  # the answers already read reach the audit log
@@ -505,6 +517,8 @@ class SourceWorker:
     def _go_live(self, decoder: Decoder, writer: asyncio.StreamWriter, peer: str) -> None:
         self._decoder, self._writer = decoder, writer
         self.connected, self.peer = True, peer
+        if self.capture is not None:  # a replay reads what follows with a fresh decoder
+            self.capture.new_connection(time.time())
         log.info("source %s: connected to %s", self.name, peer)
 
     def _audition(
@@ -579,6 +593,8 @@ class SourceWorker:
         self.pacing.reading()
         for target in self.targets.values():
             target.send(data)
+        if self.capture is not None:
+            self._tee(data)
         self.recent_frames.append(excerpt(data[:160], 160))
 
     def _take(self, decoder: Decoder, batches: list[Batch]) -> None:
@@ -639,6 +655,8 @@ class SourceWorker:
             # Not one record could be read: no data (the source goes stale), nothing is gone.
             return self.live.apply(batch, now)
         self.batches += 1
+        if self.capture is not None:
+            self._capture_ended(self.capture.batch())
         self.records += batch.records or len(batch.queues) + len(batch.agents) + len(batch.calls)
         self.call_events += len(batch.calls)
         self.last_data_at = now
@@ -1026,6 +1044,7 @@ class SourceWorker:
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
+            await self._poll_capture()
             decoder = self._decoder
             if decoder is not None:
                 for batch in decoder.flush(time.monotonic()):
@@ -1050,6 +1069,63 @@ class SourceWorker:
                 else:
                     log.info("source %s: recovered", self.name)
                 self._status_changed()
+
+    # -- raw capture (ingest/capture.py) -----------------------------------------------------
+    def _tee(self, data: bytes) -> None:
+        """A read, as pass-through got it, into the capture being taken."""
+        assert self.capture is not None
+        self._capture_ended(self.capture.read(data, time.time()))
+
+    def _capture_ended(self, why: str | None) -> None:
+        if why is None:
+            return
+        save = asyncio.ensure_future(self._end_capture(why))
+        self._capture_saves.add(save)
+        save.add_done_callback(self._capture_saves.discard)
+
+    async def _poll_capture(self) -> None:
+        """End the capture being taken when its time is up; else, every CAPTURE_POLL_SECONDS,
+        take up one an admin asked for."""
+        if self.capture is not None:
+            await self._end_capture(self.capture.due(time.time()))
+            return
+        now = time.monotonic()
+        if now - self._capture_polled < CAPTURE_POLL_SECONDS:
+            return
+        self._capture_polled = now
+        try:
+            request = await self.background_db(take_request, self.config.id)
+        except (DatabaseError, InterfaceError):
+            return  # asked again at the next poll
+        if request is None:
+            return
+        try:
+            self.capture = begin_capture(request, self.config, self.module.VENDOR.secret_options)
+        except OSError as exc:
+            log.error("source %s: cannot write a capture to %s: %s", self.name, request.path, exc)
+            with contextlib.suppress(DatabaseError, InterfaceError):
+                why = f"cannot write {request.path}: {exc}"
+                await self.background_db(mark_ended, request.id, True, why, (0, 0, 0))
+            return
+        self._capture_id = request.id
+        log.info("source %s: capturing raw bytes to %s", self.name, request.path)
+
+    async def _end_capture(self, why: str | None) -> None:
+        capture, capture_id = self.capture, self._capture_id
+        if why is None or capture is None or capture_id is None:
+            return
+        self.capture = self._capture_id = None
+        capture.close()
+        log.info(
+            "source %s: capture %s ended (%s, %d bytes)", self.name, capture_id, why, capture.bytes
+        )
+        counts = (capture.bytes, capture.reads, capture.batches)
+        try:
+            await self.background_db(mark_ended, capture_id, False, why, counts)
+        except (DatabaseError, InterfaceError) as exc:  # the file stands; the row says running
+            log.error(
+                "source %s: capture %s could not be marked done: %s", self.name, capture_id, exc
+            )
 
     def busy(self) -> bool:
         """Right after a batch its publish is under way (in one process, its displays' copies

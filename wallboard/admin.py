@@ -552,3 +552,6 @@ class AgentActionAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # an audit log
+
+
+from wallboard import captures_admin  # noqa: E402, F401  (raw captures; extends SourceAdmin)

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, websockets through the board consumers."""
 
+import logging
 import os
 from typing import Any
 
@@ -15,6 +16,11 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from wallboard.consumers import BoardConsumer  # noqa: E402
+from wallboard.security import mode_line  # noqa: E402
+
+# Which cookie mode the web server runs in (daphne, serve, the demo): a login that fails over
+# plain HTTP is then explained by the first lines of the log.
+logging.getLogger("wallboard").info(mode_line())
 
 
 def same_origin(scope: Any) -> bool:

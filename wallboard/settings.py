@@ -101,6 +101,12 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # per database call. `?conn_max_age=0` in DATABASE_URL closes each after use again.
     _db.setdefault("CONN_MAX_AGE", 600)
     _db.setdefault("CONN_HEALTH_CHECKS", True)
+    # DATABASE_POOL: Django's own connection pool (psycopg_pool) instead of one kept connection
+    # per thread: for a web server whose many threads each would hold one. A pool lends its
+    # connections per request, so persistent connections are off with it.
+    if _setting("DATABASE_POOL", env.bool, False):
+        _db["OPTIONS"]["pool"] = True
+        _db["CONN_MAX_AGE"] = 0
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web side read while ingest writes; a short busy wait instead of "locked".
     _db.setdefault("OPTIONS", {}).update(
@@ -145,21 +151,61 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 LOGIN_URL = "/admin/login/"
 
 SESSION_COOKIE_HTTPONLY = True
+# Secure cookies (the default) are sent over HTTPS only: a browser on a plain-HTTP address
+# drops them and every admin login fails its CSRF check. A wall network served over plain HTTP
+# on its LAN says so on purpose with SECURE_COOKIES=false (start-up logs which mode is in force,
+# and a refused login explains itself: wallboard.security.csrf_failure).
 SESSION_COOKIE_SECURE = _setting("SECURE_COOKIES", env.bool, not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "wallboard.security.csrf_failure"
+
+# Behind a TLS-terminating proxy (README: "Running it for real"). HSTS tells browsers to come
+# back over HTTPS only, for this many seconds; the redirect sends plain-HTTP requests to HTTPS
+# (/healthz excepted, for a load balancer that checks over HTTP).
+SECURE_HSTS_SECONDS: int = _setting("SECURE_HSTS_SECONDS", env.int, 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = _setting("SECURE_HSTS_INCLUDE_SUBDOMAINS", env.bool, False)
+SECURE_HSTS_PRELOAD: bool = _setting("SECURE_HSTS_PRELOAD", env.bool, False)
+SECURE_SSL_REDIRECT: bool = _setting("SECURE_SSL_REDIRECT", env.bool, False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Only behind a proxy that sets X-Forwarded-Proto itself (and strips a client's): the request
+# counts as HTTPS when the proxy says so. Anywhere else a client could claim HTTPS at will.
+if _setting("TRUST_X_FORWARDED_PROTO", env.bool, False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST: bool = _setting("USE_X_FORWARDED_HOST", env.bool, False)
 
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "one_line": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_traceback"],
+        },
+    },
     "loggers": {
         "ingest": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "wallboard": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "integrations": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # A refused Host (not in ALLOWED_HOSTS) answers "Bad Request (400)": the log says which
+        # host to add. Django logs it with a traceback that says nothing more; dropped here.
+        "django.security": {"handlers": ["one_line"], "level": "WARNING", "propagate": False},
     },
+    "filters": {"no_traceback": {"()": "wallboard.settings.NoTraceback"}},
 }
+
+
+class NoTraceback:
+    """A logging filter: the record's message without its traceback."""
+
+    def filter(self, record: object) -> bool:
+        record.exc_info = None  # type: ignore[attr-defined]
+        record.exc_text = None  # type: ignore[attr-defined]
+        return True
+
 
 # Ingest tuning (see README). How often a running runingest looks for configuration edits, and
 # how many bytes each pass-through target may queue before it drops the oldest.
@@ -210,3 +256,11 @@ if not 0 < ALERT_RETRY_FIRST_SECONDS <= ALERT_RETRY_MAX_SECONDS:
 # The site's address as people open it (https://wallboard.example.com): alerts then link to the
 # alert in the admin. Blank: no link.
 ALERT_LINK_BASE: str = env.str("ALERT_LINK_BASE", default="")
+# Raw capture (admin: a source's "Capture raw bytes"): files under CAPTURE_DIR, deleted with
+# their rows CAPTURE_RETENTION_DAYS after they were taken. A capture never holds more than
+# CAPTURE_MAX_BYTES, whatever limit an admin asks for.
+CAPTURE_DIR: Path = Path(_setting("CAPTURE_DIR", env.str, str(BASE_DIR / "captures")))
+CAPTURE_RETENTION_DAYS: int = _setting("CAPTURE_RETENTION_DAYS", env.int, 14)
+CAPTURE_MAX_BYTES: int = _setting("CAPTURE_MAX_BYTES", env.int, 64 * 1024 * 1024)
+if CAPTURE_RETENTION_DAYS < 1 or CAPTURE_MAX_BYTES < 1:
+    raise ImproperlyConfigured("CAPTURE_RETENTION_DAYS and CAPTURE_MAX_BYTES must be at least 1")

@@ -12,6 +12,7 @@ from .boards import (
     Tile,
 )
 from .calls import Call, CallSegment
+from .captures import SourceCapture
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
@@ -42,6 +43,7 @@ __all__ = [
     "Rotation",
     "RotationEntry",
     "Source",
+    "SourceCapture",
     "SourceHealth",
     "Threshold",
     "TickerMessage",

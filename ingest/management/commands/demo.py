@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import ipaddress
 import logging
 import socket
+import struct
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from ingest.capture import CaptureError, CaptureHeader, CaptureProducer, Read, read_capture
 from integrations import simulator, vendor_info
 from integrations.simnet import send_as_client
 from integrations.simnet import serve as serve_feed
 from wallboard import demo
+from wallboard.models import Source
 from wallboard.oneprocess import serve
 
 log = logging.getLogger("wallboard")
@@ -24,10 +31,23 @@ class Command(BaseCommand):
     help = "Run the demo: web server, ingest and simulated feeds of every vendor, in one process."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1", help="web server address")
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="web server address; 0.0.0.0 opens the demo to the LAN (a TV in the room), and "
+            "the machine's own addresses and name are then admitted as hosts for this run",
+        )
         parser.add_argument("--port", type=int, default=8000, help="web server port")
         parser.add_argument(
             "--feed-port-base", type=int, default=17000, help="simulated feeds use base+1..base+5"
+        )
+        parser.add_argument(
+            "--replay",
+            action="append",
+            default=[],
+            metavar="SOURCE=FILE",
+            help="feed the demo source SOURCE (cms-skills, cms-agents, cms-vdns, pbx-1, "
+            "optimus-1) from a raw capture instead of its simulator, looped; repeatable",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,14 +62,20 @@ class Command(BaseCommand):
                 f"--port (the web server, now {port}) and --feed-port-base (the simulated "
                 f"feeds use base+1..base+5, now {base + 1}-{base + 5})"
             )
+        replays = _replays(options["replay"], base)
         call_command("migrate", interactive=False, verbosity=0)
         demo.set_up(base)
+        for name, (header, _) in replays.items():  # decoded as it was taken (report columns)
+            Source.objects.filter(name=name).update(options=header.options)
         url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
+        lan = admit_lan_hosts(host)
+        also = "".join(f"  On the LAN: http://{name}:{port}/\n" for name in lan[:3])
 
         def ready() -> None:
             self.stdout.write(
                 self.style.SUCCESS("\nThe wallboard demo is running.\n")
                 + f"  Boards:  {url}/   (the floor rotation: {url}/rotations/floor/)\n"
+                + also
                 + f"  Admin:   {url}/admin/\n"
                 + f"  Login:   {demo.DEMO_USER} / {demo.DEMO_PASSWORD}\n"
                 + "  Feeds:   simulated Avaya CMS, Mitel and Optimus on "
@@ -58,9 +84,48 @@ class Command(BaseCommand):
             )
             sys.stdout.flush()
 
-        if not serve(host, port, [run_ingest, *simulators(base)], ready):
+        feeds = simulators(base, {name: reads for name, (_, reads) in replays.items()})
+        if not serve(host, port, [run_ingest, *feeds], ready):
             raise CommandError("the demo stopped after an error (logged above)")
         self.stdout.write("Stopped.")
+
+
+def admit_lan_hosts(host: str) -> list[str]:
+    """For a demo opened beyond loopback: this machine's addresses and name join
+    ALLOWED_HOSTS for this run (a request by them would otherwise get "Bad Request (400)"),
+    and are returned, for the URLs to print."""
+    if _loopback(host):
+        return []
+    wildcard = host in ("0.0.0.0", "::")
+    names = local_addresses() if wildcard else [host]
+    hostname = socket.gethostname()
+    hosts = [f"[{a}]" if ":" in a else a for a in names] + ([hostname] if wildcard else [])
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, *hosts]
+    log.info("demo: admitting %s as hosts for this run", ", ".join(hosts))
+    return [h for h in hosts if h != hostname]
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name
+        return host in ("", "localhost")
+
+
+def local_addresses() -> list[str]:
+    """This machine's non-loopback IP addresses (each interface's IPv4 address on Linux, and
+    what its host name resolves to)."""
+    found: list[str] = []
+    siocgifaddr = 0x8915  # Linux: an interface's IPv4 address
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _, name in socket.if_nameindex():
+            with contextlib.suppress(OSError):
+                packed = struct.pack("256s", name.encode()[:15])
+                found.append(socket.inet_ntoa(fcntl.ioctl(s.fileno(), siocgifaddr, packed)[20:24]))
+    with contextlib.suppress(OSError):
+        found += [str(i[4][0]) for i in socket.getaddrinfo(socket.gethostname(), None)]
+    unique = dict.fromkeys(a.split("%")[0] for a in found)
+    return [a for a in unique if not ipaddress.ip_address(a).is_loopback]
 
 
 def _ports(host: str, port: int, base: int) -> list[tuple[str, int]]:
@@ -85,10 +150,37 @@ async def run_ingest(stop: asyncio.Event) -> None:
     await run_until(stop)
 
 
-def simulators(base: int) -> list[Any]:
+def _replays(specs: list[str], base: int) -> dict[str, tuple[CaptureHeader, list[Read]]]:
+    """--replay SOURCE=FILE: each capture, read and checked against the demo source's vendor."""
+    vendors = {feed.source: feed.vendor for feed in demo.feeds(base)}
+    replays = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if name not in vendors or not path:
+            raise CommandError(
+                f"--replay {spec}: give SOURCE=FILE, SOURCE one of {sorted(vendors)}"
+            )
+        try:
+            header, reads = read_capture(path)
+        except (OSError, CaptureError) as exc:
+            raise CommandError(f"--replay {spec}: {exc}") from exc
+        if header.vendor != vendors[name]:
+            raise CommandError(
+                f"--replay {spec}: a capture of {header.vendor}; {name} is {vendors[name]}"
+            )
+        replays[name] = (header, reads)
+    return replays
+
+
+def simulators(base: int, replays: dict[str, list[Read]] | None = None) -> list[Any]:
+    """The demo's feeds: each source's simulator, or its capture (looped) where one is given."""
     jobs = []
+    replays = replays or {}
     for feed in demo.feeds(base):
-        producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
+        if feed.source in replays:
+            producer: Any = CaptureProducer(replays[feed.source], loop=True)
+        else:
+            producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
         if vendor_info(feed.vendor).transport == "listen":  # the phone system dials in
 
             async def job(

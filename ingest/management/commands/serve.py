@@ -16,7 +16,12 @@ class Command(BaseCommand):
     help = "Run the web server and ingest together in one process, on one event loop."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            help="address to listen on; 0.0.0.0 for every address (list the names the screens "
+            "use in ALLOWED_HOSTS)",
+        )
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
