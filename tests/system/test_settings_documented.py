@@ -18,7 +18,9 @@ def settings_read() -> set[str]:
 def readme_table() -> set[str]:
     readme = (ROOT / "README.md").read_text()
     section = readme.split("### Settings (environment or `.env`", 1)[1].split("\n\n", 1)[0]
-    return set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", section, re.MULTILINE))
+    # A row's first cell names one setting or a few that go together (`A`, `B` / `C`).
+    cells = re.findall(r"^\| ([^|]*) \|", section, re.MULTILINE)
+    return {name for cell in cells for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", cell)}
 
 
 def env_example() -> set[str]:

@@ -50,6 +50,10 @@ def form(**fields: str) -> dict[str, str]:
         "targets-INITIAL_FORMS": "0",
         "targets-MIN_NUM_FORMS": "0",
         "targets-MAX_NUM_FORMS": "1000",
+        "captures-TOTAL_FORMS": "0",  # the change page's raw captures
+        "captures-INITIAL_FORMS": "0",
+        "captures-MIN_NUM_FORMS": "0",
+        "captures-MAX_NUM_FORMS": "1000",
     }
     data.update(fields)
     return data
