@@ -5,9 +5,10 @@ The call rules, in one place:
   a station, Queued, Originated...), gives one `offered`; no call is ever offered twice.
 - The same switch event reaches every monitor the call touches (its VDN, its split, the
   agent's station), so a step is handed on once per (call, device): an event is a duplicate
-  when the last step handed on for that call at that device is the same step. A hold, a
-  retrieve and a second hold at one station are three steps; a Held seen on the VDN monitor
-  after the station's is one.
+  when the last step handed on for that call at that device is the same step, or one that
+  comes after it (ringing or answered at a station where the call is already answered, held
+  or retrieved). A hold, a retrieve and a second hold at one station are three steps; a Held
+  seen on the VDN monitor after the station's is one.
 - `ended` is handed on once: at CallCleared, or at the ConnectionCleared of the caller or of
   an agent station in a two-party call (a conferenced call ends at CallCleared or when one
   party is left). A ConnectionCleared of a station whose call it holds is not an end (the
@@ -73,6 +74,8 @@ MEDIA: Final[dict[str, str]] = {
     "data": "web",
 }
 _BUSY: Final = frozenset((CALL_ANSWERED, CALL_HELD, CALL_RETRIEVED))
+# A step at a device that has already gone past it there is a late copy from another monitor.
+_LATER: Final[dict[str, frozenset[str]]] = {CALL_RINGING: _BUSY, CALL_ANSWERED: _BUSY}
 RECENT_ENDS: Final = 60.0  # seconds an ended call's stragglers are dropped for
 MAX_CALLS: Final = 50_000  # open calls kept; past it the oldest is forgotten (garbage IDs)
 MAX_ID: Final = 64  # characters kept of an ID or number from the wire
@@ -278,7 +281,8 @@ class CallTracker:
 
     def _once(self, call: OpenCall, step: str, device: str) -> bool:
         """Whether this step at this device is new (see the module's rules)."""
-        if call.at_device.get(device) == step:
+        last = call.at_device.get(device)
+        if last == step or last in _LATER.get(step, ()):
             return False
         if len(call.at_device) < 64:
             call.at_device[device] = step
