@@ -110,8 +110,12 @@ def feed_in_pieces(data: bytes, cuts: list[int]) -> tuple[DmccDecoder, list[Batc
 
 def summary(batches: list[Batch]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """The agents' rows and the call steps, each in order (a batch's split does not matter)."""
-    agents = [(a.agent_id, a.state, a.reason_code) for b in batches for a in b.agents]
-    calls = [(c.call_id, c.step, c.extension, c.released_by) for b in batches for c in b.calls]
+    agents: list[tuple[str, ...]] = [
+        (a.agent_id, a.state, a.reason_code) for b in batches for a in b.agents
+    ]
+    calls: list[tuple[str, ...]] = [
+        (c.call_id, c.step, c.extension, str(c.released_by)) for b in batches for c in b.calls
+    ]
     return agents, calls
 
 
