@@ -730,6 +730,29 @@ class AesSimulator:
                     frame = (head + cross_ref + tail).encode()
                     session.out.append(encode(frame, EVENT_INVOKE_ID))
 
+    # -- a scripted scenario (tests, trials): each step goes out to the clients at once ---
+    def offer(self, vdn: str) -> Call:
+        """A call arrives on the VDN and queues on its split."""
+        self._arrive(self.vdns.index(vdn))
+        self._flush_all()
+        return list(self.calls.values())[-1]
+
+    def ring(self, call: Call, agent_id: str) -> None:
+        agent = next(a for a in self.agents if a.agent_id == agent_id)
+        self.queues[call.split].remove(call)
+        self._deliver(call, agent)
+        self._flush_all()
+
+    def answer(self, call: Call) -> None:
+        self._answer(call)
+        self._flush_all()
+
+    def hang_up(self, call: Call, *, by_agent: bool = False) -> None:
+        if call in self.queues[call.split]:
+            self.queues[call.split].remove(call)
+        self._drop(call, by_agent=by_agent)
+        self._flush_all()
+
     # -- benchmarks ----------------------------------------------------------------------
     def event_stream(self, events: int) -> bytes:
         """About `events` event frames as one monitoring client would read them (no socket):
