@@ -1,4 +1,4 @@
-"""`./dev benchmark ingest|mitel|push|intervals [options]` (`python -m bench`): print figures."""
+"""`./dev benchmark ingest|mitel|csta|push|intervals [options]` (`python -m bench`): figures."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev benchmark",
         description="Print speed figures: ingest (parse+diff, persist), mitel (events/s), "
+        "csta (events/s), "
         "push (latency), intervals (interval accounting).",
     )
-    parser.add_argument("what", choices=["ingest", "mitel", "push", "intervals"])
+    parser.add_argument("what", choices=["ingest", "mitel", "csta", "push", "intervals"])
     parser.add_argument("--skills", type=int, default=3000)
     parser.add_argument("--agents", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=5)
@@ -47,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures.interval_figures(options.agents, options.rounds, out)
         elif options.what == "mitel":
             figures.mitel_figures(options.events, options.agents, out)
+        elif options.what == "csta":
+            from .csta import figures as csta_figures
+
+            csta_figures(options.events, out)
         else:
             from .push import push_figures
 

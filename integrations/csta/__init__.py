@@ -15,9 +15,9 @@ VENDOR = VendorInfo(
     transport="connect",
     default_port=4721,
     layouts=("events",),
-    # An event feed sends an agent's row when it changes, not in every batch: a row missing
-    # from batches says nothing, so it is never gone for that (a logout says so).
-    missing_batches_before_gone=1_000_000,
+    # Only snapshots mark absent rows gone, and an event feed sends none: an agent's row comes
+    # when it changes and stays until a logout says otherwise (as Mitel's events).
+    missing_batches_before_gone=1,
     # The keep-alive answers come every KEEPALIVE_SECONDS (5 s): a quiet link stays fresh
     # (stale after two refreshes without a batch) and is not taken for silent.
     default_refresh_seconds=max(10, int(2 * KEEPALIVE_SECONDS)),

@@ -120,6 +120,7 @@ class DmccDecoder(Decoder):
         self._snapshots_due = 0
         self._found: set[str] = set()  # carried calls a snapshot or an event showed alive
         self._to_check: set[str] = set()
+        self._last_event = b""  # the last event read, without its monitor cross reference
         self._rows: list[AgentRow] = []
         self._calls: list[CallEvent] = []
         self._records = 0
@@ -160,14 +161,30 @@ class DmccDecoder(Decoder):
             self.error(reason, bad)
         self.reader.problems.clear()
         for frame in frames:
+            key = b""
+            if frame.invoke_id == EVENT_INVOKE_ID:
+                # The AES sends one switch event to every monitor it concerns (the VDN's, the
+                # split's, the station's), one after the other, alike but for the cross
+                # reference: a copy of the event just read would map to nothing new (the
+                # mapping's own dedupe would drop it), so it is counted and not parsed again.
+                body = frame.body
+                start = body.find(b"<monitorCrossRefID>")
+                end = body.find(b"</monitorCrossRefID>", start)
+                key = body[:start] + body[end:] if 0 <= start < end else body
+                if key == self._last_event:
+                    self._records += 1
+                    continue
             try:
                 message = messages.parse(frame.body)
             except BadXml as exc:
                 self.error(str(exc)[:120], frame.body)
+                self._last_event = b""
                 continue
             if frame.invoke_id == EVENT_INVOKE_ID:
+                self._last_event = key
                 self._event(message)
             else:
+                self._last_event = b""  # an answer between two alike events: both are news
                 self._answer(frame.invoke_id, message)
         self._send_backlog()
         return self._batch()

@@ -192,10 +192,13 @@ class AesSimulator:
         self._cross_refs = itertools.count(1)
         self._sessions: list[Session] = []
         self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self.ticks = 0
         self.sessions_started = 0
         self.heard: list[str] = []  # the names of the requests received, in order (tests)
         self._server: asyncio.AbstractServer | None = None
+        self._local: Session | None = None
+        self._local_reader = FrameReader()
 
     # -- network -----------------------------------------------------------------------
     async def serve(
@@ -226,6 +229,8 @@ class AesSimulator:
         finally:
             self._server.close()
             self.drop_all()
+            # Let each client's handler see its link closed and end, before the loop does.
+            await asyncio.gather(*self._handlers, return_exceptions=True)
 
     def drop_all(self) -> None:
         """Close every client link (the AES going away); the switch and its calls go on."""
@@ -235,6 +240,10 @@ class AesSimulator:
         self._sessions.clear()
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         self._writers.add(writer)
         session = Session(writer)
         frames = FrameReader()
@@ -261,6 +270,8 @@ class AesSimulator:
             self._flush(session)
 
     def _flush(self, session: Session) -> None:
+        if session is self._local:
+            return  # read by event_stream()
         if session.out and not session.writer.is_closing():
             session.writer.write(b"".join(session.out))
         session.out.clear()
@@ -327,7 +338,8 @@ class AesSimulator:
     def _on_StopApplicationSession(self, session: Session, invoke_id: int, _: Message) -> None:
         self._reply(session, invoke_id, f'<StopApplicationSessionPosResponse xmlns="{ECMA354}"/>')
         self._flush(session)
-        session.writer.close()
+        if session.writer is not None:
+            session.writer.close()
 
     def _known(self, extension: str) -> bool:
         return extension in self.by_station or extension in self.queues or extension in self.vdns
@@ -753,20 +765,31 @@ class AesSimulator:
         self._drop(call, by_agent=by_agent)
         self._flush_all()
 
-    # -- benchmarks ----------------------------------------------------------------------
+    # -- benchmarks: one client in-process, no socket ------------------------------------
+    def exchange(self, data: bytes) -> bytes:
+        """Answer a client's request frames as its AES would, without a socket: what the
+        switch sends back (benchmarks drive a decoder through its session set-up this way)."""
+        if self._local is None:
+            self._local = Session(writer=None)  # type: ignore[arg-type]
+        session = self._local
+        for frame in self._local_reader.feed(data):
+            self._request(session, frame.invoke_id, frame.body)
+        out = b"".join(session.out)
+        session.out.clear()
+        return out
+
     def event_stream(self, events: int) -> bytes:
-        """About `events` event frames as one monitoring client would read them (no socket):
-        a session monitoring every device, the switch run until that many have been sent."""
-        session = Session(writer=None)  # type: ignore[arg-type]
-        for ext in [*self.by_station, *self.splits, *self.vdns]:
-            session.monitors[ext] = [str(next(self._cross_refs))]
-        self._sessions.append(session)
-        try:
-            while len(session.out) < events:
-                self.tick()
-        finally:
-            self._sessions.remove(session)
-        return b"".join(session.out)
+        """At least `events` event frames as the in-process client (exchange()) reads them
+        on its monitors, the switch run burst after burst until it has had that many."""
+        session = self._local
+        if session is None or session not in self._sessions:
+            raise RuntimeError("start a session through exchange() first")
+        frames: list[bytes] = []
+        while len(frames) < events:
+            self.tick()
+            frames += session.out
+            session.out.clear()
+        return b"".join(frames)
 
 
 def _conn(tag: str, call_id: str, device: str) -> str:
