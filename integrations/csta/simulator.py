@@ -759,6 +759,11 @@ class AesSimulator:
         self._answer(call)
         self._flush_all()
 
+    def not_ready(self, agent_id: str, reason: str) -> None:
+        """The agent goes not ready at the phone (an AUX button), with a reason code."""
+        self._not_ready(next(a for a in self.agents if a.agent_id == agent_id), reason)
+        self._flush_all()
+
     def hang_up(self, call: Call, *, by_agent: bool = False) -> None:
         if call in self.queues[call.split]:
             self.queues[call.split].remove(call)
