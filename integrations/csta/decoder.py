@@ -136,7 +136,6 @@ class DmccDecoder(Decoder):
         for agent_id, station in self.settings.seats.items():
             if agent_id not in self.carried.agents:
                 self._seat(agent_id, station)
-        self._to_check = set(self.tracker.calls)
         for pending in [*previous._pending.values(), *(p for p, _ in previous._backlog)]:
             if pending.command is not None:
                 self.results.append(
@@ -147,8 +146,16 @@ class DmccDecoder(Decoder):
         self._mode_fact()
 
     def connected(self) -> None:
+        """Start a session (also again on the same link, after the AES ended one): every
+        device is looked up and monitored afresh, the calls in progress checked again."""
         self.state = "starting"
         self.facts["session"] = "starting"
+        for device in self.devices.values():
+            device.device_id = device.monitor = device.refused = ""
+        self.by_monitor.clear()
+        self._to_check = set(self.tracker.calls)
+        self._found.clear()
+        self._snapshots_due = 0
         s = self.settings
         body = messages.start_session(
             s.username, s.password, s.protocol_version, SESSION_SECONDS, CLEANUP_SECONDS
@@ -293,8 +300,10 @@ class DmccDecoder(Decoder):
         elif kind == "monitor":
             device = self.devices[pending.key]
             device.monitor = message.get("monitorCrossRefID")
-            if device.monitor:
-                self.by_monitor[device.monitor] = device
+            if not device.monitor:
+                self._failed(pending, "no monitorCrossRefID in the answer")
+                return
+            self.by_monitor[device.monitor] = device
             self._settled()
         elif kind == "snapshot":
             for call_id in message.all("connectionIdentifier/callID"):

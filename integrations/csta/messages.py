@@ -67,8 +67,14 @@ def parse(body: bytes) -> Message:
         upper = body.upper()
         if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
             raise BadXml("DTD or entity declaration refused")
+    if b"\0" in body:  # UTF-16 or -32, where the check above could not see a declaration
+        raise BadXml("not UTF-8")
     try:
-        root = ET.fromstring(body)
+        # UTF-8 whatever the document declares: an EBCDIC or UTF-7 declaration could hide a
+        # DOCTYPE from the check above, and DMCC speaks UTF-8 (note §3.1).
+        parser = ET.XMLParser(encoding="utf-8")
+        parser.feed(body)
+        root = parser.close()
     except ET.ParseError as exc:
         raise BadXml(f"not well-formed XML ({exc})") from None
     except (ValueError, LookupError) as exc:  # e.g. an unknown encoding in the prolog

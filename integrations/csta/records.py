@@ -140,6 +140,7 @@ class OpenCall:
     released_by: str = ""
     conferenced: bool = False
     parties: int = 2
+    aliases: list[str] = field(default_factory=list)  # IDs merged into this call
 
 
 class CallTracker:
@@ -215,13 +216,16 @@ class CallTracker:
             _, oldest = self.calls.popitem(last=False)
             for station in list(oldest.stations):
                 self._leave(oldest, station)
+            for alias in oldest.aliases:
+                self.aliases.pop(alias, None)
         call = OpenCall(call_id)
         self.calls[call_id] = call
         if device in self.vdns:
             call.vdn = device
         self._learn(call, message)
-        if message.name == "OriginatedEvent" or call.calling in self.stations:
-            call.direction = "internal" if call.called in self.stations else "outbound"
+        if call.calling in self.stations or message.name == "OriginatedEvent":
+            inside = call.called in self.stations or call.called in self.vdns or call.vdn
+            call.direction = "internal" if inside else "outbound"
         else:
             call.direction = "inbound"
         return call
@@ -293,9 +297,9 @@ class CallTracker:
             self._leave(call, station)
         self.calls.pop(call.call_id, None)
         self.ended[call.call_id] = at
-        for alias in [a for a, c in self.aliases.items() if c == call.call_id]:
-            del self.aliases[alias]
-            self.ended[alias] = at
+        for alias in call.aliases:
+            if self.aliases.pop(alias, None) is not None:
+                self.ended[alias] = at
 
     def _expire(self, now: float) -> None:
         ended = self.ended
@@ -502,6 +506,8 @@ def _merged(step: str, added: str) -> Handler:
                 )
                 tracker.ended.pop(other_id, None)
             tracker.aliases[other_id] = call.call_id
+            if len(call.aliases) < 64:
+                call.aliases.append(other_id)
         if step == CALL_CONFERENCED:
             call.conferenced = True
             call.parties = max(call.parties + 1, len(message.all("endpoint/deviceID")), 3)

@@ -60,3 +60,16 @@ def test_an_event_missing_its_call_id_or_of_an_unknown_kind_is_skipped_quietly()
     )
     assert not decoder.errors
     assert [(b.records, b.calls) for b in batches] == [(2, [])]
+
+
+def test_a_doctype_in_utf16_or_under_a_foreign_encoding_is_refused_too() -> None:
+    decoder = up()
+    utf16 = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>'
+    ebcdic = '<?xml version="1.0" encoding="cp500"?><!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>'
+    decoder.feed(
+        encode(utf16.encode("utf-16-le"), 9999)
+        + encode(b'<?xml version="1.0" encoding="cp500"?>' + ebcdic[38:].encode("cp500"), 9999)
+    )
+    assert len(decoder.errors) == 2
+    assert decoder.errors[0].reason == "not UTF-8"
+    assert decoder.errors[1].reason.startswith("not well-formed XML")

@@ -114,3 +114,18 @@ def test_requests_wait_in_a_window_so_thousands_of_devices_do_not_flood_the_aes(
     [(invoke_id, start)] = requests(decoder)
     decoder.feed(frame(answer(start) or "", invoke_id))
     assert len(requests(decoder)) == 64
+
+
+def test_a_session_the_aes_ends_is_started_again_with_its_monitors() -> None:
+    decoder = up()
+    ended = (
+        f'<ApplicationSessionTerminated xmlns="{APPL}"><sessionID>S-1</sessionID>'
+        "<applicationSessionTerminatedReason>sessionTimerExpired"
+        "</applicationSessionTerminatedReason></ApplicationSessionTerminated>"
+    )
+    decoder.feed(frame(ended, 9999))
+    assert decoder.state == "starting"
+    assert [e.reason for e in decoder.errors] == ["the AES ended the session"]
+    names, _ = exchange(decoder)
+    assert names[0] == "StartApplicationSession" and names.count("MonitorStart") == 4
+    assert decoder.state == "up" and decoder.facts["monitors"] == "4 of 4 started"
