@@ -96,6 +96,8 @@ _CONNECTION: Final[dict[str, tuple[str, str]]] = {
     "ConferencedEvent": ("primaryOldCall", "conferencingDevice"),
 }
 CALL_EVENTS: Final = frozenset(_CONNECTION)
+# Events a call can begin with; a call first seen at any other was already under way.
+_STARTS: Final = frozenset(("DeliveredEvent", "QueuedEvent", "OriginatedEvent"))
 
 
 def extension(device: str) -> str:
@@ -204,7 +206,10 @@ class CallTracker:
             if name in ("CallClearedEvent", "ConnectionClearedEvent", "FailedEvent"):
                 return []  # the end of a call never seen begin: nothing to count
             call = self._open(call_id, message, device)
-            out.append(self._step(call, CALL_OFFERED, at, message))
+            offered = self._step(call, CALL_OFFERED, at, message)
+            if name not in _STARTS:  # joined mid-call (a link that came up during it)
+                offered.extra["first_seen"] = name
+            out.append(offered)
         self._learn(call, message)
         handler = _HANDLERS.get(name)
         if handler is not None:

@@ -750,7 +750,7 @@ class AesSimulator:
         return list(self.calls.values())[-1]
 
     def ring(self, call: Call, agent_id: str) -> None:
-        agent = next(a for a in self.agents if a.agent_id == agent_id)
+        agent = self._agent(agent_id)
         self.queues[call.split].remove(call)
         self._deliver(call, agent)
         self._flush_all()
@@ -759,9 +759,20 @@ class AesSimulator:
         self._answer(call)
         self._flush_all()
 
+    def log_off(self, agent_id: str) -> None:
+        self._log_off(self._agent(agent_id))
+        self._flush_all()
+
+    def log_on(self, agent_id: str) -> None:
+        self._log_on(self._agent(agent_id))
+        self._flush_all()
+
+    def _agent(self, agent_id: str) -> Agent:
+        return next(a for a in self.agents if a.agent_id == agent_id)
+
     def not_ready(self, agent_id: str, reason: str) -> None:
         """The agent goes not ready at the phone (an AUX button), with a reason code."""
-        self._not_ready(next(a for a in self.agents if a.agent_id == agent_id), reason)
+        self._not_ready(self._agent(agent_id), reason)
         self._flush_all()
 
     def hang_up(self, call: Call, *, by_agent: bool = False) -> None:

@@ -117,6 +117,16 @@ async def test_agents_and_a_vdn_call_from_the_aes_reach_ingest(
 
     await wait_for(four_available, what="the logged-in agents in the database")
 
+    aes.sim.log_off("3104")  # agent events now, not the first reading's poll
+
+    async def logged_out() -> bool:
+        return (await agents_of(source)).get("3104") == "logged_out"
+
+    await wait_for(logged_out, what="the logout in the database")
+    aes.sim.log_on("3104")
+    await wait_for(four_available, what="the login in the database")
+    assert worker._decoder.facts["agent states"] == "from events"
+
     call = aes.sim.offer("7001")
     aes.sim.ring(call, "3101")
     aes.sim.answer(call)

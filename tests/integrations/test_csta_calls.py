@@ -125,6 +125,14 @@ def test_the_vdn_and_skill_come_from_avaya_private_data_when_the_station_sees_th
     steps = calls(decoder, delivered())
     assert [s.step for s in steps] == ["offered", "ringing"]
     assert steps[0].vdn == "7000" and steps[0].queue_number == "301"
+    assert steps[0].extra == {}
+
+
+def test_a_call_first_seen_when_already_answered_says_so_in_its_offer() -> None:
+    decoder = up()
+    steps = calls(decoder, established())
+    assert [s.step for s in steps] == ["offered", "answered"]
+    assert steps[0].extra == {"first_seen": "EstablishedEvent"}
 
 
 def test_hold_retrieve_and_hold_again_are_three_steps() -> None:
