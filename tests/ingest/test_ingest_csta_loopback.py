@@ -162,7 +162,9 @@ async def test_the_aes_dropping_the_link_sets_up_again_without_offering_a_call_t
         lambda: worker._decoder.state == "up" and worker.connected, what="monitors set up again"
     )
     assert aes.sim.heard.count("MonitorStart") == 2 * monitors
-    assert "SnapshotDevice" in aes.sim.heard  # the call in progress was looked for
+    await wait_for(  # the call in progress is looked for
+        lambda: "SnapshotDevice" in aes.sim.heard, what="a snapshot of the agent's station"
+    )
 
     aes.sim.hang_up(call)
     await wait_for(
