@@ -73,3 +73,12 @@ def test_a_doctype_in_utf16_or_under_a_foreign_encoding_is_refused_too() -> None
     assert len(decoder.errors) == 2
     assert decoder.errors[0].reason == "not UTF-8"
     assert decoder.errors[1].reason.startswith("not well-formed XML")
+
+
+def test_a_frame_nested_as_deep_as_it_can_go_is_read_without_trouble() -> None:
+    decoder = up()
+    depth = 2300  # as deep as 16 KiB allows
+    body = b"<HeldEvent>" + b"<a>" * depth + b"x" + b"</a>" * depth + b"</HeldEvent>"
+    batches = decoder.feed(encode(body, 9999) + delivered())
+    assert not decoder.errors
+    assert [s.step for b in batches for s in b.calls] == ["offered", "ringing"]
