@@ -1,4 +1,4 @@
-"""`./dev benchmark ingest|mitel|push|intervals|calls [options]` (`python -m bench`)."""
+"""`./dev benchmark ingest|mitel|csta|push|intervals|calls [options]` (`python -m bench`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev benchmark",
         description="Print speed figures: ingest (parse+diff, persist), mitel (events/s), "
-        "push (latency), intervals (interval accounting), calls (call events through the "
-        "call ledger, events/s).",
+        "csta (events/s), push (latency), intervals (interval accounting), calls (call events "
+        "through the call ledger, events/s).",
     )
-    parser.add_argument("what", choices=["ingest", "mitel", "push", "intervals", "calls"])
+    parser.add_argument("what", choices=["ingest", "mitel", "csta", "push", "intervals", "calls"])
     parser.add_argument("--skills", type=int, default=3000)
     parser.add_argument("--agents", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=5)
@@ -53,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             out(f"call events, framing + parse + ledger: {rate:>10,.0f} events/s (target 50,000)")
         elif options.what == "mitel":
             figures.mitel_figures(options.events, options.agents, out)
+        elif options.what == "csta":
+            from .csta import figures as csta_figures
+
+            csta_figures(options.events, out)
         else:
             from .push import push_figures
 

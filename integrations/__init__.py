@@ -19,6 +19,7 @@ VENDORS: dict[str, str] = {
     "avaya_cms": "integrations.avaya_cms",
     "mitel": "integrations.mitel",
     "optimus": "integrations.optimus",
+    "csta": "integrations.csta",
 }
 
 # Known without importing the packages (model choices are built at import time).
@@ -26,6 +27,7 @@ VENDOR_LABELS: dict[str, str] = {
     "avaya_cms": "Avaya CMS Real-Time Socket",
     "mitel": "Mitel 3300 ACD Real Time Events",
     "optimus": "Aspire Optimus toolbar feed",
+    "csta": "Avaya AES DMCC (CSTA XML)",
 }
 
 

@@ -3,6 +3,7 @@
 manage.py simulate avaya-cms --connect 127.0.0.1:7001 --layout agent_tv --agents 300
 manage.py simulate mitel --listen 127.0.0.1:15373
 manage.py simulate optimus --listen 0.0.0.0:5501
+manage.py simulate csta --listen 127.0.0.1:4721 --no-agent-events
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        if listen:
+        if listen and hasattr(producer, "serve"):
+            # A device that answers its client (a CTI server's session, requests) serves itself.
+            self.stdout.write(f"Simulating {options['vendor']} as a server on {host}:{port}")
+            await producer.serve(host, port, stop=stop)
+        elif listen:
             self.stdout.write(f"Simulating {options['vendor']} as a server on {host}:{port}")
             await serve(
                 host,
