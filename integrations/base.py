@@ -159,6 +159,22 @@ class CallEvent:
 
 
 @dataclass(slots=True)
+class IntervalRow:
+    """One interval's figures as the phone system itself reports them (a statistics table),
+    for a queue or an agent: stored as sent, never derived (a feed of these is the truth for
+    that interval; ingest's own accounting does not count the same queue there too)."""
+
+    kind: str  # one of QUEUE_KINDS, or "agent"
+    number: str  # the queue's number/code, or the agent ID
+    start: float  # epoch seconds the interval starts at
+    seconds: int = 900
+    # Named as the interval tables name them (offered, answered, abandoned, answered_in_sl,
+    # answer_wait_seconds, talk_seconds, ...); a figure the row does not give is left out.
+    figures: dict[str, Figure] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Batch:
     """What an integration hands ingest when a unit of data is complete.
 
@@ -182,6 +198,7 @@ class Batch:
     listed: frozenset[str] | None = None
     departed: set[str] | None = None
     calls: list[CallEvent] = field(default_factory=list)
+    intervals: list[IntervalRow] = field(default_factory=list)  # a statistics feed's rows
     # Wire records of this batch that could not be read (each also told in the decoder's
     # errors). A snapshot with any is incomplete: a row absent from it may be one of them, so
     # nothing is marked gone for being absent; with no record read at all it is no data.
@@ -311,6 +328,50 @@ class ChangedRows(Decoder):
         what this decoder last handed on (a range was widened, rows were dropped)."""
 
 
+class PollFailed(Exception):
+    """A Poller could not reach its system (connection refused or lost, login refused, a
+    query cut off): ingest shows the message on the source's health page and tries again
+    with backoff. The message must never carry a credential."""
+
+
+class Poller:
+    """A source that asks instead of listening: a database or a web service (transport
+    "poll"). One per source; ingest calls poll() every refresh interval in a worker thread, so
+    blocking I/O is fine there, and never two at once. poll() returns the batches it read and
+    must keep its own position (what it has already handed on) so that nothing is handed on
+    twice and nothing is missed across polls; a restart starts from `resume_from` (what
+    ingest stored as `position` after the last batches it saved).
+
+    Bad rows are counted in `errors` (as a Decoder's are) and skipped; a lost connection
+    raises PollFailed. `facts`, `results` and command() mean what they do on a Decoder.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[ParseError] = []
+        self.results: list[CommandResult] = []
+        self.facts: dict[str, str] = {}
+        # A JSON-serialisable mark of how far this poller has read (e.g. the last row's key);
+        # ingest stores it with the batches it saved and hands it back as resume_from.
+        self.position: Any = None
+
+    def resume_from(self, position: Any) -> None:
+        """Carry on after `position` (None: from the start of today)."""
+        self.position = position
+
+    def poll(self, now: float) -> list[Batch]:
+        raise NotImplementedError
+
+    def command(self, request: AgentCommand) -> None:
+        self.results.append(CommandResult(request.request_id, False, "not supported"))
+
+    def close(self) -> None:
+        """Let go of connections (the source stops or is reconfigured)."""
+
+    def error(self, reason: str, data: bytes | str) -> None:
+        if len(self.errors) < 1000:
+            self.errors.append(ParseError(reason, excerpt(data)))
+
+
 # A source's live rows as an extra output takes them: (kind, number, extra) per queue and
 # (agent ID, neutral state, extra) per agent.
 LiveQueues = Iterable[tuple[str, str, dict[str, Any]]]
@@ -342,7 +403,9 @@ class Diagnostic:
 class VendorInfo:
     key: str  # "avaya_cms", "mitel", "optimus"
     label: str
-    transport: Literal["listen", "connect", "either"]
+    # "poll": the integration has make_poller() instead of make_decoder() (a database or a
+    # web service that ingest asks every refresh interval).
+    transport: Literal["listen", "connect", "either", "poll"]
     default_port: int
     layouts: tuple[str, ...]  # report layouts a source can pick; first is the default
     # Snapshots a row may be missing from before it is marked gone (Avaya: 1, Optimus: 3).
@@ -369,3 +432,6 @@ class Integration(Protocol):
     def validate_options(self, layout: str, options: dict[str, Any]) -> list[str]: ...
 
     def make_decoder(self, layout: str, options: dict[str, Any]) -> Decoder: ...
+
+    # A vendor whose transport is "poll" has instead:
+    # def make_poller(self, layout: str, options: dict[str, Any]) -> Poller: ...
