@@ -3,11 +3,13 @@ from .boards import (
     KPIS,
     Board,
     BoardState,
+    PriorityMessage,
     Rotation,
     RotationEntry,
     Threshold,
     TickerMessage,
     Tile,
+    TileAck,
 )
 from .calls import Call, CallSegment
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
@@ -28,6 +30,7 @@ __all__ = [
     "CallSegment",
     "Name",
     "PassThroughTarget",
+    "PriorityMessage",
     "Queue",
     "QueueInterval",
     "QueueSettings",
@@ -38,4 +41,5 @@ __all__ = [
     "Threshold",
     "TickerMessage",
     "Tile",
+    "TileAck",
 ]
