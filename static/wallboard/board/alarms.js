@@ -12,6 +12,7 @@ import { cfg } from './config.js';
 import { send } from './connection.js';
 import { $, body, h } from './dom.js';
 import { fmtTime } from './format.js';
+import { levelHooks } from './levels.js';
 import { S, now } from './state.js';
 
 // A staff session (not a display key) may acknowledge and mute: the server checks it again.
@@ -48,6 +49,8 @@ export function decorate(t) {
   }
   t.ackButton.hidden = !(staff && alarms.length && !acked);
 }
+
+levelHooks.decorate = decorate;
 
 // ---- sound -------------------------------------------------------------------------------
 const audio = $('wb-audio');

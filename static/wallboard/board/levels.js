@@ -3,8 +3,6 @@
 // a value is flagged when it is strictly beyond the level ("alarm below 80" flags 79.9, never
 // 80; "alarm above 600" flags 601, never 600). tests/test_threshold_levels.py holds the two
 // to the same answers.
-import { decorate } from './alarms.js';
-
 export const RANK = { alarm: 2, warning: 1 };
 
 // One way of writing a level everywhere on the display (a tile's header, a value's badge, a
@@ -28,10 +26,13 @@ export function levelOf(value, th) {
 
 export const worst = (levels) => levels.reduce((w, l) => ((RANK[l] || 0) > (RANK[w] || 0) ? l : w), null);
 
-// A tile's level: its data-level and its badge (a word, not colour alone); in alarm, since
-// when and whether it was acknowledged (alarms.js).
+// What else a tile's level shows: alarms.js sets it (since when, acknowledged). A hook, so
+// this module imports nothing and runs outside a page too (tests/test_threshold_levels.py).
+export const levelHooks = { decorate: (t) => {} };
+
+// A tile's level: its data-level and its badge (a word, not colour alone).
 export function setLevel(t, level) {
   t.el.dataset.level = level || 'none';
   t.badge.textContent = levelText(level);
-  decorate(t);
+  levelHooks.decorate(t);
 }
