@@ -82,3 +82,17 @@ DESKTOP = "document-user-activation-required"  # a desktop's: no sound before a 
 
 def tile_selector(product: Any, slug: str) -> str:
     return f'[data-tile-id="{product.tile_id(slug, "Waiting in skill 3")}"]'
+
+
+def staff_page(product: Any, chromium: Any, path: str) -> Any:
+    """A supervisor (a staff user made for the test) logged in, on `path`."""
+    product.env["DJANGO_SUPERUSER_PASSWORD"] = "a-supervisor-pw"
+    product.manage("createsuperuser", "--noinput", "--username", "boss", "--email", "b@x.test")
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{product.url}/admin/login/?next={path}")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", "a-supervisor-pw")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{path}", timeout=15000)
+    return page

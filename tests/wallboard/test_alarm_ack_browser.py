@@ -9,24 +9,11 @@ from typing import Any
 import pytest
 
 from tests.product import Product, free_port, screenshot, send
-from tests.wallboard.alarm_wall import alarm_board, source, tile_selector, waiting
+from tests.wallboard.alarm_wall import alarm_board, source, staff_page, tile_selector, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ANIMATION = "(s) => getComputedStyle(document.querySelector(s)).animationName"
-
-
-def staff_page(product: Product, chromium: Any, path: str) -> Any:
-    product.env["DJANGO_SUPERUSER_PASSWORD"] = "a-supervisor-pw"
-    product.manage("createsuperuser", "--noinput", "--username", "boss", "--email", "b@x.test")
-    context = chromium.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.goto(f"{product.url}/admin/login/?next={path}")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "a-supervisor-pw")
-    page.click("input[type=submit]")
-    page.wait_for_selector('body[data-staff="true"][data-connection="live"]', timeout=15000)
-    return page
 
 
 def test_an_acknowledged_alarm_stops_flashing_on_every_display_of_the_board(
@@ -45,6 +32,7 @@ def test_an_acknowledged_alarm_stops_flashing_on_every_display_of_the_board(
         page.wait_for_selector('body[data-connection="live"]', timeout=15000)
         walls.append(page)
     supervisor = staff_page(product, chromium, "/boards/desk/")
+    supervisor.wait_for_selector('body[data-staff="true"][data-connection="live"]', timeout=15000)
 
     send(feed_port, waiting(12))
     for page in [*walls, supervisor]:
