@@ -44,6 +44,7 @@ async def test_a_figure_held_beyond_its_level_enters_alarm_without_a_new_batch(
     async with running_ingest():
         sent = time.time()
         await send_bytes(int(source.listen.rsplit(":", 1)[1]), ALARM)
+
         async def twelve() -> dict[str, Any] | None:
             cell = await sync_to_async(saved_cell)(tile)
             return cell if cell and cell["v"] == 12 else None

@@ -115,6 +115,7 @@ export function priorityTick() {
     el.dataset.text = text;
     el.dataset.ids = shown.map((m) => m.id).join(' ');
     $('wb-priority-text').textContent = text;
+    $('wb-priority-until').textContent = shown.length ? `until ${fmtTime(Math.max(...shown.map((m) => m.end)))}` : '';
   }
   el.hidden = shown.length === 0;
   body.classList.toggle('priority-on', shown.length > 0);
