@@ -104,6 +104,7 @@ class BoardPublisher:
         self.router = AgentRouter([])
         self._saver: asyncio.Future[None] | None = None
         self.background_db = background_db or self.db
+        self._listener: asyncio.Future[None] | None = None  # staff acknowledgements
 
     def stale_sources(self) -> set[int]:
         return {int(k) for k, v in self.source_states().items() if v["stale"]}
@@ -161,6 +162,35 @@ class BoardPublisher:
                     updates.append((board, changed))
             await self._publish(updates)
 
+    def listen(self) -> None:
+        """Hear a staff user's acknowledgement as it is made (messages.INGEST_GROUP), not only
+        at the next reload; close() stops it."""
+        if self.layer is not None and self._listener is None:
+            self._listener = asyncio.ensure_future(self._listen())
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+
+    async def _listen(self) -> None:
+        assert self.layer is not None
+        channel = await self.layer.new_channel()
+        while True:
+            try:
+                # Joined again now and then: a layer forgets a group's members after a day.
+                await self.layer.group_add(messages.INGEST_GROUP, channel)
+                event = await asyncio.wait_for(self.layer.receive(channel), 3600)
+                if event.get("type") == messages.ALARMS_ACK:
+                    acks = await self.db(load_acks)
+                    async with self._lock:
+                        await self._acknowledged(acks)
+            except TimeoutError:
+                continue
+            except Exception as exc:  # the reload reads them all the same
+                log.error("cannot take an acknowledgement now: %s", exc)
+                await asyncio.sleep(5)
+
     async def _acknowledged(self, acks: dict[int, dict[str, float]]) -> None:
         """Acknowledgements made since the last reload (a staff user on a display): the
         flashing of those alarms stops on every display of the board."""
@@ -177,6 +207,7 @@ class BoardPublisher:
         """Pick up board edits from the admin; rebuild and resend a board whose layout changed.
 
         Read before taking the lock: a batch's publish never waits for these queries."""
+        self.listen()
         boards = await self.db(_load_boards)
         elsewhere = await self.db(sources_status)
         seqs = await self.db(load_seqs) if not self.boards else {}
@@ -281,6 +312,8 @@ class BoardPublisher:
                     touched.append(tile)
             if touched:
                 changed = board.recompute(stale, touched)
+                if board.alarms_changed():  # a hold began: saved though no figure changed
+                    self._unsaved[board.board_id] = board
                 if changed:
                     board.seq += 1
                     # Each board's update leaves as soon as it is worked out: the web
@@ -290,7 +323,7 @@ class BoardPublisher:
                     await asyncio.sleep(0)  # let it start
         if sending:
             await asyncio.gather(*sending)
-            self._save_soon()
+        self._save_soon()
 
     async def status(self, worker: SourceWorker) -> None:
         async with self._lock:

@@ -241,7 +241,11 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             if self.key:  # a display key shows the board; only a staff user acts on it
                 return
             if kind == messages.ACK:
-                await _acknowledge(self.board.pk, content.get("tile"), self.scope.get("user"))
+                if await _acknowledge(self.board.pk, content.get("tile"), self.scope.get("user")):
+                    # Ingest reads it now rather than at its next reload, and publishes it.
+                    await get_channel_layer().group_send(
+                        messages.INGEST_GROUP, messages.alarms_ack()
+                    )
             else:
                 until = await _mute(self.board.pk, content.get("minutes"))
                 await get_channel_layer().group_send(self.group, messages.board_mute(until))

@@ -30,6 +30,9 @@ BOARD_RELOAD: Final = "board.reload"
 KEY_REVOKED: Final = "key.revoked"
 BOARD_MUTE: Final = "board.mute"  # a board was muted (or unmuted) until a time
 BOARD_PRIORITY: Final = "board.priority"  # the priority messages of a board's screens changed
+# Ingest's own group: a staff user acknowledged an alarm (read the acknowledgements now).
+INGEST_GROUP: Final = "wallboard.ingest"
+ALARMS_ACK: Final = "alarms.ack"
 
 # Websocket message types, server to display.
 SNAPSHOT: Final = "snapshot"
@@ -128,6 +131,10 @@ def key_revoked(key: str) -> dict[str, Any]:
 
 def pong(server_time_ms: int) -> dict[str, Any]:
     return {"type": PONG, "server_time": server_time_ms}
+
+
+def alarms_ack() -> dict[str, Any]:
+    return {"type": ALARMS_ACK}
 
 
 def board_mute(until_ms: int | None) -> dict[str, Any]:

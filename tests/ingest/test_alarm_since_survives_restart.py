@@ -85,3 +85,28 @@ async def _alarms(tile: Tile) -> dict[str, Any]:
     state = await BoardState.objects.aget(board_id=tile.board_id)
     alarms: dict[str, Any] = state.tiles["alarms"]
     return alarms
+
+
+async def test_a_restart_of_ingest_during_a_hold_does_not_start_the_hold_again(
+    make_source: Any,
+) -> None:
+    source = await sync_to_async(make_source)(refresh_seconds=60)
+    tile = await sync_to_async(make_board)(source, 3)
+    port = int(source.listen.rsplit(":", 1)[1])
+
+    async def pending() -> float | None:
+        state = await BoardState.objects.filter(board_id=tile.board_id).afirst()
+        entry = (state.tiles.get("alarms", {}) if state else {}).get(str(tile.pk), {})
+        return entry.get("calls_waiting", {}).get("pending")
+
+    async with running_ingest():
+        await send_bytes(port, ALARM)
+        started = await wait_for(pending, what="the hold to be saved")
+
+    async def alarmed() -> dict[str, Any] | None:
+        cell = await sync_to_async(saved_cell)(tile)
+        return cell if cell and cell["l"] == "alarm" else None
+
+    async with running_ingest():
+        cell = await wait_for(alarmed, timeout=15, what="the hold to end after the restart")
+    assert cell["a"]["since"] == int((started + 3) * 1000)

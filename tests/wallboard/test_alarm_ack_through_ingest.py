@@ -5,6 +5,7 @@ acknowledge anything."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ async def test_a_staff_acknowledgement_reaches_every_display_through_ingest(
     source = await sync_to_async(make_source)(refresh_seconds=30)
     board, tile = await sync_to_async(make_board)(source)
     cookie = await sync_to_async(staff_cookie)(django_user_model)
-    async with running_ingest():
+    async with running_ingest(reload_seconds=120):  # no reload brings the ack: it is told
         wall, staff = socket(board, key=board.display_key), socket(board, cookie=cookie)
         assert (await wall.connect())[0] and (await staff.connect())[0]
         await send_bytes(int(source.listen.rsplit(":", 1)[1]), ALARM)
@@ -73,7 +74,7 @@ async def test_a_staff_acknowledgement_reaches_every_display_through_ingest(
         assert alarm["a"]["ack"] is False and alarm["a"]["since"] > 0
 
         await staff.send_json_to({"type": "ack", "tile": tile.pk})
-        acked = await cell_of(wall, tile, lambda c: c.get("a", {}).get("ack"))
+        acked = await asyncio.wait_for(cell_of(wall, tile, lambda c: c.get("a", {}).get("ack")), 10)
         assert acked["l"] == "alarm" and acked["a"]["since"] == alarm["a"]["since"]
 
         async def saved_acknowledged() -> bool:  # the publisher saves the board behind its send

@@ -86,11 +86,21 @@ class AlarmBook:
     entries: dict[str, Entry] = field(default_factory=dict)
     acked_at: float | None = None
     clock: Callable[[], float] = time.time
+    # An alarm or a hold began or ended since the board's state was last saved: a hold under
+    # way changes no figure a display sees, and must be saved all the same.
+    changed: bool = False
     _seen: set[str] = field(default_factory=set)
 
     def judge(self, key: str, value: object, threshold: Threshold | None) -> Judged:
         """The level shown for a figure now, moving its alarm on (entered, held, cleared)."""
         self._seen.add(key)
+        before = self.entries.get(key)
+        judged = self._judge(key, value, threshold)
+        if self.entries.get(key) != before:
+            self.changed = True
+        return judged
+
+    def _judge(self, key: str, value: object, threshold: Threshold | None) -> Judged:
         raw = level(value, threshold)
         if threshold is None or threshold.get("alarm") is None:
             self.entries.pop(key, None)
@@ -127,6 +137,7 @@ class AlarmBook:
         """Forget the alarms of figures the tile no longer shows (a row gone, a KPI removed)."""
         for key in [k for k in self.entries if k not in self._seen]:
             del self.entries[key]
+            self.changed = True
 
     def next_due(self, holds: Mapping[str, float]) -> float | None:
         """When the earliest hold under way ends (given each KPI's hold seconds), or None: the

@@ -95,5 +95,13 @@ class BoardRuntime:
                 ended.append(tile)
         return ended
 
+    def alarms_changed(self) -> bool:
+        """Whether an alarm or a hold began or ended since the last call (to save it)."""
+        changed = False
+        for tile in self.tiles:
+            changed = tile.alarms.changed or changed
+            tile.alarms.changed = False
+        return changed
+
     def in_alarm(self) -> bool:
         return any(t.alarms.in_alarm() for t in self.tiles)
