@@ -41,6 +41,7 @@ def test_an_acknowledged_alarm_stops_flashing_on_every_display_of_the_board(
     assert walls[0].is_hidden(f"{tile} .tile-ack")  # a display key cannot acknowledge
     screenshot(walls[0], "alarm-before-ack")
 
+    screenshot(supervisor, "alarm-ack-button")
     supervisor.click(f"{tile} .tile-ack")
     for page in walls:
         page.wait_for_selector(f'{tile}[data-ack="true"]', timeout=15000)

@@ -1,6 +1,6 @@
 """An alarm's sound on a wall display: the page's audio element starts when a tile enters
 alarm, and again every repeat seconds while nobody acknowledges it (in a kiosk's Chromium,
-allowed to play sound without a click)."""
+allowed to play sound without a click); a board a supervisor muted makes no sound."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tests.wallboard.alarm_wall import (
     alarm_board,
     chromium_with,
     source,
+    staff_page,
     tile_selector,
     waiting,
 )
@@ -56,4 +57,15 @@ def test_an_alarm_plays_its_sound_and_repeats_it_until_acknowledged(
     page.wait_for_function(
         "Number(document.getElementById('wb-audio').dataset.played) >= 2", timeout=6000
     )
+
+    supervisor = staff_page(product, kiosk_chromium, "/boards/desk/")
+    supervisor.wait_for_selector('body[data-staff="true"][data-connection="live"]', timeout=15000)
+    supervisor.click("#wb-mute")  # "mute 15 min"
+    page.wait_for_selector('#wb-mute[data-muted="true"]', timeout=10000)
+    assert "muted until" in page.inner_text("#wb-mute")
+    played = page.get_attribute("#wb-audio", "data-played")
+    # Silence cannot be awaited: two repeat periods (2 s each) go by without a sound.
+    page.wait_for_timeout(4500)
+    assert page.get_attribute("#wb-audio", "data-played") == played
+    screenshot(page, "alarm-muted")
     page.close()
