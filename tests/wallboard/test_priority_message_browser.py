@@ -66,7 +66,8 @@ def test_a_priority_message_takes_over_its_screens_until_removed_or_expired(
 
     post(admin, product, DRILL, "Desk", 12)
     desk.wait_for_selector("#wb-priority:not([hidden])", timeout=10000)
-    assert desk.inner_text("#wb-priority") == DRILL
+    assert desk.inner_text("#wb-priority-text") == DRILL
+    assert desk.inner_text("#wb-priority-until").startswith("until ")
     screenshot(desk, "priority-message")
     product.stop()  # the display loses the server before the message expires
     desk.wait_for_selector('body:not([data-connection="live"])', timeout=15000)
