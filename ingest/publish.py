@@ -56,6 +56,29 @@ def load_seqs() -> dict[int, int]:
     return dict(BoardState.objects.values_list("board_id", "seq"))
 
 
+def load_alarms() -> dict[int, dict[str, Any]]:
+    """Each board's alarms as the last run saved them (a restart keeps their "since")."""
+    from wallboard.models import BoardState
+
+    return {
+        board_id: tiles.get("alarms") or {}
+        for board_id, tiles in BoardState.objects.values_list("board_id", "tiles")
+        if isinstance(tiles, dict)
+    }
+
+
+def load_acks() -> dict[int, dict[str, float]]:
+    """Each board's tiles' last acknowledgement (tile id -> unix seconds)."""
+    from wallboard.models import TileAck
+
+    acks: dict[int, dict[str, float]] = {}
+    for board_id, tile_id, at in TileAck.objects.values_list(
+        "tile__board_id", "tile_id", "acknowledged_at"
+    ):
+        acks.setdefault(board_id, {})[str(tile_id)] = at.timestamp()
+    return acks
+
+
 def _load_boards() -> list[BoardRuntime]:
     return load_boards()
 
@@ -81,6 +104,7 @@ class BoardPublisher:
         self.router = AgentRouter([])
         self._saver: asyncio.Future[None] | None = None
         self.background_db = background_db or self.db
+        self._listener: asyncio.Future[None] | None = None  # staff acknowledgements
 
     def stale_sources(self) -> set[int]:
         return {int(k) for k, v in self.source_states().items() if v["stale"]}
@@ -111,30 +135,100 @@ class BoardPublisher:
         """Tell each board's displays that ingest is running, with the state of the sources
         the board shows: a display that stops hearing this says its figures are not live,
         whatever the cause (ingest gone, the channel layer down, a dead link to the server)."""
+        await self.holds_ended()
         states = self.source_states()
         at = int(time.time() * 1000)
+        # The boards in alarm, on every board's beat: a rotation's display hears of an alarm
+        # on a board it is not showing, and jumps to it.
+        alarmed = sorted(str(b.definition["slug"]) for b in self.boards.values() if b.in_alarm())
         for board in list(self.boards.values()):
             ids = board_source_ids(board, states)
             await self._send(
-                board.group(), messages.board_heartbeat(at, {k: states[k] for k in ids})
+                board.group(),
+                messages.board_heartbeat(at, {k: states[k] for k in ids}, alarms=alarmed),
             )
+
+    async def holds_ended(self) -> None:
+        """Figures that stayed beyond their alarm level for their hold enter alarm now, though
+        no batch changed them."""
+        async with self._lock:
+            now = time.time()
+            updates = []
+            for board in self.boards.values():
+                tiles = board.holds_ended(now)
+                changed = board.recompute(self.stale_sources(), tiles) if tiles else {}
+                if changed:
+                    board.seq += 1
+                    updates.append((board, changed))
+            await self._publish(updates)
+
+    def listen(self) -> None:
+        """Hear a staff user's acknowledgement as it is made (messages.INGEST_GROUP), not only
+        at the next reload; close() stops it."""
+        if self.layer is not None and self._listener is None:
+            self._listener = asyncio.ensure_future(self._listen())
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            self._listener = None
+
+    async def _listen(self) -> None:
+        assert self.layer is not None
+        channel = await self.layer.new_channel()
+        while True:
+            try:
+                # Joined again now and then: a layer forgets a group's members after a day.
+                await self.layer.group_add(messages.INGEST_GROUP, channel)
+                event = await asyncio.wait_for(self.layer.receive(channel), 3600)
+                if event.get("type") == messages.ALARMS_ACK:
+                    acks = await self.db(load_acks)
+                    async with self._lock:
+                        await self._acknowledged(acks)
+            except TimeoutError:
+                continue
+            except Exception as exc:  # the reload reads them all the same
+                log.error("cannot take an acknowledgement now: %s", exc)
+                await asyncio.sleep(5)
+
+    async def _acknowledged(self, acks: dict[int, dict[str, float]]) -> None:
+        """Acknowledgements made since the last reload (a staff user on a display): the
+        flashing of those alarms stops on every display of the board."""
+        updates = []
+        for board_id, board in self.boards.items():
+            tiles = board.acknowledge(acks.get(board_id, {}))
+            changed = board.recompute(self.stale_sources(), tiles) if tiles else {}
+            if changed:
+                board.seq += 1
+                updates.append((board, changed))
+        await self._publish(updates)
 
     async def refresh(self) -> None:
         """Pick up board edits from the admin; rebuild and resend a board whose layout changed.
 
         Read before taking the lock: a batch's publish never waits for these queries."""
+        self.listen()
         boards = await self.db(_load_boards)
         elsewhere = await self.db(sources_status)
         seqs = await self.db(load_seqs) if not self.boards else {}
+        saved_alarms = await self.db(load_alarms) if not self.boards else {}
+        acks = await self.db(load_acks)
         async with self._lock:
             self.elsewhere = elsewhere
-            await self._refresh(boards, seqs)
+            await self._refresh(boards, seqs, saved_alarms, acks)
+            await self._acknowledged(acks)
             # A source stopped or restarted by an edit, or gone with its ingest: say so now.
             for key, state in self.source_states().items():
                 if self._told.get(key) != (state["stale"], state.get("enabled", True)):
                     await self._status(int(key), state)
 
-    async def _refresh(self, boards: list[BoardRuntime], seqs: dict[int, int]) -> None:
+    async def _refresh(
+        self,
+        boards: list[BoardRuntime],
+        seqs: dict[int, int],
+        saved_alarms: dict[int, dict[str, Any]],
+        acks: dict[int, dict[str, float]],
+    ) -> None:
         fresh = {b.board_id: b for b in boards}
         removed = [b for b in self.boards if b not in fresh]
         for board_id in removed:
@@ -146,6 +240,9 @@ class BoardPublisher:
                 continue
             board.seq = current.seq if current else seqs.get(board_id, 0)
             await self._fill(board)
+            # Alarms carry over a rebuild and a restart: their "since" is not reset.
+            board.restore_alarms(current.alarm_state() if current else saved_alarms.get(board_id))
+            board.acknowledge(acks.get(board_id, {}))
             board.recompute(self.stale_sources())
             board.seq += 1
             self.boards[board_id] = board
@@ -199,7 +296,11 @@ class BoardPublisher:
         return (
             board.board_id,
             board.seq,
-            {"fingerprint": board.fingerprint, "values": board.values()},
+            {
+                "fingerprint": board.fingerprint,
+                "values": board.values(),
+                "alarms": board.alarm_state(),
+            },
         )
 
     async def changed(self, worker: SourceWorker, changes: Changes) -> None:
@@ -220,6 +321,8 @@ class BoardPublisher:
                     touched.append(tile)
             if touched:
                 changed = board.recompute(stale, touched)
+                if board.alarms_changed():  # a hold began: saved though no figure changed
+                    self._unsaved[board.board_id] = board
                 if changed:
                     board.seq += 1
                     # Each board's update leaves as soon as it is worked out: the web
@@ -229,7 +332,7 @@ class BoardPublisher:
                     await asyncio.sleep(0)  # let it start
         if sending:
             await asyncio.gather(*sending)
-            self._save_soon()
+        self._save_soon()
 
     async def status(self, worker: SourceWorker) -> None:
         async with self._lock:

@@ -112,6 +112,8 @@ class IngestRunner:
             with contextlib.suppress(DatabaseError, InterfaceError):
                 await self.db(store.write_health, [w.health() for w in workers])
                 await self.db(store.mark_disconnected, [w.config.id for w in workers])
+        if isinstance(self.publisher, BoardPublisher):
+            self.publisher.close()  # its listener stops with this run (a new one may follow)
         if self.publisher is not None and write:
             await self.publisher.flush()
         self.background_db.close()

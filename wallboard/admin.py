@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -15,6 +16,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from integrations import VENDORS, vendor_info
+from wallboard import alarms
+from wallboard import messages as board_messages
 from wallboard.alerts_admin import AlertAdmin  # noqa: F401  (registers alerts and their rules)
 from wallboard.calls_admin import CallAdmin  # noqa: F401  (registers the call ledger)
 from wallboard.models import (
@@ -23,6 +26,7 @@ from wallboard.models import (
     ApiToken,
     Board,
     PassThroughTarget,
+    PriorityMessage,
     Queue,
     Rotation,
     RotationEntry,
@@ -373,9 +377,29 @@ class BoardAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "theme", "columns", "display_url"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["display_url"]
-    fields = ["title", "slug", "theme", "columns", "display_url"]
+    fields = [
+        "title",
+        "slug",
+        "theme",
+        "columns",
+        "display_url",
+        ("alarm_sound", "alarm_repeat_seconds"),
+        "muted_until",
+    ]
     inlines = [TileInline]
-    actions = ["regenerate_key"]
+    actions = ["regenerate_key", "unmute"]
+
+    def save_model(self, request: HttpRequest, obj: Board, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "muted_until" in form.changed_data:  # the board's screens hear it now
+            alarms.send_to_boards({obj.pk}, board_messages.BOARD_MUTE)
+
+    @admin.action(description="Unmute: alarm sounds again")
+    def unmute(self, request: HttpRequest, queryset: QuerySet[Board]) -> None:
+        ids = set(queryset.values_list("pk", flat=True))
+        Board.objects.filter(pk__in=ids).update(muted_until=None)
+        alarms.send_to_boards(ids, board_messages.BOARD_MUTE)
+        messages.success(request, f"{len(ids)} board(s) unmuted.")
 
     @admin.display(description="display URL (paste into the screen's browser)")
     def display_url(self, obj: Board) -> str:
@@ -400,6 +424,16 @@ class BoardAdmin(admin.ModelAdmin):
 class ThresholdInline(admin.TabularInline):
     model = Threshold
     extra = 1
+    fields = [
+        "kpi",
+        "direction",
+        "warning",
+        "alarm",
+        "clear",
+        "hold_seconds",
+        "sound",
+        "repeat_seconds",
+    ]
 
 
 @admin.register(Tile)
@@ -423,7 +457,7 @@ class RotationEntryInline(admin.TabularInline):
 
 @admin.register(Rotation)
 class RotationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "display_url"]
+    list_display = ["name", "slug", "jump_to_alarm", "display_url"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RotationEntryInline]
     readonly_fields = ["display_url"]
@@ -438,6 +472,45 @@ class RotationAdmin(admin.ModelAdmin):
         for rotation in queryset:
             rotation.display_key = new_display_key()
             rotation.save()
+
+
+@admin.register(PriorityMessage)
+class PriorityMessageAdmin(admin.ModelAdmin):
+    """A supervisor's message over chosen screens. Its screens are told at once when it is
+    posted, edited or removed; each display takes it down at its expiry by itself."""
+
+    list_display = ["text", "starts_at", "expires_at", "created_by"]
+    filter_horizontal = ["boards", "rotations"]
+    fields = ["text", "boards", "rotations", "starts_at", "expires_at"]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"expires_at": timezone.now() + timedelta(minutes=15)}
+
+    def save_model(
+        self, request: HttpRequest, obj: PriorityMessage, form: Any, change: bool
+    ) -> None:
+        # The screens it was on before an edit are told too (it may have left them).
+        form.boards_before = alarms.boards_of(obj) if change else set()
+        if not change:
+            obj.created_by = request.user if request.user.is_authenticated else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # its boards and rotations
+        boards = alarms.boards_of(form.instance) | getattr(form, "boards_before", set())
+        alarms.send_to_boards(boards, board_messages.BOARD_PRIORITY)
+
+    def delete_model(self, request: HttpRequest, obj: PriorityMessage) -> None:
+        boards = alarms.boards_of(obj)
+        super().delete_model(request, obj)
+        alarms.send_to_boards(boards, board_messages.BOARD_PRIORITY)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PriorityMessage]) -> None:
+        boards: set[int] = set()
+        for message in queryset:
+            boards |= alarms.boards_of(message)
+        super().delete_queryset(request, queryset)
+        alarms.send_to_boards(boards, board_messages.BOARD_PRIORITY)
 
 
 @admin.register(ApiToken)

@@ -19,6 +19,7 @@ from wallboard.lib.ranges import IdRange
 
 if TYPE_CHECKING:
     from wallboard.models import Board, TickerMessage
+    from wallboard.models import Threshold as ThresholdModel
 
 
 def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRuntime:
@@ -36,8 +37,7 @@ def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRunti
     for tile in board.tiles.all():
         kind = kind_of(tile.kind)
         thresholds: dict[str, Threshold] = {
-            t.kpi: {"direction": t.direction, "warning": t.warning, "alarm": t.alarm}
-            for t in tile.thresholds.all()
+            t.kpi: alarm_threshold(board, t) for t in tile.thresholds.all()
         }
         ticker = None
         if kind.messages:
@@ -82,6 +82,20 @@ def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRunti
         "tiles": defs,
     }
     return BoardRuntime.build(board.pk, definition, tiles)
+
+
+def alarm_threshold(board: Board, t: ThresholdModel) -> Threshold:
+    """A threshold as the engine judges it: levels, clear level, hold, and its sound (the
+    board's where the threshold leaves it blank)."""
+    return {
+        "direction": t.direction,
+        "warning": t.warning,
+        "alarm": t.alarm,
+        "clear": t.clear,
+        "hold": float(t.hold_seconds),
+        "sound": t.sound or board.alarm_sound,
+        "repeat": t.repeat_seconds or board.alarm_repeat_seconds,
+    }
 
 
 def _messages(board: Board) -> list[TickerMessage]:
@@ -199,6 +213,17 @@ def stored_calls(source_id: int, window: float = 3600.0) -> list[LiveCall]:
     return calls
 
 
+def _tile_acks(board_id: int) -> dict[str, float]:
+    from wallboard.models import TileAck
+
+    return {
+        str(tile_id): at.timestamp()
+        for tile_id, at in TileAck.objects.filter(tile__board_id=board_id).values_list(
+            "tile_id", "acknowledged_at"
+        )
+    }
+
+
 def board_source_ids(runtime: BoardRuntime, known: Iterable[str]) -> list[str]:
     """The sources a board shows (a tile of every source shows them all), as status keys."""
     wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}
@@ -215,6 +240,7 @@ def board_snapshot(board: Board) -> dict[str, Any]:
     Values come from what ingest last published (BoardState) when it matches the current
     layout; otherwise they are computed here from the database rows.
     """
+    from wallboard.alarms import muted_until, priority_items
     from wallboard.displayversion import display_version
     from wallboard.models import Board, BoardState
     from wallboard.models.live import stored_live_rows
@@ -241,6 +267,9 @@ def board_snapshot(board: Board) -> dict[str, Any]:
                 calls = stored_calls(source_id)
                 for tile in call_tiles:
                     tile.load_calls(source_id, calls)
+        # Alarms judged as ingest judges them: from its saved book and the acknowledgements.
+        runtime.restore_alarms(state.tiles.get("alarms") if state else None)
+        runtime.acknowledge(_tile_acks(board.pk))
         runtime.recompute(stale)
         values, seq = runtime.values(), state.seq if state else 0
     return {
@@ -254,6 +283,10 @@ def board_snapshot(board: Board) -> dict[str, Any]:
             "silent_after": messages.SILENT_AFTER_SECONDS,
         },
         "catalogue": display_catalogue(),
+        # Alarms on the wall (wallboard.alarms): the board's mute, and the priority messages
+        # for its screens (a display keeps those for its board or its rotation).
+        "muted_until": muted_until(board.pk),
+        "priority": priority_items(board.pk),
         "server_time": int(datetime.now(UTC).timestamp() * 1000),
         "version": display_version(),
     }

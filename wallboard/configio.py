@@ -55,7 +55,7 @@ SOURCE_KEYS = {
 # typed into the admin on each installation; an import keeps a source's stored ones.
 TLS_KEYS = ("tls", "tls_ca_file", "tls_cert_file", "tls_key_file")
 TARGET_KEYS = {"host", "port", "enabled"}
-BOARD_KEYS = {"title", "slug", "theme", "columns", "tiles"}
+BOARD_KEYS = {"title", "slug", "theme", "columns", "tiles", "alarm_sound", "alarm_repeat_seconds"}
 TILE_KEYS = {
     "order",
     "kind",
@@ -70,8 +70,24 @@ TILE_KEYS = {
     "compact",
     "thresholds",
 }
-THRESHOLD_KEYS = {"kpi", "direction", "warning", "alarm"}
-ROTATION_KEYS = {"name", "slug", "boards"}
+THRESHOLD_KEYS = {
+    "kpi",
+    "direction",
+    "warning",
+    "alarm",
+    "clear",
+    "hold_seconds",
+    "sound",
+    "repeat_seconds",
+}
+ROTATION_KEYS = {"name", "slug", "boards", "jump_to_alarm"}
+# Alarm settings are written only where they differ from their defaults.
+_THRESHOLD_ALARM_DEFAULTS: dict[str, Any] = {
+    "clear": None,
+    "hold_seconds": 0,
+    "sound": "",
+    "repeat_seconds": None,
+}
 ENTRY_KEYS = {"board", "seconds"}
 
 
@@ -132,12 +148,22 @@ def export_config() -> dict[str, Any]:
                                 "warning": th.warning,
                                 "alarm": th.alarm,
                             }
+                            | {
+                                k: getattr(th, k)
+                                for k, default in _THRESHOLD_ALARM_DEFAULTS.items()
+                                if getattr(th, k) != default
+                            }
                             for th in t.thresholds.all()
                         ],
                     }
                     for t in b.tiles.all()
                 ],
             }
+            | (
+                {"alarm_sound": b.alarm_sound, "alarm_repeat_seconds": b.alarm_repeat_seconds}
+                if b.alarm_sound != "none" or b.alarm_repeat_seconds != 30
+                else {}
+            )
         )
     rotations = [
         {
@@ -148,6 +174,7 @@ def export_config() -> dict[str, Any]:
                 for e in r.entries.select_related("board")
             ],
         }
+        | ({"jump_to_alarm": True} if r.jump_to_alarm else {})
         for r in Rotation.objects.all()
     ]
     config = {"sources": sources, "boards": boards, "rotations": rotations}
@@ -227,6 +254,8 @@ def import_config(data: Any) -> dict[str, int]:
         board.title = item["title"]
         board.theme = item.get("theme", "dark")
         board.columns = item.get("columns", 3)
+        board.alarm_sound = item.get("alarm_sound", "none")
+        board.alarm_repeat_seconds = item.get("alarm_repeat_seconds", 30)
         _clean(board, where)
         board.save()
         board.tiles.all().delete()
@@ -237,6 +266,7 @@ def import_config(data: Any) -> dict[str, int]:
         _keys(item, ROTATION_KEYS, f"rotations[{i}]", ("name", "slug"))
         rotation = Rotation.objects.filter(slug=item["slug"]).first() or Rotation(slug=item["slug"])
         rotation.name = item["name"]
+        rotation.jump_to_alarm = bool(item.get("jump_to_alarm", False))
         _clean(rotation, f"rotation '{item['slug']}'")
         rotation.save()
         rotation.entries.all().delete()
@@ -289,6 +319,10 @@ def _import_tile(board: Board, t: Any, where: str, index: int) -> None:
             direction=th.get("direction", "above"),
             warning=th.get("warning"),
             alarm=th.get("alarm"),
+            clear=th.get("clear"),
+            hold_seconds=th.get("hold_seconds", 0),
+            sound=th.get("sound", ""),
+            repeat_seconds=th.get("repeat_seconds"),
         )
         _clean(threshold, f"{where} thresholds[{k}]")
         threshold.save()

@@ -5,6 +5,8 @@ that plays the board), join the board's group, send a `snapshot`. Then forward t
 `update` and `status` messages as they come; a client that sees a gap in `seq` sends
 {"type": "resync"} and gets a fresh snapshot. A display sends {"type": "ping"} now and then and
 gets {"type": "pong"}: a link it hears nothing on, not even that, is dead though never closed.
+A staff session (never a display key) may send {"type": "ack", "tile": id}, which ingest
+publishes to every display of the board, and {"type": "mute", "minutes": n}.
 
 A display joins its board's group through the process's fan-out hub (wallboard.fanout), not
 with a channel of its own: the group then holds one channel per process, whatever the number of
@@ -26,7 +28,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
-from wallboard import fanout, messages
+from wallboard import alarms, fanout, messages
 from wallboard.boards import board_snapshot
 from wallboard.models import Board, Rotation
 
@@ -69,6 +71,16 @@ def _authorise(
     if board is None:
         return None, None
     return board, _opens(board, user, query)
+
+
+@database_sync_to_async
+def _acknowledge(board_id: int, tile: object, user: Any) -> bool:
+    return alarms.acknowledge(board_id, tile, user)
+
+
+@database_sync_to_async
+def _mute(board_id: int, minutes: object) -> int | None:
+    return alarms.mute(board_id, minutes)
 
 
 # A display's key is checked again now and then while it stays connected (on its pings), so a
@@ -225,6 +237,18 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
                 await self.close(code=CLOSE_FORBIDDEN)  # revoked, and its message was lost
                 return
             await self.send_json(messages.pong(int(time.time() * 1000)))
+        elif kind in (messages.ACK, messages.MUTE):
+            if self.key:  # a display key shows the board; only a staff user acts on it
+                return
+            if kind == messages.ACK:
+                if await _acknowledge(self.board.pk, content.get("tile"), self.scope.get("user")):
+                    # Ingest reads it now rather than at its next reload, and publishes it.
+                    await get_channel_layer().group_send(
+                        messages.INGEST_GROUP, messages.alarms_ack()
+                    )
+            else:
+                until = await _mute(self.board.pk, content.get("minutes"))
+                await get_channel_layer().group_send(self.group, messages.board_mute(until))
 
     # -- events from the publisher and the admin, delivered by the fan-out hub -----------
     async def board_update(self, event: dict[str, Any]) -> None:
@@ -237,6 +261,12 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
 
     async def board_reload(self, event: dict[str, Any]) -> None:
         await self.send(text_data=await _reloaded(self.board, event.get("seq")))
+
+    async def board_mute(self, event: dict[str, Any]) -> None:
+        await self.send_json(messages.mute_message(event.get("until")))
+
+    async def board_priority(self, event: dict[str, Any]) -> None:
+        await self.send_json(messages.priority_message(event["messages"], self.rotation))
 
     async def key_revoked(self, event: dict[str, Any]) -> None:
         if self.key and secrets.compare_digest(self.key, event["key"]):

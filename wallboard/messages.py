@@ -29,6 +29,11 @@ TEXT_EVENTS: Final = frozenset({BOARD_UPDATE, BOARD_HEARTBEAT})
 BOARD_STATUS: Final = "board.status"
 BOARD_RELOAD: Final = "board.reload"
 KEY_REVOKED: Final = "key.revoked"
+BOARD_MUTE: Final = "board.mute"  # a board was muted (or unmuted) until a time
+BOARD_PRIORITY: Final = "board.priority"  # the priority messages of a board's screens changed
+# Ingest's own group: a staff user acknowledged an alarm (read the acknowledgements now).
+INGEST_GROUP: Final = "wallboard.ingest"
+ALARMS_ACK: Final = "alarms.ack"
 
 # Websocket message types, server to display.
 SNAPSHOT: Final = "snapshot"
@@ -36,9 +41,12 @@ UPDATE: Final = "update"
 STATUS: Final = "status"
 HEARTBEAT: Final = "heartbeat"
 PONG: Final = "pong"
+MUTE: Final = "mute"  # also display to server (a staff user mutes the board)
+PRIORITY: Final = "priority"
 # ... and display to server.
 RESYNC: Final = "resync"
 PING: Final = "ping"
+ACK: Final = "ack"  # a staff user acknowledges a tile's alarms
 
 
 def board_group(board_id: int) -> str:
@@ -62,9 +70,12 @@ HEARTBEAT_SECONDS: Final = 2.0
 SILENT_AFTER_SECONDS: Final = 2.5 * HEARTBEAT_SECONDS + 1.0
 
 
-def board_heartbeat(at_ms: int, sources: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The channel-layer event carrying one board's heartbeat, encoded once: the time and the
-    state of each source the board shows (as `snapshot` lists them)."""
+def board_heartbeat(
+    at_ms: int, sources: dict[str, dict[str, Any]], alarms: list[str] | None = None
+) -> dict[str, Any]:
+    """The channel-layer event carrying one board's heartbeat, encoded once: the time, the
+    state of each source the board shows (as `snapshot` lists them) and the slugs of every
+    board in alarm (a rotation jumps to one)."""
     text = json.dumps(
         {
             "type": HEARTBEAT,
@@ -72,6 +83,7 @@ def board_heartbeat(at_ms: int, sources: dict[str, dict[str, Any]]) -> dict[str,
             "every": HEARTBEAT_SECONDS,
             "silent_after": SILENT_AFTER_SECONDS,
             "sources": sources,
+            "alarms": alarms or [],
         },
         separators=(",", ":"),
     )
@@ -131,3 +143,34 @@ AGENT_ACTION: Final = "agent.action"
 
 def agent_action(action_id: int) -> dict[str, Any]:
     return {"type": AGENT_ACTION, "id": action_id}
+
+
+def alarms_ack() -> dict[str, Any]:
+    return {"type": ALARMS_ACK}
+
+
+def board_mute(until_ms: int | None) -> dict[str, Any]:
+    return {"type": BOARD_MUTE, "until": until_ms}
+
+
+def mute_message(until_ms: int | None) -> dict[str, Any]:
+    """The websocket `mute`: no alarm sound on this board until then (ms; None: not muted)."""
+    return {"type": MUTE, "until": until_ms}
+
+
+def board_priority(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The channel-layer event carrying the priority messages for a board's screens."""
+    return {"type": BOARD_PRIORITY, "messages": items}
+
+
+def priority_message(items: list[dict[str, Any]], rotation: str) -> dict[str, Any]:
+    """The websocket `priority`: the messages that take over this screen, each with its start
+    and expiry (ms), which the display honours by itself (offline too). A message for a
+    rotation's screens reaches the rotation's displays only; one for a board, every display
+    showing the board."""
+    return {
+        "type": PRIORITY,
+        "messages": [
+            m for m in items if m.get("board") or (rotation and rotation in m.get("rotations", []))
+        ],
+    }

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from wallboard import messages
 
+from .alarms import holds
 from .tiles import TileRuntime, Value
 
 
@@ -59,3 +60,48 @@ class BoardRuntime:
             if update is not None:
                 changed[tile.id] = update
         return changed
+
+    # ---- alarms (alarms.py) ---------------------------------------------------------------
+
+    def alarm_state(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Each tile's alarms, as saved with the board's state (a restart keeps "since")."""
+        return {t.id: saved for t in self.tiles if (saved := t.alarms.saved())}
+
+    def restore_alarms(self, saved: Mapping[str, Any] | None) -> None:
+        """Take the alarms of an earlier run or of the runtime this one replaces; before the
+        first recompute, so a figure still beyond its level keeps its "since"."""
+        for tile in self.tiles:
+            item = (saved or {}).get(tile.id)
+            if isinstance(item, Mapping):
+                tile.alarms.restore(item)
+
+    def acknowledge(self, acks: Mapping[str, float]) -> list[TileRuntime]:
+        """Set each tile's last acknowledgement (tile id -> unix seconds); the tiles whose
+        acknowledgement changed, to recompute."""
+        changed = []
+        for tile in self.tiles:
+            at = acks.get(tile.id)
+            if at != tile.alarms.acked_at:
+                tile.alarms.acked_at = at
+                changed.append(tile)
+        return changed
+
+    def holds_ended(self, now: float) -> list[TileRuntime]:
+        """The tiles with a hold that has ended by `now`: their figures enter alarm."""
+        ended = []
+        for tile in self.tiles:
+            due = tile.alarms.next_due(holds(tile.thresholds))
+            if due is not None and due <= now:
+                ended.append(tile)
+        return ended
+
+    def alarms_changed(self) -> bool:
+        """Whether an alarm or a hold began or ended since the last call (to save it)."""
+        changed = False
+        for tile in self.tiles:
+            changed = tile.alarms.changed or changed
+            tile.alarms.changed = False
+        return changed
+
+    def in_alarm(self) -> bool:
+        return any(t.alarms.in_alarm() for t in self.tiles)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from integrations.base import LOGGED_OUT, OVERFLOW, Figure, QueueRow
 
@@ -18,6 +18,12 @@ class Threshold(TypedDict):
     direction: str  # "above" or "below"
     warning: float | None
     alarm: float | None
+    # Alarms (wallboard.engine.alarms): the level a figure in alarm must come back to, the
+    # seconds it must stay beyond the alarm level first, and the display's sound for it.
+    clear: NotRequired[float | None]
+    hold: NotRequired[float]
+    sound: NotRequired[str]  # "none", "once" or "repeat"
+    repeat: NotRequired[int]  # seconds between repeats
 
 
 def number(value: object) -> float | None:

@@ -17,8 +17,9 @@ from typing import Any, Protocol
 from integrations.base import AgentRow, QueueRow
 from wallboard.lib.ranges import IdRange
 
+from .alarms import AlarmBook
 from .kpis import SERVICE_LEVEL_KPIS
-from .maths import Threshold, kpi_value, level
+from .maths import Threshold, kpi_value
 from .members import Member
 from .names import NO_NAMES, Names
 from .records import (
@@ -83,6 +84,8 @@ class TileRuntime:
     names: Names = field(default=NO_NAMES, kw_only=True)
     # The site's service-level settings (target, formula per queue).
     levels: ServiceLevels = field(default_factory=ServiceLevels, kw_only=True)
+    # Its figures' alarms (hysteresis, hold, since, acknowledgement): see alarms.py.
+    alarms: AlarmBook = field(default_factory=AlarmBook, kw_only=True)
 
     @property
     def id(self) -> str:
@@ -138,7 +141,9 @@ class TileRuntime:
         value here; an agent grid already sent sends only its changed and departed agents);
         None when the value did not change."""
         value = self.head(stale_sources)
+        self.alarms.begin()
         self.figures(value)
+        self.alarms.end()
         if value == self.value:
             return None
         self.value = value
@@ -349,7 +354,8 @@ class QueueKpiTile(TileRuntime):
                 v, derived = window_value(kpi, self.windowed(self.queues))
             else:
                 v, derived = kpi_value(kpi, queues, today, self.counts)
-            kpis[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
+            threshold = self.thresholds.get(kpi)
+            kpis[kpi] = self.alarms.judge(kpi, v, threshold).cell(v, derived, threshold)
 
 
 @dataclass(slots=True, eq=False)
@@ -370,7 +376,9 @@ class QueueTableTile(TileRuntime):
                     v, derived = window_value(kpi, self.windowed([key]))
                 else:
                     v, derived = kpi_value(kpi, [q], today, {})
-                cells[kpi] = {"v": v, "d": derived, "l": level(v, self.thresholds.get(kpi))}
+                threshold = self.thresholds.get(kpi)
+                judged = self.alarms.judge(f"{kpi}|{key[0]} {key[1]} {key[2]}", v, threshold)
+                cells[kpi] = judged.cell(v, derived, threshold)
             rows.append(
                 {"key": f"{key[1]} {key[2]}", "number": q.number, "name": shown[key], "kpis": cells}
             )

@@ -5,11 +5,13 @@ from .boards import (
     KPIS,
     Board,
     BoardState,
+    PriorityMessage,
     Rotation,
     RotationEntry,
     Threshold,
     TickerMessage,
     Tile,
+    TileAck,
 )
 from .calls import Call, CallSegment
 from .captures import SourceCapture
@@ -37,6 +39,7 @@ __all__ = [
     "CallSegment",
     "Name",
     "PassThroughTarget",
+    "PriorityMessage",
     "Queue",
     "QueueInterval",
     "QueueSettings",
@@ -48,4 +51,5 @@ __all__ = [
     "Threshold",
     "TickerMessage",
     "Tile",
+    "TileAck",
 ]

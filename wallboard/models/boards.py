@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -18,6 +19,13 @@ from .sources import Source
 KPI_CHOICES = [(k.key, k.label) for k in KPIS.values()]
 # Agent-grid thresholds: seconds an agent has been in a state.
 AGENT_TIME_CHOICES = [(t.key, t.label) for t in AGENT_TIME_KPIS.values()]
+
+
+SOUND_CHOICES = [
+    ("none", "no sound"),
+    ("once", "once, when the alarm starts"),
+    ("repeat", "repeat until acknowledged"),
+]
 
 
 def new_display_key() -> str:
@@ -54,6 +62,18 @@ class Board(models.Model):
         unique=True,
         default=new_display_key,
         help_text="Opens this board (and nothing else) without a login. Regenerate to revoke.",
+    )
+    alarm_sound = models.CharField(
+        max_length=8,
+        choices=SOUND_CHOICES,
+        default="none",
+        help_text="The sound of an alarm on this board, unless its threshold says otherwise.",
+    )
+    alarm_repeat_seconds = models.PositiveIntegerField(
+        default=30, help_text="With 'repeat': seconds between two sounds."
+    )
+    muted_until = models.DateTimeField(
+        null=True, blank=True, help_text="No alarm sound on this board's displays until then."
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -169,6 +189,28 @@ class Threshold(models.Model):
         help_text="Flagged as an alarm when the value is beyond this level (not at it); "
         "as far out as the warning level or further.",
     )
+    clear = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Once in alarm, the tile stays in alarm until the value comes back to this "
+        "level or past it (hysteresis). Blank = the alarm level.",
+    )
+    hold_seconds = models.PositiveIntegerField(
+        default=0,
+        help_text="The value must stay beyond the alarm level this many seconds before the "
+        "tile enters alarm.",
+    )
+    sound = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[("", "the board's sound"), *SOUND_CHOICES],
+        help_text="The display's sound for this alarm; blank = the board's.",
+    )
+    repeat_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="With 'repeat': seconds between sounds; blank = the board's.",
+    )
 
     class Meta:
         constraints = [
@@ -191,6 +233,16 @@ class Threshold(models.Model):
                 raise ValidationError(
                     "The alarm level must be beyond the warning level "
                     f"({'higher' if self.direction == self.ABOVE else 'lower'})."
+                )
+        if self.clear is not None:
+            if self.alarm is None:
+                raise ValidationError({"clear": "A clear level needs an alarm level."})
+            if self.clear > self.alarm if self.direction == self.ABOVE else self.clear < self.alarm:
+                raise ValidationError(
+                    {
+                        "clear": "The clear level must be at the alarm level or on its safe side "
+                        f"({'lower' if self.direction == self.ABOVE else 'higher'})."
+                    }
                 )
 
 
@@ -220,6 +272,11 @@ class Rotation(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=64, unique=True)
     display_key = models.CharField(max_length=64, unique=True, default=new_display_key)
+    jump_to_alarm = models.BooleanField(
+        default=False,
+        help_text="Jump to a board of this rotation that is in alarm, and stay there while "
+        "the alarm lasts.",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -247,3 +304,46 @@ class BoardState(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     tiles = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class TileAck(models.Model):
+    """The last acknowledgement of a tile's alarms: an alarm that began before it no longer
+    flashes (its colour stays); a later one does. Read by ingest, which publishes it."""
+
+    tile = models.OneToOneField(Tile, on_delete=models.CASCADE, primary_key=True)
+    acknowledged_at = models.DateTimeField()
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"{self.tile} acknowledged at {self.acknowledged_at:%H:%M:%S}"
+
+
+class PriorityMessage(models.Model):
+    """A supervisor's message that takes over chosen screens, full screen, until it expires."""
+
+    text = models.TextField(max_length=500)
+    boards = models.ManyToManyField(
+        Board, blank=True, related_name="priority_messages", help_text="Displays of these boards"
+    )
+    rotations = models.ManyToManyField(
+        Rotation, blank=True, related_name="priority_messages", help_text="and of these rotations."
+    )
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Blank = at once.")
+    expires_at = models.DateTimeField(
+        help_text="The message leaves the screens then, even those offline at the time."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["-expires_at"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    def clean(self) -> None:
+        if self.starts_at and self.expires_at and self.expires_at <= self.starts_at:
+            raise ValidationError({"expires_at": "It must expire after it starts."})

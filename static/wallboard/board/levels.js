@@ -26,8 +26,13 @@ export function levelOf(value, th) {
 
 export const worst = (levels) => levels.reduce((w, l) => ((RANK[l] || 0) > (RANK[w] || 0) ? l : w), null);
 
+// What else a tile's level shows: alarms.js sets it (since when, acknowledged). A hook, so
+// this module imports nothing and runs outside a page too (tests/test_threshold_levels.py).
+export const levelHooks = { decorate: (t) => {} };
+
 // A tile's level: its data-level and its badge (a word, not colour alone).
 export function setLevel(t, level) {
   t.el.dataset.level = level || 'none';
   t.badge.textContent = levelText(level);
+  levelHooks.decorate(t);
 }

@@ -8,16 +8,22 @@
 //
 // The modules: config (the page's settings), connection (websocket, heartbeat, reconnect,
 // upgrade reload), messages (snapshot/update/status), render (layout, painting, staleness,
-// banner), tile + kinds/ (a module per tile kind, kinds/index.js maps them), catalogue (the
+// banner), alarms (since, acknowledgement, sound, mute, priority messages), tile + kinds/
+// (a module per tile kind, kinds/index.js maps them), catalogue (the
 // server's KPI labels and units), format, levels, agents (a grid's merge), rotation, state, dom.
+import { onAlarmMessage, priorityTick, soundTick } from './alarms.js';
 import { OFFLINE_AFTER_MS, cfg } from './config.js';
 import { conn, connect, on, setConnection } from './connection.js';
 import { onMessage } from './messages.js';
 import { checkSilence, layout, renderBanner } from './render.js';
-import { showRotation, stopRotation } from './rotation.js';
+import { jumpToAlarm, showRotation, stopRotation } from './rotation.js';
 import { S, now } from './state.js';
 
-on.message = onMessage;
+on.message = (m) => {
+  onMessage(m);
+  onAlarmMessage(m);
+  if (m.type === 'heartbeat') jumpToAlarm(m.alarms || []);
+};
 on.banner = renderBanner;
 on.stopped = stopRotation;
 
@@ -27,6 +33,8 @@ function tick() {
   const ms = now();
   let relayout = false;
   checkSilence();
+  soundTick();
+  priorityTick();
   for (const t of S.tiles.values()) {
     if (t.tick && t.el.dataset.stale !== 'true') t.tick(ms); // figures not live: timers stop
     if (t.sort && ticks % 5 === 0) t.sort(); // re-sort alarmed agents first every 5 s, not every second
