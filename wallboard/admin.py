@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from wallboard.calls_admin import CallAdmin  # noqa: F401  (registers the call ledger)
+from wallboard.displays_admin import DisplayAdmin  # noqa: F401  (registers the display registry)
 from wallboard.models import (
     Agent,
     ApiToken,
@@ -212,10 +213,10 @@ class TileInline(admin.StackedInline):
 
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "theme", "columns", "display_url"]
+    list_display = ["title", "slug", "theme", "palette", "columns", "display_url"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["display_url"]
-    fields = ["title", "slug", "theme", "columns", "display_url"]
+    fields = ["title", "slug", "theme", "palette", "columns", "display_url"]
     inlines = [TileInline]
     actions = ["regenerate_key"]
 
@@ -265,7 +266,7 @@ class RotationEntryInline(admin.TabularInline):
 
 @admin.register(Rotation)
 class RotationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "display_url"]
+    list_display = ["name", "slug", "theme", "display_url"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RotationEntryInline]
     readonly_fields = ["display_url"]

@@ -22,6 +22,7 @@ from wallboard.models import (
     Threshold,
     Tile,
 )
+from wallboard.models.boards import STANDARD_PALETTE
 from wallboard.namesio import export_names, import_names
 from wallboard.service_config import export_service_levels, import_service_levels
 
@@ -47,7 +48,7 @@ SOURCE_KEYS = {
     "pass_through",
 }
 TARGET_KEYS = {"host", "port", "enabled"}
-BOARD_KEYS = {"title", "slug", "theme", "columns", "tiles"}
+BOARD_KEYS = {"title", "slug", "theme", "palette", "columns", "tiles"}
 TILE_KEYS = {
     "order",
     "kind",
@@ -63,7 +64,7 @@ TILE_KEYS = {
     "thresholds",
 }
 THRESHOLD_KEYS = {"kpi", "direction", "warning", "alarm"}
-ROTATION_KEYS = {"name", "slug", "boards"}
+ROTATION_KEYS = {"name", "slug", "theme", "boards"}
 ENTRY_KEYS = {"board", "seconds"}
 
 
@@ -139,6 +140,15 @@ def export_config() -> dict[str, Any]:
         }
         for r in Rotation.objects.all()
     ]
+    # A look other than the default is written; the default needs no key.
+    palettes = dict(Board.objects.exclude(palette=STANDARD_PALETTE).values_list("slug", "palette"))
+    for item in boards:
+        if item["slug"] in palettes:
+            item["palette"] = palettes[item["slug"]]
+    themes = dict(Rotation.objects.exclude(theme="").values_list("slug", "theme"))
+    for entry in rotations:
+        if entry["slug"] in themes:
+            entry["theme"] = themes[entry["slug"]]
     config = {"sources": sources, "boards": boards, "rotations": rotations}
     levels = export_service_levels()
     if levels:  # (written only when there are settings: the defaults need none)
@@ -212,6 +222,7 @@ def import_config(data: Any) -> dict[str, int]:
         board = Board.objects.filter(slug=item["slug"]).first() or Board(slug=item["slug"])
         board.title = item["title"]
         board.theme = item.get("theme", "dark")
+        board.palette = item.get("palette", STANDARD_PALETTE)
         board.columns = item.get("columns", 3)
         _clean(board, where)
         board.save()
@@ -223,6 +234,7 @@ def import_config(data: Any) -> dict[str, int]:
         _keys(item, ROTATION_KEYS, f"rotations[{i}]", ("name", "slug"))
         rotation = Rotation.objects.filter(slug=item["slug"]).first() or Rotation(slug=item["slug"])
         rotation.name = item["name"]
+        rotation.theme = item.get("theme", "")
         _clean(rotation, f"rotation '{item['slug']}'")
         rotation.save()
         rotation.entries.all().delete()

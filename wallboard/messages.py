@@ -4,12 +4,14 @@ Two kinds of message:
 - channel-layer events (`group_send` to a board's group; the fan-out hub hands each to the
   display consumers, whose handler is the type with "." as "_"): `board.update` and
   `board.heartbeat` (a message encoded once, passed to every display as it is),
-  `board.status`, `board.reload`, `key.revoked`;
+  `board.status`, `board.reload`, `key.revoked`; and to one display's group `display.<id>`,
+  `display.command` (reload, open another board or rotation, identify) and `key.revoked`;
 - websocket messages (JSON with a `type`, DESIGN.md's contract): `snapshot` first, then
   `update` (changed tiles, with a sequence number), `status` (a source went stale or
   recovered), `heartbeat` (ingest is running: the state of each of the board's sources, every
   HEARTBEAT_SECONDS; a display that hears none for `silent_after` seconds says its figures are
-  not live), and `pong` for a display's `ping`; a display may send `resync` and `ping`.
+  not live), `command` (the admin's reload, open or identify), and `pong` for a display's
+  `ping`; a display may send `resync` and `ping`.
 
 Django-free: ingest (the publisher), the consumers, the fan-out hub and the admin's signals
 build their messages here, so a new field or a renamed group is one edit.
@@ -28,6 +30,8 @@ TEXT_EVENTS: Final = frozenset({BOARD_UPDATE, BOARD_HEARTBEAT})
 BOARD_STATUS: Final = "board.status"
 BOARD_RELOAD: Final = "board.reload"
 KEY_REVOKED: Final = "key.revoked"
+# To one display's own group (the registry's commands from the admin).
+DISPLAY_COMMAND: Final = "display.command"
 
 # Websocket message types, server to display.
 SNAPSHOT: Final = "snapshot"
@@ -35,6 +39,7 @@ UPDATE: Final = "update"
 STATUS: Final = "status"
 HEARTBEAT: Final = "heartbeat"
 PONG: Final = "pong"
+COMMAND: Final = "command"  # reload, open (a URL), identify (a banner with its name)
 # ... and display to server.
 RESYNC: Final = "resync"
 PING: Final = "ping"
@@ -43,6 +48,29 @@ PING: Final = "ping"
 def board_group(board_id: int) -> str:
     """The channel-layer group of one board's displays."""
     return f"board.{board_id}"
+
+
+def display_group(ident: str) -> str:
+    """The channel-layer group of one display (commands from the admin's display registry)."""
+    return f"display.{ident}"
+
+
+# The commands a display obeys; anything else it ignores.
+RELOAD: Final = "reload"
+OPEN: Final = "open"
+IDENTIFY: Final = "identify"
+IDENTIFY_SECONDS: Final = 10
+
+
+def display_command(command: str, **fields: Any) -> dict[str, Any]:
+    """The channel-layer event of one admin command to a display."""
+    return {"type": DISPLAY_COMMAND, "command": command, **fields}
+
+
+def command_message(event: dict[str, Any]) -> dict[str, Any]:
+    """The websocket `command` a display gets for a `display.command` event."""
+    fields = {k: v for k, v in event.items() if k != "type"}
+    return {"type": COMMAND, **fields}
 
 
 def update_text(seq: int, tiles: dict[str, Any]) -> str:

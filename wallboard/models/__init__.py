@@ -10,6 +10,7 @@ from .boards import (
     Tile,
 )
 from .calls import Call, CallSegment
+from .displays import Display, PairingCode
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
@@ -26,7 +27,9 @@ __all__ = [
     "BoardState",
     "Call",
     "CallSegment",
+    "Display",
     "Name",
+    "PairingCode",
     "PassThroughTarget",
     "Queue",
     "QueueInterval",

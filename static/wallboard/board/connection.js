@@ -2,6 +2,7 @@
 // badge, the overlay of a revoked key or a missing board, a reload after an upgrade.
 import { HEARTBEAT, OFFLINE_AFTER_MS, UPGRADE, cfg } from './config.js';
 import { $, body } from './dom.js';
+import { displayId } from './displays.js';
 import { S } from './state.js';
 
 export const conn = { ws: null, attempt: 0, downSince: null, timer: null, state: 'reconnecting', slug: cfg.slug, heardAt: 0, pingedAt: 0 };
@@ -32,6 +33,8 @@ export function connect(slug) {
   conn.slug = slug;
   const q = new URLSearchParams({ key: cfg.key });
   if (cfg.rotation) q.set('rotation', cfg.rotation);
+  q.set('display', displayId()); // the display registry (admin: Displays)
+  q.set('v', cfg.version);
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${proto}://${location.host}/ws/boards/${encodeURIComponent(slug)}/?${q}`);
   conn.ws = ws;
@@ -77,6 +80,8 @@ setInterval(watchLink, Math.min(1000, HEARTBEAT.every / 2));
 
 function onClose(code) {
   conn.ws = null;
+  // A paired display set to another board by the admin: its page knows the new one.
+  if (code === 4403 && cfg.display) return void setTimeout(() => location.reload(), 1000);
   if (code === 4403) return fatal('revoked', "This display's key was revoked \u2014 ask a supervisor for the new URL", 'This screen has stopped updating. Open the new display URL here.');
   if (code === 4404) {
     if (cfg.rotation) setTimeout(() => location.reload(), 60000); // the playlist may have changed
