@@ -178,7 +178,7 @@ def identify(display: Display) -> bool:
         display,
         messages.display_command(
             messages.IDENTIFY,
-            name=str(display),
+            name=display.name,
             ident=display.ident[:8],
             seconds=messages.IDENTIFY_SECONDS,
         ),

@@ -26,9 +26,10 @@ function identify(m) {
     banner = h('div', { id: 'wb-identify', class: 'wb-identify', role: 'status' });
     body.append(banner);
   }
+  const id = `display ${m.ident || displayId().slice(0, 8)}`, board = `board ${body.dataset.board}`;
   banner.replaceChildren(
-    h('div', { class: 'wb-identify-name', text: m.name || 'This display' }),
-    h('div', { class: 'wb-identify-id', text: `display ${m.ident || displayId().slice(0, 8)} · ${body.dataset.board}` }),
+    h('div', { class: 'wb-identify-name', text: m.name || id }),
+    h('div', { class: 'wb-identify-id', text: m.name ? `${id} · ${board}` : board }),
   );
   banner.hidden = false;
   clearTimeout(identifyTimer);
