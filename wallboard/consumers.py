@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import time
 import weakref
@@ -25,10 +26,13 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db import DatabaseError
 
 from wallboard import displays, fanout, messages
 from wallboard.boards import board_snapshot
 from wallboard.models import Board, Rotation
+
+log = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -159,6 +163,17 @@ async def _reloaded(board: Board, seq: object) -> str:
     return text
 
 
+async def _registry(call: Any, *args: Any) -> Any:
+    """A write of the display registry. A database that fails it fails no display: the
+    screen goes on showing its board, and is listed again when it next connects (meanwhile
+    the registry calls it stale, then gone, as it would a screen it does not hear)."""
+    try:
+        return await database_sync_to_async(call)(*args)
+    except DatabaseError as exc:
+        log.error("display registry: %s failed: %s", call.__name__, exc)
+        return None
+
+
 class BoardConsumer(AsyncJsonWebsocketConsumer):
     # No channel-layer channel of its own: a display gets its board's events from the
     # process's fan-out hub, and an idle receive per display (hundreds per daphne) would only
@@ -222,7 +237,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             await display.leave()
         token, self.token = self.token, ""
         if token:
-            await database_sync_to_async(displays.disconnected)(self.display, token)
+            await _registry(displays.disconnected, self.display, token)
 
     # -- the display registry -------------------------------------------------------------
     async def _register(self, query: dict[str, list[str]]) -> None:
@@ -242,12 +257,16 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             user_agent=headers.get(b"user-agent", b"").decode("latin-1"),
             version=(query.get("v") or [""])[0],
         )
-        token = await database_sync_to_async(displays.connected)(seen)
+        token = await _registry(displays.connected, seen)
         if token is None:
             return
         self.display, self.token, self.seen_written = ident, token, time.monotonic()
         group = messages.display_group(ident)
-        self.display_membership = await fanout.join(get_channel_layer(), group, self)
+        try:
+            self.display_membership = await fanout.join(get_channel_layer(), group, self)
+        except Exception as exc:  # listed all the same; commands cannot reach it meanwhile
+            log.error("display %s cannot join %s: %s", ident, group, exc)
+            return
         await self.display_membership.release()
 
     async def _still_here(self) -> None:
@@ -255,7 +274,7 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         now = time.monotonic()
         if self.token and now - self.seen_written >= displays.seen_every():
             self.seen_written = now
-            await database_sync_to_async(displays.still_here)(self.display, self.token)
+            await _registry(displays.still_here, self.display, self.token)
 
     async def _send_snapshot(self) -> None:
         """A snapshot, with the board's events held meanwhile and delivered after it."""

@@ -127,11 +127,12 @@ def web_server(product: Product, port: int, **env: str) -> Iterator[subprocess.P
 def display_socket(port: int, slug: str, key: str, ident: str, version: str = "test") -> Any:
     """A display's websocket, as the display page opens it (its id and version in the URL)."""
     from websockets.sync.client import connect
+    from websockets.typing import Origin
 
     query = urllib.parse.urlencode({"key": key, "display": ident, "v": version})
     return connect(
         f"ws://localhost:{port}/ws/boards/{slug}/?{query}",
-        origin=f"http://localhost:{port}",  # type: ignore[arg-type]
+        origin=Origin(f"http://localhost:{port}"),
         open_timeout=15,
     )
 
