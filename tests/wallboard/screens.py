@@ -124,12 +124,15 @@ def web_server(product: Product, port: int, **env: str) -> Iterator[subprocess.P
         process.wait(20)
 
 
-def display_socket(port: int, slug: str, key: str, ident: str, version: str = "test") -> Any:
+def display_socket(
+    port: int, slug: str, key: str, ident: str, version: str = "test", rotation: str = ""
+) -> Any:
     """A display's websocket, as the display page opens it (its id and version in the URL)."""
     from websockets.sync.client import connect
     from websockets.typing import Origin
 
-    query = urllib.parse.urlencode({"key": key, "display": ident, "v": version})
+    fields = {"key": key, "display": ident, "v": version}
+    query = urllib.parse.urlencode({**fields, **({"rotation": rotation} if rotation else {})})
     return connect(
         f"ws://localhost:{port}/ws/boards/{slug}/?{query}",
         origin=Origin(f"http://localhost:{port}"),

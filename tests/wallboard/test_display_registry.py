@@ -102,3 +102,45 @@ def test_last_seen_is_written_at_most_every_so_often_not_on_each_ping(product: P
             return last_seen(product, "pinger0123456789") != first
 
         wait_until(written, 10, "a ping after DISPLAY_SEEN_SECONDS to write last-seen")
+
+
+def connected_since(product: Product, ident: str) -> str:
+    with sqlite3.connect(product.db) as db:
+        return str(
+            db.execute(
+                "SELECT connected_since FROM wallboard_display WHERE ident = ?", (ident,)
+            ).fetchone()[0]
+        )
+
+
+def test_a_rotation_is_one_display_across_its_boards(product: Product) -> None:
+    loop = {
+        "name": "Lobby loop",
+        "slug": "loop",
+        "boards": [{"board": "desk", "seconds": 30}, {"board": "lobby", "seconds": 30}],
+    }
+    product.configure(
+        boards_config(
+            clock_board("Service desk", "desk"), clock_board("Lobby", "lobby"), rotations=[loop]
+        )
+    )
+    make_supervisor(product)
+    with sqlite3.connect(product.db) as db:
+        key = str(db.execute("SELECT display_key FROM wallboard_rotation").fetchone()[0])
+    port = free_port()
+    with web_server(product, port, **QUICK):
+        admin = AdminSession(f"http://localhost:{port}")
+        with display_socket(port, "desk", key, "turning012345678", rotation="loop") as ws:
+            receive_type(ws, "snapshot")
+            row = wait_until(lambda: admin.row_of("turning012345678"), what="listed")
+            assert "rotation Lobby loop" in row and " desk " in row
+            since = connected_since(product, "turning012345678")
+        # The rotation's next board: the page closes one socket and opens the next.
+        with display_socket(port, "lobby", key, "turning012345678", rotation="loop") as ws:
+            receive_type(ws, "snapshot")
+            row = wait_until(
+                lambda: " lobby " in (r := admin.row_of("turning012345678")) and r, what="lobby"
+            )
+            assert "live" in row and "rotation Lobby loop" in row
+            assert admin.displays().count("turning0") == 1  # one row, not one per board
+            assert connected_since(product, "turning012345678") == since

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .boards import Board, Rotation, new_display_key
@@ -69,6 +70,10 @@ class Display(models.Model):
 
     def pair(self) -> None:
         self.display_key = new_display_key()
+
+    def clean(self) -> None:
+        if self.paired and self.board_id is not None and self.rotation_id is not None:
+            raise ValidationError("A paired display shows a board or a rotation, not both.")
 
     def display_path(self) -> str:
         """A paired display's own page (its board or rotation, whichever it is set to)."""
