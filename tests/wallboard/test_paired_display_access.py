@@ -74,3 +74,24 @@ async def test_unpairing_closes_its_open_screen() -> None:
     assert await sync_to_async(displays.unpair)(tv)
     closed = await ws.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_paired_display_switched_is_set_to_the_new_board_and_told_to_open_its_page() -> (
+    None
+):
+    lobby = await sync_to_async(Board.objects.create)(title="Lobby", slug="lobby")
+    desk = await sync_to_async(Board.objects.create)(title="Desk", slug="desk")
+    tv = await sync_to_async(paired)(board=lobby)
+    ws = socket("lobby", f"key={tv.display_key}&display={tv.ident}")
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
+    await ws.send_json_to({"type": "ping"})
+    assert (await ws.receive_json_from(timeout=5))["type"] == "pong"
+    assert await sync_to_async(displays.switch)(tv, desk)
+    command = await ws.receive_json_from(timeout=5)
+    assert command == {"type": "command", "command": "open", "url": tv.display_path()}
+    assert (await sync_to_async(Display.objects.get)(pk=tv.pk)).board_id == desk.pk
+    # Its own key now opens the new board (its page, reloaded, shows it), not the old one.
+    assert await opens("desk", f"key={tv.display_key}&display={tv.ident}")
+    assert not await opens("lobby", f"key={tv.display_key}&display={tv.ident}")
+    await ws.disconnect()
