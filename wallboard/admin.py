@@ -20,6 +20,7 @@ from wallboard import alarms
 from wallboard import messages as board_messages
 from wallboard.alerts_admin import AlertAdmin  # noqa: F401  (registers alerts and their rules)
 from wallboard.calls_admin import CallAdmin  # noqa: F401  (registers the call ledger)
+from wallboard.displays_admin import DisplayAdmin  # noqa: F401  (registers the display registry)
 from wallboard.models import (
     Agent,
     AgentAction,
@@ -374,13 +375,14 @@ class TileInline(admin.StackedInline):
 
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "theme", "columns", "display_url"]
+    list_display = ["title", "slug", "theme", "palette", "columns", "display_url"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["display_url"]
     fields = [
         "title",
         "slug",
         "theme",
+        "palette",
         "columns",
         "display_url",
         ("alarm_sound", "alarm_repeat_seconds"),
@@ -457,7 +459,7 @@ class RotationEntryInline(admin.TabularInline):
 
 @admin.register(Rotation)
 class RotationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "jump_to_alarm", "display_url"]
+    list_display = ["name", "slug", "theme", "jump_to_alarm", "display_url"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RotationEntryInline]
     readonly_fields = ["display_url"]

@@ -78,6 +78,7 @@ def build_board(board: Board, levels: ServiceLevels | None = None) -> BoardRunti
         "title": board.title,
         "slug": board.slug,
         "theme": board.theme,
+        "palette": board.palette,
         "columns": board.columns,
         "tiles": defs,
     }

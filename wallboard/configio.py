@@ -22,6 +22,7 @@ from wallboard.models import (
     Threshold,
     Tile,
 )
+from wallboard.models.boards import STANDARD_PALETTE
 from wallboard.namesio import export_names, import_names
 from wallboard.service_config import export_service_levels, import_service_levels
 
@@ -55,7 +56,16 @@ SOURCE_KEYS = {
 # typed into the admin on each installation; an import keeps a source's stored ones.
 TLS_KEYS = ("tls", "tls_ca_file", "tls_cert_file", "tls_key_file")
 TARGET_KEYS = {"host", "port", "enabled"}
-BOARD_KEYS = {"title", "slug", "theme", "columns", "tiles", "alarm_sound", "alarm_repeat_seconds"}
+BOARD_KEYS = {
+    "title",
+    "slug",
+    "theme",
+    "palette",
+    "columns",
+    "tiles",
+    "alarm_sound",
+    "alarm_repeat_seconds",
+}
 TILE_KEYS = {
     "order",
     "kind",
@@ -80,7 +90,7 @@ THRESHOLD_KEYS = {
     "sound",
     "repeat_seconds",
 }
-ROTATION_KEYS = {"name", "slug", "boards", "jump_to_alarm"}
+ROTATION_KEYS = {"name", "slug", "theme", "boards", "jump_to_alarm"}
 # Alarm settings are written only where they differ from their defaults.
 _THRESHOLD_ALARM_DEFAULTS: dict[str, Any] = {
     "clear": None,
@@ -177,6 +187,15 @@ def export_config() -> dict[str, Any]:
         | ({"jump_to_alarm": True} if r.jump_to_alarm else {})
         for r in Rotation.objects.all()
     ]
+    # A look other than the default is written; the default needs no key.
+    palettes = dict(Board.objects.exclude(palette=STANDARD_PALETTE).values_list("slug", "palette"))
+    for item in boards:
+        if item["slug"] in palettes:
+            item["palette"] = palettes[item["slug"]]
+    themes = dict(Rotation.objects.exclude(theme="").values_list("slug", "theme"))
+    for entry in rotations:
+        if entry["slug"] in themes:
+            entry["theme"] = themes[entry["slug"]]
     config = {"sources": sources, "boards": boards, "rotations": rotations}
     levels = export_service_levels()
     if levels:  # (written only when there are settings: the defaults need none)
@@ -253,6 +272,7 @@ def import_config(data: Any) -> dict[str, int]:
         board = Board.objects.filter(slug=item["slug"]).first() or Board(slug=item["slug"])
         board.title = item["title"]
         board.theme = item.get("theme", "dark")
+        board.palette = item.get("palette", STANDARD_PALETTE)
         board.columns = item.get("columns", 3)
         board.alarm_sound = item.get("alarm_sound", "none")
         board.alarm_repeat_seconds = item.get("alarm_repeat_seconds", 30)
@@ -267,6 +287,7 @@ def import_config(data: Any) -> dict[str, int]:
         rotation = Rotation.objects.filter(slug=item["slug"]).first() or Rotation(slug=item["slug"])
         rotation.name = item["name"]
         rotation.jump_to_alarm = bool(item.get("jump_to_alarm", False))
+        rotation.theme = item.get("theme", "")
         _clean(rotation, f"rotation '{item['slug']}'")
         rotation.save()
         rotation.entries.all().delete()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import time
 import weakref
@@ -27,10 +28,13 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db import DatabaseError
 
-from wallboard import alarms, fanout, messages
+from wallboard import alarms, displays, fanout, messages
 from wallboard.boards import board_snapshot
 from wallboard.models import Board, Rotation
+
+log = logging.getLogger(__name__)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -54,6 +58,9 @@ def _opens(board: Board, user: Any, query: dict[str, list[str]]) -> str | None:
             and rotation.entries.filter(board=board).exists()
         ):
             return key
+    ident = (query.get("display") or [""])[0]
+    if ident and displays.opens_for_display(ident, key, board):
+        return key  # a paired display's own key
     return None
 
 
@@ -87,19 +94,20 @@ def _mute(board_id: int, minutes: object) -> int | None:
 # revocation whose message was lost (the channel layer down while the admin regenerated the
 # key) still closes it. Answers are shared for a few seconds among a process's displays.
 KEY_RECHECK_SECONDS = 10.0
-_key_checks: dict[tuple[int, str, str], tuple[float, bool]] = {}
+_key_checks: dict[tuple[int, str, str, str], tuple[float, bool]] = {}
 
 
-async def key_still_opens(board_id: int, key: str, rotation: str) -> bool:
+async def key_still_opens(board_id: int, key: str, rotation: str, display: str = "") -> bool:
     now = time.monotonic()
-    cached = _key_checks.get((board_id, key, rotation))
+    cached = _key_checks.get((board_id, key, rotation, display))
     if cached is not None and now - cached[0] < KEY_RECHECK_SECONDS:
         return cached[1]
     if len(_key_checks) > 10_000:
         _key_checks.clear()
-    _, opened_by = await _authorise(board_id, None, {"key": [key], "rotation": [rotation]})
+    query = {"key": [key], "rotation": [rotation], "display": [display]}
+    _, opened_by = await _authorise(board_id, None, query)
     opens = opened_by is not None
-    _key_checks[(board_id, key, rotation)] = (now, opens)
+    _key_checks[(board_id, key, rotation, display)] = (now, opens)
     return opens
 
 
@@ -167,6 +175,17 @@ async def _reloaded(board: Board, seq: object) -> str:
     return text
 
 
+async def _registry(call: Any, *args: Any) -> Any:
+    """A write of the display registry. A database that fails it fails no display: the
+    screen goes on showing its board, and is listed again when it next connects (meanwhile
+    the registry calls it stale, then gone, as it would a screen it does not hear)."""
+    try:
+        return await database_sync_to_async(call)(*args)
+    except DatabaseError as exc:
+        log.error("display registry: %s failed: %s", call.__name__, exc)
+        return None
+
+
 class BoardConsumer(AsyncJsonWebsocketConsumer):
     # No channel-layer channel of its own: a display gets its board's events from the
     # process's fan-out hub, and an idle receive per display (hundreds per daphne) would only
@@ -177,6 +196,13 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
     rotation: str = ""
     group: str
     membership: fanout.Membership | None = None
+    # In the display registry (wallboard.displays): its id, this connection's token, its own
+    # group's membership, and when its last-seen time was last written.
+    claimed: str = ""  # the id the page sent (a paired display's key opens only with it)
+    display: str = ""
+    token: str = ""
+    display_membership: fanout.Membership | None = None
+    seen_written: float = 0.0
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Leave the hub however the consumer ends: a connect that failed half way or a task
@@ -206,8 +232,10 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
             return
         self.board, self.key = board, key
         self.rotation = (query.get("rotation") or [""])[0]
+        self.claimed = (query.get("display") or [""])[0]
         await self.accept()
         await self._send_snapshot()
+        await self._register(query)
 
     async def disconnect(self, code: int) -> None:
         await self._leave()
@@ -216,6 +244,49 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         membership, self.membership = self.membership, None
         if membership is not None:
             await membership.leave()
+        display, self.display_membership = self.display_membership, None
+        if display is not None:
+            await display.leave()
+        token, self.token = self.token, ""
+        if token:
+            await _registry(displays.disconnected, self.display, token)
+
+    # -- the display registry -------------------------------------------------------------
+    async def _register(self, query: dict[str, list[str]]) -> None:
+        """List this display in the registry and join its own group (the admin's commands).
+        A page that sends no id (an older display file) is simply not listed."""
+        ident = displays.valid_ident((query.get("display") or [""])[0])
+        if ident is None:
+            return
+        client = self.scope.get("client") or ("", 0)
+        headers = dict(self.scope.get("headers") or [])
+        seen = displays.Seen(
+            ident=ident,
+            key=self.key,
+            board=self.board,
+            rotation=self.rotation,
+            address=str(client[0] or ""),
+            user_agent=headers.get(b"user-agent", b"").decode("latin-1"),
+            version=(query.get("v") or [""])[0],
+        )
+        token = await _registry(displays.connected, seen)
+        if token is None:
+            return
+        self.display, self.token, self.seen_written = ident, token, time.monotonic()
+        group = messages.display_group(ident)
+        try:
+            self.display_membership = await fanout.join(get_channel_layer(), group, self)
+        except Exception as exc:  # listed all the same; commands cannot reach it meanwhile
+            log.error("display %s cannot join %s: %s", ident, group, exc)
+            return
+        await self.display_membership.release()
+
+    async def _still_here(self) -> None:
+        """On a ping: the last-seen time, written at most every seen_every() seconds."""
+        now = time.monotonic()
+        if self.token and now - self.seen_written >= displays.seen_every():
+            self.seen_written = now
+            await _registry(displays.still_here, self.display, self.token)
 
     async def _send_snapshot(self) -> None:
         """A snapshot, with the board's events held meanwhile and delivered after it."""
@@ -233,10 +304,13 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
         if kind == messages.RESYNC:
             await self._send_snapshot()
         elif kind == messages.PING:  # the display checks the link is alive, even with a quiet feed
-            if self.key and not await key_still_opens(self.board.pk, self.key, self.rotation):
+            if self.key and not await key_still_opens(
+                self.board.pk, self.key, self.rotation, self.claimed
+            ):
                 await self.close(code=CLOSE_FORBIDDEN)  # revoked, and its message was lost
                 return
             await self.send_json(messages.pong(int(time.time() * 1000)))
+            await self._still_here()
         elif kind in (messages.ACK, messages.MUTE):
             if self.key:  # a display key shows the board; only a staff user acts on it
                 return
@@ -267,6 +341,9 @@ class BoardConsumer(AsyncJsonWebsocketConsumer):
 
     async def board_priority(self, event: dict[str, Any]) -> None:
         await self.send_json(messages.priority_message(event["messages"], self.rotation))
+
+    async def display_command(self, event: dict[str, Any]) -> None:
+        await self.send_json(messages.command_message(event))
 
     async def key_revoked(self, event: dict[str, Any]) -> None:
         if self.key and secrets.compare_digest(self.key, event["key"]):

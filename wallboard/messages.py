@@ -4,13 +4,16 @@ Two kinds of message:
 - channel-layer events (`group_send` to a board's group; the fan-out hub hands each to the
   display consumers, whose handler is the type with "." as "_"): `board.update` and
   `board.heartbeat` (a message encoded once, passed to every display as it is),
-  `board.status`, `board.reload`, `key.revoked`; and `agent.action` to ingest's group (a
-  supervisor's request about an agent is waiting);
+  `board.status`, `board.reload`, `key.revoked`; `agent.action` to ingest's group (a
+  supervisor's request about an agent is waiting); and to one display's group
+  `display.<id>`, `display.command` (reload, open another board or rotation, identify) and
+  `key.revoked`;
 - websocket messages (JSON with a `type`, DESIGN.md's contract): `snapshot` first, then
   `update` (changed tiles, with a sequence number), `status` (a source went stale or
   recovered), `heartbeat` (ingest is running: the state of each of the board's sources, every
   HEARTBEAT_SECONDS; a display that hears none for `silent_after` seconds says its figures are
-  not live), and `pong` for a display's `ping`; a display may send `resync` and `ping`.
+  not live), `command` (the admin's reload, open or identify), and `pong` for a display's
+  `ping`; a display may send `resync` and `ping`.
 
 Django-free: ingest (the publisher), the consumers, the fan-out hub and the admin's signals
 build their messages here, so a new field or a renamed group is one edit.
@@ -34,6 +37,8 @@ BOARD_PRIORITY: Final = "board.priority"  # the priority messages of a board's s
 # Ingest's own group: a staff user acknowledged an alarm (read the acknowledgements now).
 INGEST_GROUP: Final = "wallboard.ingest"
 ALARMS_ACK: Final = "alarms.ack"
+# To one display's own group (the registry's commands from the admin).
+DISPLAY_COMMAND: Final = "display.command"
 
 # Websocket message types, server to display.
 SNAPSHOT: Final = "snapshot"
@@ -43,6 +48,7 @@ HEARTBEAT: Final = "heartbeat"
 PONG: Final = "pong"
 MUTE: Final = "mute"  # also display to server (a staff user mutes the board)
 PRIORITY: Final = "priority"
+COMMAND: Final = "command"  # reload, open (a URL), identify (a banner with its name)
 # ... and display to server.
 RESYNC: Final = "resync"
 PING: Final = "ping"
@@ -52,6 +58,29 @@ ACK: Final = "ack"  # a staff user acknowledges a tile's alarms
 def board_group(board_id: int) -> str:
     """The channel-layer group of one board's displays."""
     return f"board.{board_id}"
+
+
+def display_group(ident: str) -> str:
+    """The channel-layer group of one display (commands from the admin's display registry)."""
+    return f"display.{ident}"
+
+
+# The commands a display obeys; anything else it ignores.
+RELOAD: Final = "reload"
+OPEN: Final = "open"
+IDENTIFY: Final = "identify"
+IDENTIFY_SECONDS: Final = 10
+
+
+def display_command(command: str, **fields: Any) -> dict[str, Any]:
+    """The channel-layer event of one admin command to a display."""
+    return {"type": DISPLAY_COMMAND, "command": command, **fields}
+
+
+def command_message(event: dict[str, Any]) -> dict[str, Any]:
+    """The websocket `command` a display gets for a `display.command` event."""
+    fields = {k: v for k, v in event.items() if k != "type"}
+    return {"type": COMMAND, **fields}
 
 
 def update_text(seq: int, tiles: dict[str, Any]) -> str:

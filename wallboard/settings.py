@@ -264,3 +264,15 @@ CAPTURE_RETENTION_DAYS: int = _setting("CAPTURE_RETENTION_DAYS", env.int, 14)
 CAPTURE_MAX_BYTES: int = _setting("CAPTURE_MAX_BYTES", env.int, 64 * 1024 * 1024)
 if CAPTURE_RETENTION_DAYS < 1 or CAPTURE_MAX_BYTES < 1:
     raise ImproperlyConfigured("CAPTURE_RETENTION_DAYS and CAPTURE_MAX_BYTES must be at least 1")
+# Displays (the registry and pairing; see README "Screens"). A display pings every
+# DISPLAY_PING_SECONDS; its last-seen time is written at most every DISPLAY_SEEN_SECONDS (not on
+# every ping), and it counts as stale, then gone, after a few of both without a word. An address
+# may ask for PAIRING_CODES_PER_ADDRESS pairing codes per 10 minutes.
+DISPLAY_PING_SECONDS: float = _setting("DISPLAY_PING_SECONDS", env.float, 20.0)
+DISPLAY_SEEN_SECONDS: float = _setting("DISPLAY_SEEN_SECONDS", env.float, 30.0)
+PAIRING_CODES_PER_ADDRESS: int = _setting("PAIRING_CODES_PER_ADDRESS", env.int, 20)
+if DISPLAY_PING_SECONDS <= 0 or DISPLAY_SEEN_SECONDS <= 0 or PAIRING_CODES_PER_ADDRESS < 1:
+    raise ImproperlyConfigured(
+        "DISPLAY_PING_SECONDS and DISPLAY_SEEN_SECONDS must be above 0, "
+        "PAIRING_CODES_PER_ADDRESS at least 1"
+    )

@@ -15,6 +15,7 @@ from .boards import (
 )
 from .calls import Call, CallSegment
 from .captures import SourceCapture
+from .displays import Display, PairingCode
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
@@ -37,7 +38,9 @@ __all__ = [
     "BoardState",
     "Call",
     "CallSegment",
+    "Display",
     "Name",
+    "PairingCode",
     "PassThroughTarget",
     "PriorityMessage",
     "Queue",

@@ -48,11 +48,26 @@ def split_kpis(value: str) -> list[str]:
     return [k.strip() for k in value.replace(" ", ",").split(",") if k.strip()]
 
 
+STANDARD_PALETTE = "standard"
+PALETTE_CHOICES = [
+    (STANDARD_PALETTE, "Standard"),
+    ("deuteranopia", "Colour-blind safe (deuteranopia)"),
+]
+
+
 class Board(models.Model):
     title = models.CharField(max_length=100)
     slug = models.SlugField(max_length=64, unique=True)
     theme = models.CharField(
         max_length=8, choices=[("dark", "Dark"), ("light", "Light")], default="dark"
+    )
+    palette = models.CharField(
+        max_length=16,
+        choices=PALETTE_CHOICES,
+        default=STANDARD_PALETTE,
+        help_text="Agent state colours. The colour-blind safe one keeps available, wrap-up and "
+        "not ready apart under deuteranopia (red-green colour blindness); every state also "
+        "has its own pattern and mark.",
     )
     columns = models.PositiveSmallIntegerField(
         default=3, help_text="Grid columns; tiles span one or more."
@@ -276,6 +291,19 @@ class Rotation(models.Model):
         default=False,
         help_text="Jump to a board of this rotation that is in alarm, and stay there while "
         "the alarm lasts.",
+    )
+    theme = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        choices=[
+            ("", "Keep the first board's theme and palette"),
+            ("each", "Each board its own theme and palette"),
+            ("dark", "Dark, with the first board's palette"),
+            ("light", "Light, with the first board's palette"),
+        ],
+        help_text="A screen that flips from dark to light between boards is hard to watch: "
+        "by default a rotation keeps one look.",
     )
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@
 // badge, the overlay of a revoked key or a missing board, a reload after an upgrade.
 import { HEARTBEAT, OFFLINE_AFTER_MS, UPGRADE, cfg } from './config.js';
 import { $, body } from './dom.js';
+import { displayId } from './displays.js';
 import { S } from './state.js';
 
 export const conn = { ws: null, attempt: 0, downSince: null, timer: null, state: 'reconnecting', slug: cfg.slug, heardAt: 0, pingedAt: 0 };
@@ -32,6 +33,8 @@ export function connect(slug) {
   conn.slug = slug;
   const q = new URLSearchParams({ key: cfg.key });
   if (cfg.rotation) q.set('rotation', cfg.rotation);
+  q.set('display', displayId()); // the display registry (admin: Displays)
+  q.set('v', cfg.version);
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${proto}://${location.host}/ws/boards/${encodeURIComponent(slug)}/?${q}`);
   conn.ws = ws;
@@ -77,6 +80,9 @@ setInterval(watchLink, Math.min(1000, HEARTBEAT.every / 2));
 
 function onClose(code) {
   conn.ws = null;
+  // A paired display set to another board by the admin: its page knows the new one (at most
+  // once a minute: a key that keeps being refused is revoked, and says so below).
+  if (code === 4403 && cfg.display && reloadOnce('wb-refused-at', 60000)) return;
   if (code === 4403) return fatal('revoked', "This display's key was revoked \u2014 ask a supervisor for the new URL", 'This screen has stopped updating. Open the new display URL here.');
   if (code === 4404) {
     if (cfg.rotation) setTimeout(() => location.reload(), 60000); // the playlist may have changed
@@ -89,6 +95,15 @@ function onClose(code) {
   setConnection(Date.now() - conn.downSince > OFFLINE_AFTER_MS || !navigator.onLine ? 'offline' : 'reconnecting');
   on.banner();
   conn.timer = setTimeout(() => connect(conn.slug), delay);
+}
+
+function reloadOnce(name, within) {
+  let last = 0;
+  try { last = Number(sessionStorage.getItem(name)) || 0; } catch { /* no storage */ }
+  if (Date.now() - last < within) return false;
+  try { sessionStorage.setItem(name, String(Date.now())); } catch { /* no storage */ }
+  setTimeout(() => location.reload(), 1000);
+  return true;
 }
 
 function fatal(state, title, text) {

@@ -10,16 +10,23 @@
 // upgrade reload), messages (snapshot/update/status), render (layout, painting, staleness,
 // banner), alarms (since, acknowledgement, sound, mute, priority messages), tile + kinds/
 // (a module per tile kind, kinds/index.js maps them), catalogue (the
-// server's KPI labels and units), format, levels, agents (a grid's merge), rotation, state, dom.
+// server's KPI labels and units), format, levels, agents (a grid's merge), rotation, state, dom,
+// displays (this display in the admin's registry: its id, the admin's commands).
+// Hooks: #wb-identify (the identify banner), body[data-palette], body[data-theme].
 import { onAlarmMessage, priorityTick, soundTick } from './alarms.js';
 import { OFFLINE_AFTER_MS, cfg } from './config.js';
 import { conn, connect, on, setConnection } from './connection.js';
+import { onCommand } from './displays.js';
 import { onMessage } from './messages.js';
 import { checkSilence, layout, renderBanner } from './render.js';
 import { jumpToAlarm, showRotation, stopRotation } from './rotation.js';
 import { S, now } from './state.js';
 
 on.message = (m) => {
+  if (m.type === 'command') {
+    onCommand(m);
+    return;
+  }
   onMessage(m);
   onAlarmMessage(m);
   if (m.type === 'heartbeat') jumpToAlarm(m.alarms || []);

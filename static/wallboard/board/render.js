@@ -1,4 +1,5 @@
 // The board on screen: its tiles laid out, painted, dimmed when stale; the banner.
+import { cfg } from './config.js';
 import { conn, setConnection } from './connection.js';
 import { $, body, h } from './dom.js';
 import { fmtTime } from './format.js';
@@ -40,9 +41,13 @@ export function renderBoard() {
   const b = S.board;
   resizer.disconnect();
   S.tiles = new Map();
-  body.classList.remove('theme-dark', 'theme-light');
-  body.classList.add(`theme-${b.theme === 'light' ? 'light' : 'dark'}`);
-  body.dataset.theme = b.theme;
+  // A rotation keeps one look (config.js: cfg.look) unless it gives each board its own.
+  const theme = (cfg.look.theme || b.theme) === 'light' ? 'light' : 'dark';
+  const palette = (cfg.look.palette || b.palette) === 'deuteranopia' ? 'deuteranopia' : 'standard';
+  body.classList.remove('theme-dark', 'theme-light', 'palette-standard', 'palette-deuteranopia');
+  body.classList.add(`theme-${theme}`, `palette-${palette}`);
+  body.dataset.theme = theme;
+  body.dataset.palette = palette;
   body.dataset.board = b.slug;
   body.dataset.columns = b.columns;
   $('wb-title').textContent = b.title;

@@ -115,14 +115,17 @@ export default {
       const W = t.body.clientWidth, H = t.body.clientHeight;
       const n = total > agents.length ? agents.length + 1 : agents.length;
       // Compact when asked, for big teams, or when full-size cells would be too small to read.
-      const want = !!def.compact || total > 60 || layoutFor(n, W, H, 10, 5).f < 14;
+      // Readable minimums relative to the screen from 1080 lines up (a 4K wall reads as a
+      // 1080p one, from as far away), never below a legibility floor in pixels.
+      const scale = Math.max(1, innerHeight / 1080);
+      const want = !!def.compact || total > 60 || layoutFor(n, W, H, 10, 5).f < 14 * scale;
       if (want !== compact) {
         compact = want;
         t.el.classList.toggle('compact', compact);
         cells.forEach(fill);
       }
       const [bw, bh] = compact ? [9.2, 2.85] : [10, 5]; // cell size in em, 0.25em gap included
-      const minF = compact ? 11 : 14, maxF = innerHeight * 0.03;
+      const minF = (compact ? 11 : 14) * scale, maxF = innerHeight * 0.03;
       let fit = layoutFor(n, W, H, bw, bh), cellCount = n;
       visible = agents.length;
       if (fit.f < minF) { // binary search the number of cells that fit at the minimum size
