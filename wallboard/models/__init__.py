@@ -16,6 +16,7 @@ from .captures import SourceCapture
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
+from .recordings import Recorder, RecordingTag
 from .service import QueueSettings
 from .sources import PassThroughTarget, Source, SourceHealth
 
@@ -40,6 +41,8 @@ __all__ = [
     "Queue",
     "QueueInterval",
     "QueueSettings",
+    "Recorder",
+    "RecordingTag",
     "Rotation",
     "RotationEntry",
     "Source",
