@@ -54,7 +54,7 @@ async def wait_tags(
         found = await tags(status=status)
         return found if len(found) >= count else None
 
-    return await wait_for(ready, timeout=timeout, what=what)  # type: ignore[no-any-return]
+    return await wait_for(ready, timeout=timeout, what=what)
 
 
 new_recorder = sync_to_async(make_recorder)
