@@ -79,11 +79,20 @@ class HttpRecorder:
 
     def find(self, extension: str, since: float, until: float) -> list[Recording]:
         query = urllib.parse.urlencode({"extension": extension, "from": since, "to": until})
-        return [_recording(r) for r in _list(self._call("GET", f"/recordings?{query}"))]
+        return [self._recording(r) for r in _list(self._call("GET", f"/recordings?{query}"))]
 
     def find_by_ucid(self, ucid: str) -> list[Recording]:
         query = urllib.parse.urlencode({"ucid": ucid})
-        return [_recording(r) for r in _list(self._call("GET", f"/recordings?{query}"))]
+        return [self._recording(r) for r in _list(self._call("GET", f"/recordings?{query}"))]
+
+    def _recording(self, raw: dict[str, Any]) -> Recording:
+        found = _recording(raw)
+        if found.url.startswith("/"):  # a path on the recorder: a link staff can follow
+            absolute = urllib.parse.urljoin(self.base_url + "/", found.url)
+            return Recording(
+                found.recording_id, found.extension, found.started_at, found.ucid, absolute
+            )
+        return found
 
     def write_flags(self, recording_id: str, flags: dict[str, str], user_id: str = "") -> None:
         path = f"/recordings/{urllib.parse.quote(recording_id, safe='')}/flags"

@@ -11,6 +11,7 @@ kept across restarts), written (never rewritten), or not tagged with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -171,3 +172,30 @@ class RecordingTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} segment {self.seq}: {self.status}"
+
+
+def recordings_of(calls: Iterable[Any]) -> dict[tuple[int, str], list[RecordingTag]]:
+    """Each call's tags, by (source id, ledger key), in segment order: one query for a page."""
+    calls = list(calls)
+    out: dict[tuple[int, str], list[RecordingTag]] = {}
+    keys = {c.ledger_key for c in calls if c.ledger_key}
+    if not keys:
+        return out
+    tags = RecordingTag.objects.filter(
+        source_id__in={c.source_id for c in calls}, call_key__in=keys
+    ).select_related("recorder")
+    for tag in tags.order_by("seq", "recorder__name"):
+        out.setdefault((tag.source_id, tag.call_key), []).append(tag)
+    return out
+
+
+def recording_json(tags: list[RecordingTag] | None) -> dict[str, str] | None:
+    """A call's recording for the API: the first segment's that has one, else None."""
+    for tag in tags or ():
+        if tag.recording_id:
+            return {
+                "id": tag.recording_id,
+                "url_or_path": tag.recording_url,
+                "source": tag.recorder.name,
+            }
+    return None
