@@ -30,9 +30,10 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 
@@ -58,6 +59,7 @@ RETRY_LOOKUP_SECONDS = 0.5  # how often the recorder is asked again within the w
 CLOCK_SLACK_SECONDS = 5.0  # a recording may start this much before the feed's connect time
 RETRY_FIRST_SECONDS = 5.0  # a failed write is tried again after this, doubling up to the cap
 RETRY_MAX_SECONDS = 300.0
+PURGE_EVERY_SECONDS = 3600.0  # finished tags older than CALL_RETENTION_DAYS go (as calls do)
 USERS_EVERY_SECONDS = 24 * 3600.0
 USERS_RETRY_SECONDS = 300.0  # a user list that could not be read is asked for again after
 WRITES_PER_ROUND = 50
@@ -201,9 +203,13 @@ class Tagger:
 
     async def run(self) -> None:
         loaded = -self.reload_seconds
+        purged = -PURGE_EVERY_SECONDS
         resumed = False
         while True:
             try:
+                if time.monotonic() - purged >= PURGE_EVERY_SECONDS:
+                    purged = time.monotonic()
+                    await self.db(purge_tags, settings.CALL_RETENTION_DAYS)
                 if time.monotonic() - loaded >= self.reload_seconds:
                     await self._load()
                     loaded = time.monotonic()
@@ -378,6 +384,17 @@ def load_recorders() -> list[RecorderConf]:
             )
         )
     return out
+
+
+def purge_tags(days: int) -> int:
+    """Finished tags of calls past retention (their flags may name the caller)."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = RecordingTag.objects.filter(
+        status__in=(WRITTEN, NOT_TAGGED), connected_at__lt=cutoff
+    ).delete()
+    if deleted:
+        log.info("recordings: %d tags past retention deleted", deleted)
+    return deleted
 
 
 def save_users(recorder_id: int, users: list[dict[str, str]]) -> None:

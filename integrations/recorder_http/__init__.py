@@ -59,10 +59,17 @@ class RecorderUser:
     name: str = ""
 
 
-class RecorderClient(Protocol):
+class RecordingSource(Protocol):
+    """Where a call's recordings can be looked up (the seam a look-up-only adapter, e.g. one
+    reading Optimus' recording functions, implements)."""
+
     def find(self, extension: str, since: float, until: float) -> list[Recording]: ...
 
     def find_by_ucid(self, ucid: str) -> list[Recording]: ...
+
+
+class RecorderClient(RecordingSource, Protocol):
+    """A recorder that is tagged: look-up, plus flags written once and its user list."""
 
     def write_flags(self, recording_id: str, flags: dict[str, str], user_id: str = "") -> None: ...
 
