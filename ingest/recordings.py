@@ -38,7 +38,7 @@ from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 
 from integrations import recorder
-from wallboard.models import Agent, Recorder, RecordingTag
+from wallboard.models import Agent, Call, Recorder, RecordingTag
 from wallboard.models.names import directory
 from wallboard.models.recordings import (
     FOUND,
@@ -65,6 +65,8 @@ USERS_RETRY_SECONDS = 300.0  # a user list that could not be read is asked for a
 WRITES_PER_ROUND = 50
 MAX_LOOKUPS = 32  # look-ups running at once
 HTTP_TIMEOUT = 5.0
+# What of a call's `extra` (the feed's fields) the flags use: CallerName, CTIWrapup, CTIQueryData.
+NEWS_EXTRA = ("caller_name", "wrapup", "query_data")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +122,7 @@ def observer(source_id: int) -> SegmentObserver:
 def _news(
     source_id: int, what: str, call: LedgerCall, seg: Segment, first_seen: bool
 ) -> SegmentNews:
-    wanted: dict[str, Any] = {
-        k: call.extra[k] for k in ("caller_name", "wrapup", "query_data") if k in call.extra
-    }
+    wanted: dict[str, Any] = {k: call.extra[k] for k in NEWS_EXTRA if k in call.extra}
     at = seg.answered_at if what == "connected" else seg.ended_at
     return SegmentNews(
         what=what,
@@ -216,6 +216,7 @@ class Tagger:
                     if not resumed:
                         for lookup in await self.db(resume_lookups, time.time()):
                             self._look(lookup)
+                        await self.db(resume_ended, list(self.recorders.values()))
                         resumed = True
                     await self._refresh_users()
                 await self._take_news()
@@ -328,7 +329,10 @@ class Tagger:
 
     async def _write_due(self) -> None:
         due = await self.db(due_writes, list(self.recorders), time.time())
+        down: set[int] = set()  # recorders that failed this round: not waited on again
         for tag_id, recorder_id, recording_id, flags, user_id, attempts in due:
+            if recorder_id in down:
+                continue
             conf = self.recorders[recorder_id]
             module = recorder(conf.kind)
             try:
@@ -338,6 +342,7 @@ class Tagger:
             except module.FlagsRefused as exc:
                 await self.db(mark_refused, tag_id, str(exc))
             except module.RecorderError as exc:
+                down.add(recorder_id)
                 delay = min(RETRY_MAX_SECONDS, RETRY_FIRST_SECONDS * 2**attempts)
                 await self.db(mark_retry, tag_id, str(exc), time.time() + delay)
                 if attempts == 0:
@@ -421,6 +426,39 @@ def resume_lookups(now: float) -> list[Lookup]:
     return out
 
 
+def resume_ended(recorders: list[RecorderConf]) -> None:
+    """After a restart: a leg whose end was stored with its call but not yet heard by the
+    tagger (ingest stopped in between) gets its flags from the stored call."""
+    confs = {c.id: c for c in recorders}
+    names = None
+    for tag in RecordingTag.objects.filter(
+        status__in=(LOOKING, FOUND), ended_at__isnull=True, recorder_id__in=list(confs)
+    ):
+        call = Call.objects.filter(source_id=tag.source_id, ledger_key=tag.call_key).first()
+        segment = call.segments.filter(seq=tag.seq).first() if call is not None else None
+        if call is None or segment is None or segment.ended_at is None:
+            continue
+        if names is None:
+            names = directory()
+        item = SegmentNews(
+            what="ended",
+            source_id=tag.source_id,
+            call_key=tag.call_key,
+            call_id=call.call_id,
+            seq=segment.seq,
+            extension=segment.extension,
+            agent_id=segment.agent_id,
+            at=segment.ended_at.timestamp(),
+            answered=True,
+            first_seen=False,
+            ucid=call.ucid,
+            queue_kind=segment.queue_kind or call.queue_kind,
+            queue_number=segment.queue_number or call.queue_number,
+            extra={k: call.extra[k] for k in NEWS_EXTRA if k in (call.extra or {})},
+        )
+        _ended(item, confs[tag.recorder_id], names)
+
+
 def apply_news(news: list[SegmentNews], recorders: list[RecorderConf]) -> list[Lookup]:
     lookups: list[Lookup] = []
     names = None
@@ -484,8 +522,8 @@ def _ended(item: SegmentNews, conf: RecorderConf, names: Any) -> None:
             connected_at=_when(item.at),
             ended_at=_when(item.at),
             status=NOT_TAGGED,
-            reason="the tagger did not see this segment connect (the recorder was added "
-            "or enabled mid-call)",
+            reason="the tagger did not see this leg connect (the recorder was added or "
+            "enabled mid-call, or ingest stopped before the look-up began)",
         )
         return
     if tag.ended_at is not None:

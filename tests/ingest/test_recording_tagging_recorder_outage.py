@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from integrations.recorder_http.simulator import RecorderSimulator
 from tests.conftest import running_ingest, wait_for
@@ -24,6 +25,7 @@ from tests.ingest.recording_helpers import (  # noqa: F401  (fixtures)
     tags,
     wait_tags,
 )
+from wallboard.models import Call, CallSegment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,3 +82,28 @@ async def test_a_queued_write_survives_a_restart_of_ingest(
     assert tag.recording_id == recording
     assert recorder_sim.flags_of(recording) == {"AgentId": "a2", "CTICallRef": "r1"}
     assert recorder_sim.flag_writes == 1
+
+
+@pytest.mark.usefixtures("example_vendor")
+async def test_a_leg_that_ended_while_ingest_was_stopping_is_tagged_after_the_restart(
+    call_feed: CallFeed,  # noqa: F811
+    make_source: Any,
+    recorder_sim: RecorderSimulator,  # noqa: F811
+) -> None:
+    """The ledger stored the leg's end but the tagger never heard of it (ingest stopped in
+    between): the next start reads the end from the stored call."""
+    source = await sync_to_async(feed_source)(make_source, call_feed)
+    await new_recorder(source, recorder_sim)
+    async with running_ingest():
+        await call_feed.connected()
+        await call_feed.send(f"C|s1|ringing|agent=a1;ext=201;at={time.time()}")
+        recording = recorder_sim.record("201")
+        await call_feed.send(f"C|s1|answered|agent=a1;ext=201;at={time.time()}")
+        await wait_tags(1, "found", "the recording found")
+    ended = timezone.now()
+    await Call.objects.filter(call_id="s1").aupdate(ended_at=ended, state="ended")
+    await CallSegment.objects.filter(call__call_id="s1").aupdate(ended_at=ended)
+    async with running_ingest():
+        [tag] = await wait_tags(1, "written", "the stored end's flags written")
+    assert tag.recording_id == recording
+    assert recorder_sim.flags_of(recording) == {"AgentId": "a1", "CTICallRef": "s1"}
