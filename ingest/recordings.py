@@ -223,6 +223,9 @@ class Tagger:
                 await self._write_due()
             except (DatabaseError, InterfaceError) as exc:
                 log.error("recordings: database unavailable (%s); retrying", exc)
+            except Exception:  # a bug must not end tagging for good: its rows wait in the table
+                log.exception("recordings: the tagger failed; going on")
+                await asyncio.sleep(1.0)
             self.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), 0.5)
