@@ -170,6 +170,12 @@ class LedgerCall:
         )
 
 
+# Told of each segment's connect ("connected": answered there) and end ("ended": ended,
+# transferred or moved on, answered or not), with whether the call was first seen already
+# answered (ingest started mid-call): ingest/recordings.py tags recordings from these.
+SegmentObserver = Callable[[str, "LedgerCall", Segment, bool], None]
+
+
 class CallLedger:
     """One source's open calls. `book` adds figures to a queue's interval; `target_of` gives
     a queue's service-level target in seconds."""
@@ -193,6 +199,7 @@ class CallLedger:
         self.touched_agents: set[str] = set()  # whose call changed since the last look
         self.booked: set[QueueKey] = set()  # queues whose interval figures moved
         self.ignored = 0  # steps that changed nothing (replays, steps of unknown calls)
+        self.observer: SegmentObserver | None = None
 
     # -- restoring -----------------------------------------------------------------------
     def restore(self, calls: Iterable[LedgerCall], abandoned: Iterable[LiveCall] = ()) -> None:
@@ -243,9 +250,14 @@ class CallLedger:
         else:
             before = _signature(call)
         self._fill(call, e)
+        open_before = call.segment()
+        answered_before = open_before is not None and open_before.answered_at is not None
+        count_before = len(call.segments)
         handler = _HANDLERS.get(e.step)
         if handler is not None:
             handler(self, call, e)
+        if self.observer is not None:
+            self._tell(call, open_before, answered_before, count_before, before == ())
         if _signature(call) == before:
             return None
         call.updated_at = max(call.updated_at, e.at)
@@ -461,6 +473,26 @@ class CallLedger:
             del self.recent_abandoned[:-RECENT_ABANDONED]
 
     # -- helpers -------------------------------------------------------------------------
+    def _tell(
+        self,
+        call: LedgerCall,
+        open_before: Segment | None,
+        answered_before: bool,
+        count_before: int,
+        new_call: bool,
+    ) -> None:
+        """The observer hears what this step did to the segments: an end, then a connect."""
+        assert self.observer is not None
+        if open_before is not None and open_before.ended_at is not None:
+            self.observer("ended", call, open_before, False)
+        if open_before is not None and not answered_before and open_before.answered_at:
+            self.observer("connected", call, open_before, new_call)
+        for seg in call.segments[count_before:]:
+            if seg.answered_at is not None:
+                self.observer("connected", call, seg, new_call)
+                if seg.ended_at is not None:
+                    self.observer("ended", call, seg, False)
+
     def _counted_queue(self, call: LedgerCall) -> QueueKey | None:
         q = call.counted.get("q")
         return (str(q[0]), str(q[1])) if q else None
@@ -504,6 +536,8 @@ class CallLedger:
                 self._close_segment(seg, at, "ended", "")
             call.ended_at, call.state, call.orphaned = at, ENDED, True
             call.outcome = "answered" if call.answered_at is not None else ""
+            if seg is not None and self.observer is not None:
+                self.observer("ended", call, seg, False)
             self._finish(call)
             closed.append(call)
             self.dirty[id(call)] = call

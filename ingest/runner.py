@@ -18,7 +18,7 @@ from django.db import DatabaseError, InterfaceError
 
 from wallboard import messages
 
-from . import retention, store
+from . import recordings, retention, store
 from .actions import ActionDispatcher
 from .alert_delivery import Sender
 from .alerts import AlertEvaluator
@@ -63,6 +63,7 @@ class IngestRunner:
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
         purges = asyncio.create_task(retention.keep_purging(self), name="call-retention")
         hints = asyncio.create_task(self.actions.listen(), name="agent action hints")
+        tagging = asyncio.create_task(recordings.keep_tagging(self), name="recording tagging")
         alerts = asyncio.create_task(self.alerts.run(), name="alerts") if self.alerts else None
         try:
             while not stop.is_set():
@@ -79,7 +80,7 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
-            for task in (beats, purges, hints, alerts):
+            for task in (beats, purges, hints, alerts, tagging):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -30,7 +30,7 @@ from wallboard.lib.backoff import Backoff
 from wallboard.lib.ranges import IdRange
 from wallboard.lib.tls import TlsSettingsError, client_context, describe_failure
 
-from . import actions, store
+from . import actions, recordings, store
 from .agentdays import AgentDays, stored_agent_day
 from .calls import CallLedger, LedgerCall
 from .capture import CaptureFile, mark_ended, take_request
@@ -166,6 +166,7 @@ class SourceWorker:
         self.ledger = CallLedger(
             self.intervals.book_calls, self._target_seconds, settings.ORPHAN_CALL_MINUTES * 60
         )
+        self.ledger.observer = recordings.observer(config.id)  # recording tagging
         self._orphans_checked = time.monotonic()
         self._unobserved: list[Changes] = []  # published, not yet accounted
         self._intervals_written = time.monotonic()

@@ -31,6 +31,21 @@ VENDOR_LABELS: dict[str, str] = {
 }
 
 
+# Recorders (the other kind of integration: call-recording systems that ingest tags with call
+# data, ingest/recordings.py): kind -> package with make_client() and validate_url().
+RECORDERS: dict[str, str] = {
+    "http_json": "integrations.recorder_http",
+}
+RECORDER_LABELS: dict[str, str] = {
+    "http_json": "Generic HTTP/JSON recorder API",
+}
+
+
+def recorder(kind: str) -> ModuleType:
+    """The recorder package for a kind; KeyError for an unknown kind."""
+    return importlib.import_module(RECORDERS[kind])
+
+
 def integration(vendor: str) -> Integration:
     """The integration package for a vendor key; KeyError for an unknown key."""
     return cast(Integration, importlib.import_module(VENDORS[vendor]))

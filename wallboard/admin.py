@@ -40,6 +40,7 @@ from wallboard.models import (
 from wallboard.models.boards import new_display_key
 from wallboard.models.service import QueueSettings
 from wallboard.names_admin import NameAdmin  # noqa: F401  (registers the names directory)
+from wallboard.recordings_admin import RecorderAdmin  # noqa: F401  (recorders, their tags)
 from wallboard.sourcesecrets import UnreadableSecrets
 
 SECRET_PREFIX = "secret_"

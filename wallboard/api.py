@@ -34,6 +34,7 @@ from wallboard.models import (
 )
 from wallboard.models.calls import CALL_STATES
 from wallboard.models.names import directory
+from wallboard.models.recordings import recording_json, recordings_of
 
 View = Callable[..., HttpResponseBase]
 
@@ -347,7 +348,7 @@ def call_json(
         "outcome": _blank_null(call.outcome),
         "segments": [segment_json(s, call.source_id, name, show) for s in call.segments.all()],
         "orphaned": call.orphaned,
-        "recording": None,  # no recorder link yet; the key is part of the contract
+        "recording": None,  # filled by calls() from the recording tags (one query a page)
     }
 
 
@@ -480,6 +481,9 @@ def calls(request: HttpRequest) -> HttpResponse:
     show = number_shower(sees_numbers(request))
     now = timezone.now()
     rows = [call_json(c, sources.get(c.source_id, ""), now, name, show) for c in page]
+    tagged = recordings_of(page)  # (one query for the page)
+    for row, call in zip(rows, page, strict=True):
+        row["recording"] = recording_json(tagged.get((call.source_id, call.ledger_key or "")))
     response = JsonResponse(rows, safe=False)
     if more:
         cursor, url = _next_link(request, page[-1])

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import include, path, re_path
 
-from wallboard import api, export, history, views
+from wallboard import api, calllog, export, history, views
 
 admin.site.site_header = "Wallboard administration"
 admin.site.site_title = "Wallboard"
@@ -37,6 +37,7 @@ urlpatterns = [
 # History pages (supervisors) and interval export (BI tools).
 urlpatterns += [
     path("history/", history.index, name="history"),
+    path("calls/", calllog.call_log, name="call-log"),
     path("history/rollup/", history.rollup_day, name="history-rollup"),
     path(
         "history/queues/<slug:source>/<str:kind>/<str:number>/",

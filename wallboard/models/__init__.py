@@ -19,6 +19,7 @@ from .displays import Display, PairingCode
 from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
+from .recordings import Recorder, RecordingTag
 from .service import QueueSettings
 from .sources import PassThroughTarget, Source, SourceHealth
 
@@ -46,6 +47,8 @@ __all__ = [
     "Queue",
     "QueueInterval",
     "QueueSettings",
+    "Recorder",
+    "RecordingTag",
     "Rotation",
     "RotationEntry",
     "Source",
