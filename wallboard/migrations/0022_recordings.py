@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wallboard', '0019_csta_vendor'),
+        ('wallboard', '0021_displays'),
     ]
 
     operations = [
