@@ -89,7 +89,10 @@ def make_source(db: Any) -> Callable[..., Any]:
     from wallboard.models import PassThroughTarget, Source
 
     def make(
-        name: str = "cms-skills", targets: Iterable[tuple[str, int]] = (), **fields: Any
+        name: str = "cms-skills",
+        targets: Iterable[tuple[str, int]] = (),
+        secrets: dict[str, str] | None = None,  # the vendor's credentials, stored sealed
+        **fields: Any,
     ) -> Source:
         defaults: dict[str, Any] = {
             "vendor": "avaya_cms",
@@ -100,6 +103,8 @@ def make_source(db: Any) -> Callable[..., Any]:
         if not defaults.get("listen") and not defaults.get("connect"):
             defaults["listen"] = f"127.0.0.1:{free_port()}"
         source = Source(name=name, **defaults)
+        if secrets:
+            source.set_secrets(secrets)
         source.full_clean()
         source.save()
         for host, target_port in targets:

@@ -25,7 +25,7 @@ CALL_COLUMNS = (
     "source_id", "call_id", "ucid", "direction", "media", "vdn", "queue_kind", "queue_number",
     "calling", "called", "agent_id", "extension", "state", "offered_at", "answered_at",
     "ended_at", "hold_seconds", "released_by", "outcome", "transfer_target", "cause", "orphaned",
-    "extra", "updated_at",
+    "extra", "updated_at", "counted",
 )  # fmt: skip
 
 
@@ -38,13 +38,13 @@ def fill(db: Path) -> None:
             (source_id, "c-1", "00001000011700000001", "inbound", "voice", "5000", "skill", "3",
              "01632960123", "08001234567", "5002", "4002", "ended", "2026-11-20 14:00:00",
              "2026-11-20 14:00:12", "2026-11-20 14:01:40", 15.0, "caller", "transferred",
-             "", "16", 0, "{}", "2026-11-20 14:01:40"),
+             "", "16", 0, "{}", "2026-11-20 14:01:40", "{}"),
             (source_id, "c-2", "", "inbound", "voice", "5000", "skill", "3", "07700900555", "",
              "", "", "ended", "2026-11-20 15:00:00", None, "2026-11-20 15:00:33", 0.0, "caller",
-             "abandoned", "", "", 0, "{}", "2026-11-20 15:00:33"),
+             "abandoned", "", "", 0, "{}", "2026-11-20 15:00:33", "{}"),
             (source_id, "c-3", "", "inbound", "voice", "", "skill", "3", "07700900666", "", "",
              "", "queued", "2026-11-20 16:00:00", None, None, 0.0, "", "", "", "", 0, "{}",
-             "2026-11-20 16:00:00"),
+             "2026-11-20 16:00:00", "{}"),
         ]  # fmt: skip
         marks = ", ".join("?" for _ in CALL_COLUMNS)
         conn.executemany(
