@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import free_port
-from tests.system.test_demo import free_base, start_demo, wait_ready
+from tests.system.test_demo import free_base, manage, start_demo, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -153,3 +153,18 @@ def test_the_demo_s_aes_feeds_the_calls_board_and_answers_the_agent_menu(
             demo.kill()
             demo.wait()
     assert demo.returncode == 0, rest
+
+
+def test_the_demo_will_not_loop_a_capture_in_place_of_its_aes(tmp_path: Path) -> None:
+    """A capture cannot answer the wallboard's requests (session, monitors, actions)."""
+    capture = tmp_path / "aes.wbcap"
+    capture.write_bytes(b"")
+    port, base = free_port(), free_base()
+    refused = manage(
+        tmp_path, "demo", "--port", str(port), "--feed-port-base", str(base),
+        "--replay", f"aes-1={capture}",
+    )  # fmt: skip
+    said, _ = refused.communicate(timeout=60)
+    assert refused.returncode != 0
+    assert f"--replay aes-1={capture}: give SOURCE=FILE, SOURCE one of" in said
+    assert "'aes-1'" not in said and "'pbx-1'" in said and "Traceback" not in said
