@@ -1,5 +1,6 @@
 """`./dev benchmark calls` runs the simulated AES's byte stream through the CSTA decoder and the
-call ledger, and prints the events per second and what the stream held."""
+call ledger, and prints the events per second and what the stream held; `push-calls` times
+each scripted call step to every display's update (figures printed, never asserted)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,14 @@ def test_the_run_takes_its_calls_through_the_ledger() -> None:
     found = bench(3000, repeat=1)
     assert found["events"] >= 3000
     assert found["steps"] > 0 and found["changed"] > 0
+
+
+@pytest.mark.slow
+def test_a_small_push_calls_run_times_each_call_step_on_every_display(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["push-calls", "--clients", "3", "--rounds", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "call step to screen: p50" in printed and "missed 0" in printed
+    for step in ("offered+queued", "ringing", "answered", "ended"):
+        assert f"    {step}: p50" in printed
