@@ -1,4 +1,5 @@
-"""`./dev benchmark ingest|mitel|csta|push|intervals|calls [options]` (`python -m bench`)."""
+"""`./dev benchmark ingest|mitel|csta|push|push-calls|intervals|calls [options]`
+(`python -m bench`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="./dev benchmark",
         description="Print speed figures: ingest (parse+diff, persist), mitel (events/s), "
-        "csta (events/s), push (latency), intervals (interval accounting), calls (call events "
-        "through the call ledger, events/s).",
+        "csta (events/s), push (latency), push-calls (a CSTA call step to its tiles, latency), "
+        "intervals (interval accounting), calls (CSTA events "
+        "through framing, parsing and the call ledger, events/s).",
     )
-    parser.add_argument("what", choices=["ingest", "mitel", "csta", "push", "intervals", "calls"])
+    parser.add_argument(
+        "what", choices=["ingest", "mitel", "csta", "push", "push-calls", "intervals", "calls"]
+    )
     parser.add_argument("--skills", type=int, default=3000)
     parser.add_argument("--agents", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=5)
@@ -47,16 +51,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif options.what == "intervals":
             figures.interval_figures(options.agents, options.rounds, out)
         elif options.what == "calls":
-            from .calls import bench as call_bench
+            from .calls import figures as call_figures
 
-            rate = call_bench(max(1, options.events // 7))
-            out(f"call events, framing + parse + ledger: {rate:>10,.0f} events/s (target 50,000)")
+            call_figures(options.events, out)
         elif options.what == "mitel":
             figures.mitel_figures(options.events, options.agents, out)
         elif options.what == "csta":
             from .csta import figures as csta_figures
 
             csta_figures(options.events, out)
+        elif options.what == "push-calls":
+            from .pushcalls import push_call_figures
+
+            push_call_figures(options.clients, options.rounds, out)
         else:
             from .push import push_figures
 

@@ -73,8 +73,12 @@ def _config(feed_port: int, agents: int) -> dict[str, Any]:
 class Product:
     """The product's processes for one shape, on their own database."""
 
-    def __init__(self, shape: str, workdir: Path, agents: int) -> None:
+    def __init__(
+        self, shape: str, workdir: Path, agents: int, config: dict[str, Any] | None = None
+    ) -> None:
         self.shape, self.workdir, self.agents = shape, workdir, agents
+        self.config = config  # None: the Avaya CMS agent boards (_config)
+        self.after_import: list[tuple[str, ...]] = []  # manage.py commands run before start
         self.web_port, self.feed_port = _free_port(), _free_port()
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
@@ -114,9 +118,11 @@ class Product:
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
             self._pg(f"CREATE DATABASE {PG_NAME}")
         config = self.workdir / "config.json"
-        config.write_text(json.dumps(_config(self.feed_port, self.agents)))
+        config.write_text(json.dumps(self.config or _config(self.feed_port, self.agents)))
         self._manage("migrate", "-v0")
         self._manage("importconfig", str(config))
+        for command in self.after_import:
+            self._manage(*command)
         port = str(self.web_port)
         if self.shape == "one":
             self._start("serve", "manage.py", "serve", "--port", port)

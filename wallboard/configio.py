@@ -1,9 +1,11 @@
-"""Configuration as code: sources (ranges, pass-through targets), boards, tiles, rotations.
+"""Configuration as code: sources (ranges, pass-through targets), boards, tiles, rotations,
+service levels, the names directory, alert channels and alert rules (wallboard/alertsio.py).
 
 export_config() writes the JSON shape of DESIGN.md; import_config() reads it back. Unknown keys
 are an error, missing optional keys take defaults, and importing is idempotent: sources match
 by name, boards and rotations by slug. Display keys are secrets and are not exported; an
-imported board keeps its key, a new one gets a fresh key.
+imported board keeps its key, a new one gets a fresh key. Nor are credentials: a source's, an
+alert channel's (a webhook's signing secret, a Teams or Slack webhook's URL).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from wallboard.alertsio import export_channels, export_rules, import_channels, import_rules
 from wallboard.models import (
     Board,
     PassThroughTarget,
@@ -203,6 +206,11 @@ def export_config() -> dict[str, Any]:
     names = export_names()
     if names:  # (written only when the directory has entries)
         config["names"] = names
+    channels, rules = export_channels(), export_rules()
+    if channels:  # (written only when there are some, as the names)
+        config["alert_channels"] = channels
+    if rules:
+        config["alert_rules"] = rules
     return config
 
 
@@ -227,7 +235,8 @@ def _clean(obj: Any, where: str, exclude: list[str] | None = None) -> None:
 
 @transaction.atomic
 def import_config(data: Any) -> dict[str, int]:
-    _keys(data, {"sources", "boards", "rotations", "service_levels", "names"}, "top level")
+    top = {"sources", "boards", "rotations", "service_levels", "names"}
+    _keys(data, top | {"alert_channels", "alert_rules"}, "top level")
     counts = {"sources": 0, "boards": 0, "rotations": 0}
     for i, item in enumerate(data.get("sources", [])):
         where = f"sources[{i}]"
@@ -306,6 +315,10 @@ def import_config(data: Any) -> dict[str, int]:
         )
     if "names" in data:
         counts["names"] = import_names(data["names"], ConfigError)
+    if "alert_channels" in data:  # before the rules, which name them
+        counts["alert_channels"] = import_channels(data["alert_channels"], _keys, ConfigError)
+    if "alert_rules" in data:
+        counts["alert_rules"] = import_rules(data["alert_rules"], _keys, _clean, ConfigError)
     return counts
 
 

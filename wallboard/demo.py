@@ -6,6 +6,7 @@ user added alone.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,14 @@ from wallboard.models.names import Name
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "wallboard-demo"
+
+# The simulated AES: 16 EAS agents at their stations, two skills behind two VDNs.
+AES_SOURCE = "aes-1"
+AES_USER = "wallboard"
+AES_AGENTS = "3101-3116"
+AES_STATIONS = "5001-5016"
+AES_SPLITS = "301,302"
+AES_VDNS = "7001,7002"
 
 
 @dataclass(frozen=True)
@@ -37,12 +46,47 @@ def feeds(base_port: int) -> list[DemoFeed]:
         DemoFeed("cms-vdns", "avaya_cms", "cvdn", base_port + 3, {"vdns": 6, "agents": 60}),
         DemoFeed("pbx-1", "mitel", "rte", base_port + 4, {"agents": 24, "stats_every": 5}),
         DemoFeed("optimus-1", "optimus", "toolbar", base_port + 5, {"queues": 6, "agents": 20}),
+        # A burst a second; about 17 calls a minute for 16 agents keeps a few callers waiting
+        # and now and then one giving up, as on a busy floor.
+        DemoFeed(
+            AES_SOURCE,
+            "csta",
+            "events",
+            base_port + 6,
+            {
+                "stations": AES_STATIONS,
+                "first_agent": int(AES_AGENTS.split("-")[0]),
+                "splits": AES_SPLITS,
+                "vdns": AES_VDNS,
+                "username": AES_USER,
+                "rate": 0.28,
+                "activity": 0.15,
+            },
+        ),
     ]
 
 
 def sim_options(feed: DemoFeed) -> dict[str, Any]:
-    interval = {"avaya_cms": 3.0, "mitel": 1.0, "optimus": 5.0}[feed.vendor]
+    interval = {"avaya_cms": 3.0, "mitel": 1.0, "optimus": 5.0, "csta": 1.0}[feed.vendor]
     return {"layout": feed.layout, "seed": feed.port, "interval": interval, **feed.sim_options}
+
+
+def aes_options() -> dict[str, Any]:
+    """The csta source's options: what it monitors. Its password is a secret, kept apart."""
+    return {
+        "switch_name": "CM1",
+        "username": AES_USER,
+        "agents": f"{AES_AGENTS}@{AES_STATIONS}",
+        "splits": AES_SPLITS,
+        "vdns": AES_VDNS,
+        "agent_states": "auto",
+    }
+
+
+def aes_password() -> str:
+    """The simulated AES's password for this run, as stored in the source's secrets (set_up
+    gives it a fresh one each run)."""
+    return Source.objects.get(name=AES_SOURCE).secret_values()["password"]
 
 
 def _tile(board: Board, order: int, kind: str, **fields: Any) -> Tile:
@@ -71,7 +115,8 @@ def set_up(base_port: int) -> dict[str, Source]:
     for feed in feeds(base_port):
         address = f"127.0.0.1:{feed.port}"
         listen = feed.vendor == "avaya_cms"
-        refresh = {"avaya_cms": 3, "mitel": 15, "optimus": 5}[feed.vendor]
+        refresh = {"avaya_cms": 3, "mitel": 15, "optimus": 5, "csta": 10}[feed.vendor]
+        extra = {"options": aes_options()} if feed.vendor == "csta" else {}
         source, _ = Source.objects.update_or_create(
             name=feed.source,
             defaults={
@@ -82,8 +127,12 @@ def set_up(base_port: int) -> dict[str, Source]:
                 "allowed_peers": "127.0.0.1" if listen else "",
                 "refresh_seconds": refresh,
                 "enabled": True,
+                **extra,
             },
         )
+        if feed.vendor == "csta":
+            source.set_secrets({"password": secrets.token_urlsafe(18)})
+            source.save(update_fields=["secrets"])
         sources[feed.source] = source
 
     service, _ = Board.objects.update_or_create(
@@ -233,13 +282,66 @@ def set_up(base_port: int) -> dict[str, Source]:
         kpis="calls_waiting, oldest_wait_seconds, offered, answered, abandoned",
     )
 
+    calls = _calls_board(sources[AES_SOURCE])
+
     rotation, _ = Rotation.objects.get_or_create(slug="floor", defaults={"name": "Floor rotation"})
-    for order, (board, seconds) in enumerate([(service, 30), (mitel, 20), (optimus, 20)]):
+    rotated = [(service, 30), (mitel, 20), (optimus, 20), (calls, 20)]
+    for order, (board, seconds) in enumerate(rotated):
         RotationEntry.objects.update_or_create(
             rotation=rotation, order=order, defaults={"board": board, "seconds": seconds}
         )
     _names(sources)
     return sources
+
+
+def _calls_board(aes: Source) -> Board:
+    """Single calls from the CTI link: who waits, who gave up, each agent's call, and the
+    figures the call ledger works out from the calls themselves."""
+    calls, _ = Board.objects.update_or_create(
+        slug="calls", defaults={"title": "Calls", "columns": 4, "theme": "dark"}
+    )
+    _tile(
+        calls,
+        1,
+        Tile.QUEUE_KPI,
+        title="Skills now",
+        source=aes,
+        queue_kind="skill",
+        kpis="calls_waiting, oldest_wait_seconds",
+        thresholds={"calls_waiting": ("above", 3, 6), "oldest_wait_seconds": ("above", 30, 60)},
+    )
+    _tile(
+        calls,
+        2,
+        Tile.QUEUE_KPI,
+        # The ledger counts a call in the queue it was first offered to: its VDN.
+        title="VDNs, last 60 min",
+        source=aes,
+        queue_kind="vdn",
+        kpis="offered_60m, answered_60m, abandon_pct_60m, service_level_60m",
+        thresholds={"service_level_60m": ("below", 80, 70), "abandon_pct_60m": ("above", 10, 20)},
+    )
+    _tile(calls, 3, Tile.CLOCK, title="Time")
+    _tile(
+        calls,
+        4,
+        "waiting_callers",
+        title="Waiting callers",
+        source=aes,
+        height=2,
+    )
+    _tile(
+        calls,
+        5,
+        Tile.AGENT_GRID,
+        title="Agents",
+        source=aes,
+        width=2,
+        height=2,
+        thresholds={"time_in_not_ready": ("above", 120, 300)},
+    )
+    _tile(calls, 6, "recent_abandoned", title="Recently abandoned", source=aes, height=2)
+    return calls
 
 
 # The demo's names directory: what a site's PBX admin would import (Names → Import CSV).
@@ -255,6 +357,14 @@ DEMO_NAMES: list[tuple[str | None, str, str, str, bool]] = [
     *[("pbx-1", "agent", str(6101 + i), name, False) for i, name in enumerate(
         ("Noor Haddad", "Tom Becker", "Lina Sato", "Omar Diaz", "Jo Walsh", "Ravi Iyer"))],
     ("optimus-1", "queue", "100", "Switchboard", True),  # wins over the feed's own name
+    (AES_SOURCE, "vdn", "7001", "Main number", False),
+    (AES_SOURCE, "vdn", "7002", "Orders line", False),
+    (AES_SOURCE, "skill", "301", "Customer care", False),
+    (AES_SOURCE, "skill", "302", "Orders", False),
+    *[(AES_SOURCE, "agent", str(3101 + i), name, False) for i, name in enumerate(
+        ("Ana Costa", "Ben Okafor", "Chloe Martin", "Dev Patel", "Elif Yilmaz", "Finn Murphy",
+         "Grace Liu", "Hugo Lambert", "Ines Alves", "Jonas Weber", "Kira Novak", "Leo Rossi",
+         "Maya Cohen", "Nils Berg", "Olivia Grant", "Pavel Horak"))],
     *[(None, "reason", str(n), name, False) for n, name in enumerate(
         ("Break", "Lunch", "Meeting", "Training", "Coaching", "Admin", "Outbound",
          "Technical issue", "Personal"), start=1)],

@@ -493,9 +493,13 @@ def _merged(step: str, added: str) -> Handler:
             if new_id and new_id[:MAX_ID] != call.call_id:
                 survivor = new_id[:MAX_ID]
         secondary = message.get("secondaryOldCall/callID")[:MAX_ID]
+        # A consultative transfer: the target answered the consulting call already, so the
+        # call is talking there, not ringing, from the transfer on.
+        answered_there = False
         for other_id in {survivor, secondary} - {"", call.call_id}:
             other = tracker.calls.get(tracker.aliases.get(other_id, other_id))
             if other is not None and other is not call:
+                answered_there |= bool(target) and other.at_device.get(target) == CALL_ANSWERED
                 tracker._end(other, at)
                 out.append(
                     CallEvent(
@@ -528,6 +532,9 @@ def _merged(step: str, added: str) -> Handler:
         )
         event.extra.update(extra)
         out.insert(0, event)
+        if step == CALL_TRANSFERRED and answered_there:
+            answer = tracker._step(call, CALL_ANSWERED, at, message, agent_id=agent, station=target)
+            out.insert(1, answer)
         return out
 
     return handle

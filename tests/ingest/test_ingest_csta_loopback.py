@@ -22,7 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 OPTIONS = {
     "switch_name": "CM1",
     "username": "wallboard",
-    "password": "secret",
     "stations": "5001-5004",
     "splits": "301",
     "vdns": "7001",
@@ -78,7 +77,12 @@ async def csta_source(make_source: Any, runner: Any, aes: Aes) -> tuple[Any, lis
         connect=f"127.0.0.1:{aes.port}",
         refresh_seconds=10,
         options=OPTIONS,
+        enabled=False,
     )
+    # The AES user's password is a credential, kept apart from the options (as the admin does).
+    source.set_secrets({"password": "secret"})
+    source.enabled = True
+    await sync_to_async(source.save)()
     await wait_for(lambda: source.pk in runner.workers, what="the source to start")
     worker = runner.workers[source.pk]
     steps: list[CallEvent] = []

@@ -214,9 +214,10 @@ def test_a_transfer_goes_on_under_the_consulting_calls_id_as_the_same_call() -> 
     )
     assert [(s.call_id, s.step, s.target, s.extension) for s in steps] == [
         ("482", "transferred", "5002", "5002"),
+        ("482", "answered", "", "5002"),  # the target took the consultation: talking there
         ("490", "ended", "", ""),
     ]
-    assert steps[1].extra == {"merged_into": "482"} and steps[1].cause == "merged"
+    assert steps[2].extra == {"merged_into": "482"} and steps[2].cause == "merged"
     ended = calls(decoder, cleared("0612345678", call_id="490", cross_ref="m5002"))
     assert [(s.call_id, s.step, s.released_by) for s in ended] == [("482", "ended", "caller")]
 

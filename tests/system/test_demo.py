@@ -22,27 +22,31 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
+FEEDS = 6  # the simulated feeds: three CMS reports, Mitel, Optimus, the AES (CSTA)
+
+
 def free_base() -> int:
-    """A feed port base whose five ports (base+1..base+5) are free."""
+    """A feed port base whose six ports (base+1..base+6) are free."""
     for _ in range(50):
         base = free_port() - 1
         try:
-            for port in range(base + 1, base + 6):
+            for port in range(base + 1, base + 1 + FEEDS):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", port))
         except OSError:
             continue
         return base
-    raise RuntimeError("no five free ports in a row")
+    raise RuntimeError("no six free ports in a row")
 
 
-def manage(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+def manage(tmp_path: Path, *args: str, **settings: str) -> subprocess.Popen[str]:
     """manage.py in a child process, on its own SQLite file, output and errors together."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         SECRET_KEY="demo-test",
         ALLOWED_HOSTS="localhost,127.0.0.1",
+        **settings,
     )
     return subprocess.Popen(
         [sys.executable, "manage.py", *args],
@@ -54,8 +58,19 @@ def manage(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def start_demo(tmp_path: Path, port: int, base: int) -> subprocess.Popen[str]:
-    return manage(tmp_path, "demo", "--port", str(port), "--feed-port-base", str(base))
+def start_demo(tmp_path: Path, port: int, base: int, **settings: str) -> subprocess.Popen[str]:
+    return manage(tmp_path, "demo", "--port", str(port), "--feed-port-base", str(base), **settings)
+
+
+def wait_ready(demo: subprocess.Popen[str]) -> str:
+    """What the demo said up to its "Press Ctrl-C to stop."."""
+    assert demo.stdout is not None
+    said = ""
+    while "Press Ctrl-C to stop." not in said:
+        line = demo.stdout.readline()
+        assert line, f"the demo ended before it was ready:\n{said}"
+        said += line
+    return said
 
 
 def health(port: int) -> dict[str, Any]:
@@ -72,18 +87,13 @@ def test_the_demo_runs_every_feed_says_where_to_log_in_and_stops_on_ctrl_c(
     port, base = free_port(), free_base()
     demo = start_demo(tmp_path, port, base)
     try:
-        assert demo.stdout is not None
-        said = ""
-        while "Press Ctrl-C to stop." not in said:
-            line = demo.stdout.readline()
-            assert line, f"the demo ended before it was ready:\n{said}"
-            said += line
+        said = wait_ready(demo)
         assert f"http://localhost:{port}/" in said
         assert "demo / wallboard-demo" in said
         deadline = time.monotonic() + 30
-        while True:  # every simulated feed delivers: five sources, none stale
+        while True:  # every simulated feed delivers: six sources, none stale
             state = health(port)
-            if state.get("sources") == 5 and state.get("stale_sources") == 0:
+            if state.get("sources") == FEEDS and state.get("stale_sources") == 0:
                 break
             assert time.monotonic() < deadline, f"the feeds did not all come up: {state}"
             time.sleep(0.5)

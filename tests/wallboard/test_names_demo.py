@@ -25,3 +25,11 @@ def test_the_demo_names_its_queues_agents_and_reasons() -> None:
     assert names.queue(opt, "queue", "100", "Reception 1") == "Switchboard"
     assert names.agent(pbx, "6101") == "Noor Haddad"
     assert names.reason(sources["cms-agents"].pk, "2") == "Lunch"
+
+
+def test_the_demo_names_the_aes_vdns_skills_and_eas_agents() -> None:
+    aes = set_up(27000)["aes-1"].pk
+    names = directory()
+    assert names.queue(aes, "vdn", "7001") == "Main number"
+    assert names.queue(aes, "skill", "302") == "Orders"
+    assert names.agent(aes, "3101") == "Ana Costa"

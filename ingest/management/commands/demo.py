@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--port", type=int, default=8000, help="web server port")
         parser.add_argument(
-            "--feed-port-base", type=int, default=17000, help="simulated feeds use base+1..base+5"
+            "--feed-port-base", type=int, default=17000, help="simulated feeds use base+1..base+6"
         )
         parser.add_argument(
             "--replay",
@@ -47,7 +47,8 @@ class Command(BaseCommand):
             default=[],
             metavar="SOURCE=FILE",
             help="feed the demo source SOURCE (cms-skills, cms-agents, cms-vdns, pbx-1, "
-            "optimus-1) from a raw capture instead of its simulator, looped; repeatable",
+            "optimus-1) from a raw capture instead of its simulator, looped; repeatable (not "
+            "aes-1: a CTI session answers the wallboard's requests, which a capture cannot)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -60,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{where} already in use (another demo running?): pick free ports with "
                 f"--port (the web server, now {port}) and --feed-port-base (the simulated "
-                f"feeds use base+1..base+5, now {base + 1}-{base + 5})"
+                f"feeds use base+1..base+6, now {base + 1}-{base + 6})"
             )
         replays = _replays(options["replay"], base)
         call_command("migrate", interactive=False, verbosity=0)
@@ -78,13 +79,17 @@ class Command(BaseCommand):
                 + also
                 + f"  Admin:   {url}/admin/\n"
                 + f"  Login:   {demo.DEMO_USER} / {demo.DEMO_PASSWORD}\n"
-                + "  Feeds:   simulated Avaya CMS, Mitel and Optimus on "
-                + f"127.0.0.1:{base + 1}-{base + 5}\n"
+                + "  Feeds:   simulated Avaya CMS, Mitel, Optimus and an Avaya AES (CSTA) on "
+                + f"127.0.0.1:{base + 1}-{base + 6}\n"
                 + "Press Ctrl-C to stop.\n"
             )
             sys.stdout.flush()
 
-        feeds = simulators(base, {name: reads for name, (_, reads) in replays.items()})
+        feeds = simulators(
+            base,
+            {name: reads for name, (_, reads) in replays.items()},
+            aes_password=demo.aes_password(),
+        )
         if not serve(host, port, [run_ingest, *feeds], ready):
             raise CommandError("the demo stopped after an error (logged above)")
         self.stdout.write("Stopped.")
@@ -152,7 +157,8 @@ async def run_ingest(stop: asyncio.Event) -> None:
 
 def _replays(specs: list[str], base: int) -> dict[str, tuple[CaptureHeader, list[Read]]]:
     """--replay SOURCE=FILE: each capture, read and checked against the demo source's vendor."""
-    vendors = {feed.source: feed.vendor for feed in demo.feeds(base)}
+    # Not the AES: its session answers the wallboard's requests, which a capture cannot.
+    vendors = {f.source: f.vendor for f in demo.feeds(base) if f.vendor != "csta"}
     replays = {}
     for spec in specs:
         name, _, path = spec.partition("=")
@@ -172,16 +178,27 @@ def _replays(specs: list[str], base: int) -> dict[str, tuple[CaptureHeader, list
     return replays
 
 
-def simulators(base: int, replays: dict[str, list[Read]] | None = None) -> list[Any]:
-    """The demo's feeds: each source's simulator, or its capture (looped) where one is given."""
+def simulators(
+    base: int, replays: dict[str, list[Read]] | None = None, *, aes_password: str = ""
+) -> list[Any]:
+    """The demo's feeds: each source's simulator, or its capture (looped) where one is given.
+    `aes_password` is the one stored as the CSTA source's secret: the simulated AES checks it."""
     jobs = []
     replays = replays or {}
     for feed in demo.feeds(base):
         if feed.source in replays:
             producer: Any = CaptureProducer(replays[feed.source], loop=True)
         else:
-            producer = simulator(feed.vendor).make_producer(demo.sim_options(feed))
-        if vendor_info(feed.vendor).transport == "listen":  # the phone system dials in
+            extra = {"password": aes_password} if feed.vendor == "csta" else {}
+            producer = simulator(feed.vendor).make_producer({**demo.sim_options(feed), **extra})
+        if hasattr(producer, "serve"):  # it answers its client: it serves itself
+
+            async def job(
+                stop: asyncio.Event, producer: Any = producer, port: int = feed.port
+            ) -> None:
+                await producer.serve("127.0.0.1", port, stop=stop)
+
+        elif vendor_info(feed.vendor).transport == "listen":  # the phone system dials in
 
             async def job(
                 stop: asyncio.Event, producer: Any = producer, port: int = feed.port

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wallboard.alertsio import without_credentials
 from wallboard.configio import ConfigError, import_config
 from wallboard.dbcheck import ensure_migrated
 
@@ -36,3 +37,14 @@ class Command(BaseCommand):
             f"Imported {counts['sources']} sources, {counts['boards']} boards, "
             f"{counts['rotations']} rotations."
         )
+        if "alert_channels" in counts or "alert_rules" in counts:
+            self.stdout.write(
+                f"Imported {counts.get('alert_channels', 0)} alert channels, "
+                f"{counts.get('alert_rules', 0)} alert rules."
+            )
+        waiting = without_credentials()
+        if waiting:  # credentials are never imported: say which channels cannot send yet
+            self.stdout.write(
+                "Switched off until their secret or URL is typed in the admin (Alert channels): "
+                + ", ".join(waiting)
+            )
