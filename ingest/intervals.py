@@ -41,6 +41,11 @@ the same queue buckets (book_calls); there a call offered in one interval and an
 next counts its offer in the first and its answer in the second, so an interval may hold more
 answers than offers. A feed that sends call events should not also send the queue's counters.
 
+A statistics feed (a database's quarter-hour tables) sends each interval's figures itself
+(IntervalRow): they are stored as sent (take_feed), replacing what was booked there, and from
+then on this accounting books nothing for that source's queues of that kind (or, for agent
+rows, its agents): the feed's rows are the truth and would otherwise be counted twice.
+
 Only intervals with activity get rows (a logged-in agent's row appears when its stint begins).
 No Django here; ingest.store writes the rows.
 """
@@ -59,6 +64,7 @@ from integrations.base import (
     RINGING,
     WRAP_UP,
     AgentRow,
+    IntervalRow,
     QueueRow,
 )
 from wallboard.engine.kpis import ASA_FALLBACK
@@ -155,6 +161,9 @@ class IntervalAccounting:
         self.current = interval_start(started_at)
         self._kept_from = self.current  # no bucket before this interval is kept in memory
         self._requeued = False
+        # What a statistics feed sends its own interval rows for (take_feed): not booked here.
+        self.fed_queue_kinds: set[str] = set()
+        self.fed_agents = False
 
     # -- restoring after a restart ----------------------------------------------------
     def restore(
@@ -237,7 +246,7 @@ class IntervalAccounting:
             self._queue(key, row, now)
 
     def _queue(self, key: QueueKey, row: QueueRow, now: float) -> None:
-        if row.counters is None:
+        if row.counters is None or key[0] in self.fed_queue_kinds:
             return
         current = queue_counters(row)
         last = self.queue_last.get(key)
@@ -304,6 +313,8 @@ class IntervalAccounting:
         interval: the one `at` falls in, or the open one for a step older than it (a closed
         interval is written and never booked into again). The interval's start."""
         start = interval_start(max(at, self.current))
+        if key[0] in self.fed_queue_kinds:  # the feed's own rows count this queue
+            return start
         bucket_key = (key, start)
         bucket = self.queue_buckets.get(bucket_key)
         if bucket is None:
@@ -315,6 +326,8 @@ class IntervalAccounting:
 
     def _agent(self, agent_id: str, agent: AgentRow, since: float, now: float) -> None:
         # Straight-line code: this runs for every changed agent of every batch.
+        if self.fed_agents:  # the feed's own agent rows hold their time
+            return
         if self.provisional:
             self.provisional.discard(agent_id)  # the feed has spoken of it since the restore
         # Never into an interval already closed (and written), never before the agent's mark:
@@ -350,6 +363,8 @@ class IntervalAccounting:
             self.dirty_agents.add(key)
 
     def _close(self, agent_id: str, until: float) -> None:
+        if self.fed_agents:
+            return
         stint = self.stints.get(agent_id)
         if stint is not None and until > stint[2] and agent_id not in self.provisional:
             self._book(agent_id, stint[0], stint[1], stint[2], until)
@@ -386,6 +401,38 @@ class IntervalAccounting:
             t = min(stop, boundary)
 
     # -- time passing ------------------------------------------------------------------
+    # -- a statistics feed's own rows ----------------------------------------------------
+    def take_feed(self, row: IntervalRow, target_seconds: float | None) -> tuple[Any, int]:
+        """Store an interval row as the feed sent it (replacing whatever was booked there);
+        its key (a queue key or an agent ID) and start. A queue's answered within service
+        level, unless sent, comes from the row's answer-wait histogram at the queue's target."""
+        start = interval_start(row.start)
+        if row.kind == "agent":
+            self.fed_agents = True
+            agent = empty_agent_bucket()
+            for name, value in row.figures.items():
+                number = _n(value)
+                if name in agent and name != "not_ready_by_reason" and number is not None:
+                    agent[name] = round(number)
+            agent["not_ready_by_reason"] = dict(row.extra.get("not_ready_by_reason") or {})
+            agent["extra"] = {k: v for k, v in row.extra.items() if k != "not_ready_by_reason"}
+            self.agent_buckets[(row.number, start)] = agent
+            self.dirty_agents.add((row.number, start))
+            return row.number, start
+        self.fed_queue_kinds.add(row.kind)
+        bucket: dict[str, Any] = {}
+        for name in (*QUEUE_COUNTERS, "answer_wait_max"):
+            number = _n(row.figures.get(name))
+            bucket[name] = None if number is None else round(number)
+        waits = row.extra.get("answer_wait_histogram")
+        if bucket["answered_in_sl"] is None and waits is not None and target_seconds is not None:
+            bucket["answered_in_sl"] = answered_within(waits, target_seconds)
+        bucket["extra"] = dict(row.extra)
+        key = (row.kind, row.number)
+        self.queue_buckets[(key, start)] = bucket
+        self.dirty_queues.add((key, start))
+        return key, start
+
     def tick(self, now: float) -> bool:
         """At an interval boundary, book every open stint up to it. True when one passed."""
         start = interval_start(now)
@@ -458,6 +505,13 @@ class IntervalAccounting:
         for agent_id, start, row in agents:
             self.agent_buckets.setdefault((agent_id, start), _figures(row))
             self.dirty_agents.add((agent_id, start))
+
+
+def answered_within(histogram: list[list[int]], target_seconds: float) -> int:
+    """Calls answered within the target from a histogram of [up to seconds, calls]: a
+    bucket counts only if all of it is within (a two-second bucket that straddles an odd
+    target is left out: the figure is never more than the truth)."""
+    return sum(int(calls) for upper, calls in histogram if upper <= target_seconds)
 
 
 def _add(bucket: dict[str, Any], name: str, delta: int | None) -> None:

@@ -17,7 +17,7 @@ from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
 from .service import QueueSettings
-from .sources import PassThroughTarget, Source, SourceHealth
+from .sources import PassThroughTarget, Source, SourceHealth, SourcePosition
 
 __all__ = [
     "INTERVAL_SECONDS",
@@ -45,6 +45,7 @@ __all__ = [
     "Source",
     "SourceCapture",
     "SourceHealth",
+    "SourcePosition",
     "Threshold",
     "TickerMessage",
     "Tile",
