@@ -86,3 +86,20 @@ def make_poll_source(database: str, password: str = "", **options: Any) -> Sourc
 @sync_to_async
 def stored_calls(source: Source) -> dict[str, Call]:
     return {c.call_id: c for c in Call.objects.filter(source=source)}
+
+
+@sync_to_async
+def queue_totals(source: Source, number: str = "10") -> dict[str, int]:
+    """The queue's interval figures summed over the day (what the wall's today shows)."""
+    from wallboard.models import QueueInterval
+
+    totals = {"offered": 0, "answered": 0, "abandoned": 0}
+    for row in QueueInterval.objects.filter(source=source, number=number):
+        for name in totals:
+            totals[name] += getattr(row, name) or 0
+    return totals
+
+
+def sqlite_path(fixture: OptimusFixture) -> Path | None:
+    url = make_url(fixture.url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
