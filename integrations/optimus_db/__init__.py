@@ -33,6 +33,11 @@ _DEFAULTS: dict[str, Any] = {
     "query_timeout_seconds": 10,
     "directory_seconds": 300,
     "include_internal_agents": False,  # the guide's management agents -2, -1, 0 and 1
+    # Dialer campaigns to follow ({"<campaign code>": "<name>"}) and the target statuses to
+    # count ({"<status code>": "<label>"}): the site's own codes (the guide lists none).
+    "dialer_campaigns": {},
+    "dialer_statuses": {},
+    "dialer_seconds": 60,
 }
 MAX_TIMEOUT = 120
 
@@ -70,6 +75,7 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
         for p in (
             _seconds(options, "query_timeout_seconds", 1, MAX_TIMEOUT),
             _seconds(options, "directory_seconds", 10, 86400),
+            _seconds(options, "dialer_seconds", 10, 86400),
         )
         if p
     ]
@@ -78,6 +84,12 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
         zoneinfo.ZoneInfo(str(options.get("time_zone", "UTC")))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         problems.append(f"time_zone {options.get('time_zone')!r} is not a known time zone.")
+    for key in ("dialer_campaigns", "dialer_statuses"):
+        codes = options.get(key, {})
+        if not isinstance(codes, dict) or not all(
+            str(k).lstrip("-").isdigit() and isinstance(v, str) for k, v in codes.items()
+        ):
+            problems.append(f'{key} must map numeric codes to names, e.g. {{"3": "Renewals"}}.')
     if not isinstance(options.get("include_internal_agents", False), bool):
         problems.append("include_internal_agents must be true or false.")
     return problems
@@ -119,6 +131,9 @@ def make_poller(layout: str, options: dict[str, Any]) -> Poller:
         query_timeout=float(merged["query_timeout_seconds"]),
         directory_seconds=float(merged["directory_seconds"]),
         include_internal_agents=bool(merged["include_internal_agents"]),
+        dialer_campaigns={str(k): str(v) for k, v in merged["dialer_campaigns"].items()},
+        dialer_statuses={str(k): str(v) for k, v in merged["dialer_statuses"].items()},
+        dialer_seconds=float(merged["dialer_seconds"]),
     )
 
 

@@ -47,6 +47,9 @@ class StatPoller(Poller):
         query_timeout: float = 10.0,
         directory_seconds: float = 300.0,
         include_internal_agents: bool = False,
+        dialer_campaigns: dict[str, str] | None = None,
+        dialer_statuses: dict[str, str] | None = None,
+        dialer_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -59,6 +62,10 @@ class StatPoller(Poller):
         self.now = clock
         self._engine: Engine | None = None
         self._directory_at = -directory_seconds
+        self.campaigns = dict(dialer_campaigns or {})
+        self.statuses = dict(dialer_statuses or {})
+        self.dialer_seconds = dialer_seconds
+        self._dialer_at = -dialer_seconds
         # Steps handed on of each open call (lost at a restart: the ledger then ignores
         # the steps of an open call it already has).
         self._sent: dict[str, set[str]] = {}
@@ -104,6 +111,9 @@ class StatPoller(Poller):
                     directory_read = True
                 else:
                     directory_read = False
+                dialer_read = bool(self.campaigns) and now - self._dialer_at >= self.dialer_seconds
+                if dialer_read:
+                    batch.queues += self._dialer(conn, now)
                 batch.intervals = self._intervals(conn, now, position)
                 batch.calls, sent = self._calls(conn, now, position)
         except (SQLAlchemyError, OSError) as exc:
@@ -111,6 +121,8 @@ class StatPoller(Poller):
         # Only a poll that read everything moves on: a failure half-way re-reads it all.
         if directory_read:
             self._directory_at = now
+        if dialer_read:
+            self._dialer_at = now
         self._sent = sent
         self.position = position
         batch.records = len(batch.calls) + len(batch.intervals) + len(batch.queues)
@@ -248,6 +260,34 @@ class StatPoller(Poller):
                     )
         return found
 
+    def _dialer(self, conn: Connection, now: float) -> list[QueueRow]:
+        """Each followed dialer campaign's progress: its targets by status, the dials made
+        and the last dial, as a row of its own (kind "queue", number "dialer-<code>", the
+        progress in extra["dialer"]: the dialer_campaigns tile shows these)."""
+        till = self.clock.local(now)
+        rows = []
+        for code, name in self.campaigns.items():
+            targets: dict[str, int] = {}
+            dials, last = 0, None
+            for status, label in self.statuses.items():
+                found = conn.execute(_dialer_query(conn, int(code), int(status), till)).one()
+                targets[label] = int(found[0] or 0)
+                dials += int(found[1] or 0)
+                if found[2] is not None and (last is None or found[2] > last):
+                    last = found[2]
+            progress = {
+                "campaign": code,
+                "targets": targets,
+                "dials": dials,
+                "last_dial": self.clock.epoch(last),
+            }
+            rows.append(
+                QueueRow(
+                    kind="queue", number=f"dialer-{code}", name=name, extra={"dialer": progress}
+                )
+            )
+        return rows
+
     def _directory(self, conn: Connection) -> tuple[list[QueueRow], list[AgentRow]]:
         names = {
             str(r["Code"]): records._text(r["Description"])
@@ -264,6 +304,30 @@ class StatPoller(Poller):
             for a, s in skills.items()
         ]
         return queues, agents
+
+
+def _dialer_query(conn: Connection, campaign: int, status: int, till: datetime) -> Any:
+    """One campaign's targets in one status: how many, their dials, the last dial. On SQL
+    Server through bi.GetDialerTargetsByStatus (from 2000: every target of the campaign)."""
+    t = schema.dialer_targets
+    if conn.dialect.name == "mssql":
+        source: Any = getattr(getattr(func, schema.BI.lower()), t.name)(
+            campaign, datetime(2000, 1, 1), till, status
+        ).alias("targets")
+        counters: list[Any] = [column(name) for name in _COUNTERS]
+        last: Any = column("Last_Call_TS")
+    else:
+        source = t
+        counters = [t.c[name] for name in _COUNTERS]
+        last = t.c.Last_Call_TS
+    dials = sum((func.coalesce(c, 0) for c in counters[1:]), func.coalesce(counters[0], 0))
+    query = select(func.count(), func.sum(dials), func.max(last)).select_from(source)
+    if conn.dialect.name != "mssql":
+        query = query.where(t.c.CampaignID == campaign, t.c.Status == status)
+    return query
+
+
+_COUNTERS: Final = ("Phone_I_Counter", "Phone_II_Counter", "Phone_III_Counter")
 
 
 def _numeric(text: str) -> tuple[int, str]:

@@ -192,6 +192,33 @@ all_queues_agents = Table(
     schema=BI,
 )
 
+# bi.GetDialerTargetsByStatus(@CampaignID, @FromTS, @TillTS, @Status): a function on SQL
+# Server (its parameters are not columns there); in the fixture a table holding every target
+# with its campaign and status as columns.
+dialer_targets = Table(
+    "GetDialerTargetsByStatus",
+    metadata,
+    Column("Target_ID", Integer, primary_key=True, autoincrement=False),
+    Column("CampaignID", Integer),  # (the fixture's: the function's parameter)
+    Column("Status", Integer),  # (the fixture's: the function's parameter)
+    Column("Last_Call_TS", DateTime),
+    Column("Next_Call_TS", DateTime),
+    Column("Next_Phone", SmallInteger),
+    Column("Call_Me", SmallInteger),
+    Column("Phone_I", String(20)),
+    Column("Phone_II", String(20)),
+    Column("Phone_III", String(20)),
+    Column("Data_I", String(50)),
+    Column("Data_II", String(50)),
+    Column("Data_III", String(50)),
+    Column("First_Name", String(50)),
+    Column("Last_Name", String(50)),
+    Column("Phone_I_Counter", Integer),
+    Column("Phone_II_Counter", Integer),
+    Column("Phone_III_Counter", Integer),
+    schema=BI,
+)
+
 # DeviceType values (Stat.DeviceStat, Stat.DeviceTimes).
 DEVICE_DNIS: Final = 2
 DEVICE_QUEUE: Final = 3

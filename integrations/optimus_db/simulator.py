@@ -93,6 +93,35 @@ class OptimusFixture:
     def abandoned(self, call_id: int, at: datetime, ringing: bool = False) -> None:
         self.call_changes(call_id, AbandonedTS=at, EndType=103 if ringing else 102)
 
+    # -- the dialer ------------------------------------------------------------------------
+    def dialer_target(
+        self,
+        target: int,
+        campaign: int,
+        status: int,
+        last_call: datetime | None = None,
+        dials: tuple[int, int, int] = (0, 0, 0),
+    ) -> None:
+        """A campaign's target in a status (replacing it), its dials on each of its phones."""
+        t = schema.dialer_targets
+        with self.engine.begin() as conn:
+            conn.execute(delete(t).where(t.c.Target_ID == target))
+            conn.execute(
+                insert(t),
+                [
+                    {
+                        "Target_ID": target,
+                        "CampaignID": campaign,
+                        "Status": status,
+                        "Last_Call_TS": last_call,
+                        "Phone_I": f"05{target:08d}",
+                        "Phone_I_Counter": dials[0],
+                        "Phone_II_Counter": dials[1],
+                        "Phone_III_Counter": dials[2],
+                    }
+                ],
+            )
+
     # -- quarter-hour rows -----------------------------------------------------------------
     def _stamps(self, the_date: datetime, calc: datetime) -> dict[str, Any]:
         return {

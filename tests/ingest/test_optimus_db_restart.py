@@ -32,7 +32,7 @@ async def test_a_restart_resumes_from_the_stored_position(optimus_db: Any) -> No
     async with running_ingest():
         await wait_for(lambda: _count(source, 2), what="two calls stored")
     position = await sync_to_async(SourcePosition.objects.get)(source=source)
-    assert position.position["open"] == [going]
+    assert position.position is not None and position.position["open"] == [going]
 
     fixture.abandoned(going, ago(30))
     new = fixture.call_arrives(ago(20), queue=10)
