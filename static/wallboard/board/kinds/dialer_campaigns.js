@@ -7,27 +7,30 @@ const clock = (s) => { if (s == null) return '—'; const d = new Date(s * 1000)
 
 export default {
   build(t, def) {
-    const table = h('table', { class: 'queue-table dialer-campaigns' });
+    const thead = h('thead'), tbody = h('tbody');
+    const table = h('table', { class: 'qtable dialer-campaigns' }, thead, tbody);
     const empty = h('div', { class: 'more-note', text: 'No dialer campaigns', hidden: true });
     t.body.append(table, empty);
+    let columns = 3;
     t.paint = (v) => {
       const rows = (v && v.rows) || [];
       const statuses = [...new Set(rows.flatMap((row) => Object.keys(row.targets || {})))];
-      const head = h('tr', {}, h('th', { text: 'Campaign' }),
-        ...statuses.map((s) => h('th', { text: s })),
-        h('th', { text: 'Dials' }), h('th', { text: 'Last dial' }));
-      table.replaceChildren(head, ...rows.map((row) => h('tr', { 'data-campaign': row.key },
-        h('td', { class: 'q-name', text: row.name }),
-        ...statuses.map((s) => h('td', { class: 'num', text: String((row.targets || {})[s] ?? '—') })),
-        h('td', { class: 'num', text: row.dials == null ? '—' : String(row.dials) }),
-        h('td', { class: 'num', text: clock(row.last_dial) }))));
+      columns = statuses.length + 3;
+      thead.replaceChildren(h('tr', null, h('th', { class: 'q-name', scope: 'col', text: 'Campaign' }),
+        ...statuses.map((s) => h('th', { scope: 'col', text: s })),
+        h('th', { scope: 'col', text: 'Dials' }), h('th', { scope: 'col', text: 'Last dial' })));
+      tbody.replaceChildren(...rows.map((row) => h('tr', { 'data-campaign': row.key },
+        h('th', { class: 'q-name', scope: 'row', text: row.name }),
+        ...statuses.map((s) => h('td', { text: String((row.targets || {})[s] ?? '—') })),
+        h('td', { text: row.dials == null ? '—' : String(row.dials) }),
+        h('td', { text: clock(row.last_dial) }))));
       empty.hidden = rows.length > 0;
       t.fit();
       return null;
     };
     t.fit = () => {
       const n = Math.max(table.rows.length, 4 * (def.height || 1));
-      const font = Math.max(14, Math.min((t.body.clientHeight - 8) / (n * 1.6), t.body.clientWidth / 28));
+      const font = Math.max(14, Math.min((t.body.clientHeight - 8) / (n * 1.6), t.body.clientWidth / (6 * columns)));
       t.body.style.fontSize = `${font}px`;
     };
   },
