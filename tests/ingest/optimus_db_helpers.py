@@ -32,11 +32,10 @@ def ago(seconds: float) -> datetime:
 
 def _postgres_url() -> str | None:
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+    scheme, _, rest = url.partition("://")
+    if not rest or scheme.split("+")[0] not in ("postgres", "postgresql", "pgsql"):
         return None
-    server = make_url(url.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
+    server = make_url(f"postgresql+psycopg://{rest}")
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(
