@@ -179,6 +179,8 @@ class IntervalAccounting:
         self.queue_buckets.update(stored.queue_buckets)
         self.agent_buckets.update(stored.agent_buckets)
         for key, mark in stored.queue_marks.items():  # gone queues too: they may come back
+            if mark.get("feed"):  # a statistics feed's own rows: still not booked here
+                self.fed_queue_kinds.add(key[0])
             if len(mark.get("last") or ()) == len(QUEUE_COUNTERS):
                 self.queue_last[key] = tuple(mark["last"])
                 self.queue_held[key] = [int(n) for n in mark.get("held", (0, 0))]
@@ -190,6 +192,8 @@ class IntervalAccounting:
             # No row at all: nothing of it was booked (a process that saw it died before its
             # first write), so its next batch counts as the first sight of it.
         for agent_id, mark in stored.agent_marks.items():
+            if mark.get("feed"):
+                self.fed_agents = True
             if mark.get("until") is not None:
                 self.marks[agent_id] = int(mark["until"])
             if mark.get("answered") is not None:
@@ -453,11 +457,15 @@ class IntervalAccounting:
             self._close(agent_id, now)
 
     def _queue_mark(self, key: QueueKey) -> dict[str, Any]:
+        if key[0] in self.fed_queue_kinds:  # the feed's own row: a restart books none either
+            return {"feed": True}
         if key not in self.queue_last:  # booked from calls only: no feed counters to go on from
             return {}
         return {"last": list(self.queue_last[key]), "held": list(self.queue_held.get(key, (0, 0)))}
 
     def _agent_mark(self, agent_id: str) -> dict[str, Any]:
+        if self.fed_agents:
+            return {"feed": True}
         stint = self.stints.get(agent_id)
         if stint is not None:
             until: float | None = max(stint[2], self.marks.get(agent_id, 0))

@@ -701,6 +701,9 @@ class SourceWorker:
         the queues whose figures of the day they changed."""
         touched: set[QueueKey] = set()
         intervals = self.intervals
+        # Written with this batch's write, not INTERVAL_WRITE_SECONDS later: they come
+        # seldom, and are what the site reports on.
+        self._intervals_written = time.monotonic() - INTERVAL_WRITE_SECONDS - 1
         for row in rows:
             if row.kind == "agent":
                 if row.number in self.agent_range:
