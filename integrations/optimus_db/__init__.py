@@ -9,6 +9,7 @@ import zoneinfo
 from typing import Any
 
 from integrations.base import Decoder, Diagnostic, Poller, VendorInfo
+from integrations.optimus_db.agentservices import AgentServices
 from integrations.optimus_db.poller import StatPoller
 
 VENDOR = VendorInfo(
@@ -19,7 +20,7 @@ VENDOR = VendorInfo(
     layouts=("stat",),
     default_refresh_seconds=15,
     # The password of the database login: stored apart, merged in when the poller is made.
-    secret_options=("password",),
+    secret_options=("password", "agent_services_password"),
 )
 
 # The guide's login, shipped with every Optimus: a site should have changed its password.
@@ -38,7 +39,12 @@ _DEFAULTS: dict[str, Any] = {
     "dialer_campaigns": {},
     "dialer_statuses": {},
     "dialer_seconds": 60,
+    # AgentServices.asmx, e.g. http://optimus/OptimusIntegration/WebServices/AgentServices.asmx
+    # ("" for none: agents then show as unknown), and its web-service user (the guide's value).
+    "agent_services_url": "",
+    "agent_services_user": "!@#UN",
 }
+DEFAULT_SERVICES_PASSWORD = "!@#Password"  # the guide's web-service password
 MAX_TIMEOUT = 120
 
 
@@ -90,6 +96,11 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
             str(k).lstrip("-").isdigit() and isinstance(v, str) for k, v in codes.items()
         ):
             problems.append(f'{key} must map numeric codes to names, e.g. {{"3": "Renewals"}}.')
+    url = options.get("agent_services_url", "")
+    if not isinstance(url, str) or (url and not url.startswith(("http://", "https://"))):
+        problems.append("agent_services_url must be an http:// or https:// URL, or empty.")
+    if not isinstance(options.get("agent_services_user", ""), str):
+        problems.append("agent_services_user must be text.")
     if not isinstance(options.get("include_internal_agents", False), bool):
         problems.append("include_internal_agents must be true or false.")
     return problems
@@ -134,6 +145,14 @@ def make_poller(layout: str, options: dict[str, Any]) -> Poller:
         dialer_campaigns={str(k): str(v) for k, v in merged["dialer_campaigns"].items()},
         dialer_statuses={str(k): str(v) for k, v in merged["dialer_statuses"].items()},
         dialer_seconds=float(merged["dialer_seconds"]),
+        agent_services=AgentServices(
+            str(merged["agent_services_url"]),
+            str(merged["agent_services_user"]),
+            str(options.get("agent_services_password") or DEFAULT_SERVICES_PASSWORD),
+            timeout=min(5.0, float(merged["query_timeout_seconds"])),
+        )
+        if merged["agent_services_url"]
+        else None,
     )
 
 

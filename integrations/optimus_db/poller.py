@@ -29,12 +29,14 @@ from sqlalchemy.sql import Select
 
 from integrations.base import UNKNOWN, AgentRow, Batch, Poller, PollFailed, QueueRow
 from integrations.optimus_db import records, schema
+from integrations.optimus_db.agentservices import AgentServices, ServiceFailed, neutral_state
 from integrations.optimus_db.records import Clock
 
 CALLS_PER_POLL: Final = 1000  # new rows read per poll at most; the rest at the next one
 OPEN_CALLS_MAX: Final = 5000  # calls followed while open; the oldest is let go beyond
 OPEN_CALL_HOURS: Final = 12  # an open row older than this is let go (the ledger orphans it)
 KEY_CHUNK: Final = 500  # keys per IN (...) list
+MAX_STATE_AGENTS: Final = 500  # agents whose state is asked of AgentServices each poll
 
 
 class StatPoller(Poller):
@@ -50,6 +52,7 @@ class StatPoller(Poller):
         dialer_campaigns: dict[str, str] | None = None,
         dialer_statuses: dict[str, str] | None = None,
         dialer_seconds: float = 60.0,
+        agent_services: AgentServices | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -66,6 +69,9 @@ class StatPoller(Poller):
         self.statuses = dict(dialer_statuses or {})
         self.dialer_seconds = dialer_seconds
         self._dialer_at = -dialer_seconds
+        # Agent states from AgentServices.asmx (CheckExtensionState), where the site has it.
+        self.services = agent_services
+        self._skills: dict[str, tuple[str, ...]] = {}  # each agent's queues, as last read
         # Steps handed on of each open call (lost at a restart: the ledger then ignores
         # the steps of an open call it already has).
         self._sent: dict[str, set[str]] = {}
@@ -121,6 +127,9 @@ class StatPoller(Poller):
         # Only a poll that read everything moves on: a failure half-way re-reads it all.
         if directory_read:
             self._directory_at = now
+            self._skills = {a.agent_id: a.skills for a in batch.agents}
+        if self.services is not None:
+            batch.agents = self._agent_states(self.services)
         if dialer_read:
             self._dialer_at = now
         self._sent = sent
@@ -286,6 +295,25 @@ class StatPoller(Poller):
                     kind="queue", number=f"dialer-{code}", name=name, extra={"dialer": progress}
                 )
             )
+        return rows
+
+    def _agent_states(self, services: AgentServices) -> list[AgentRow]:
+        """Each known agent's state from CheckExtensionState. If the service cannot be asked,
+        every agent is `unknown` until it can (a state not asked is not shown as live)."""
+        rows: list[AgentRow] = []
+        failed = ""
+        for agent_id, skills in list(self._skills.items())[:MAX_STATE_AGENTS]:
+            word = ""
+            if not failed:
+                try:
+                    word = services.check_extension_state(agent_id)
+                except ServiceFailed as exc:
+                    failed = str(exc)
+            state = neutral_state(word) if word else UNKNOWN
+            rows.append(AgentRow(agent_id, state, vendor_state=word[:40], skills=skills))
+        self.facts["agent states"] = (
+            f"AgentServices cannot be asked: {failed}" if failed else "AgentServices, each poll"
+        )
         return rows
 
     def _directory(self, conn: Connection) -> tuple[list[QueueRow], list[AgentRow]]:

@@ -234,3 +234,81 @@ class OptimusFixture:
                         self.talked_and_ended(call_id, now)
                     else:
                         self.abandoned(call_id, offered + timedelta(seconds=rng.randint(5, 30)))
+
+
+class AgentServicesSimulator:
+    """AgentServices.asmx as a real HTTP server on loopback: CheckExtensionState answers each
+    agent's state word from `states`; LOGIN, LOGOUT and NOTREADY change it. A wrong web-service
+    user or password gets a SOAP fault (HTTP 500), as ASP.NET answers one."""
+
+    def __init__(self, user: str = "!@#UN", password: str = "!@#Password") -> None:
+        import http.server
+
+        self.user, self.password = user, password
+        self.states: dict[str, str] = {}
+        self.asked = 0
+        simulator = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = min(int(self.headers.get("Content-Length") or 0), 65536)
+                status, body = simulator.answer(self.rfile.read(length))
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}/OptimusIntegration/AgentServices.asmx"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, data: bytes) -> tuple[int, bytes]:
+        import xml.etree.ElementTree as ET
+
+        body = ET.fromstring(data).find("{http://schemas.xmlsoap.org/soap/envelope/}Body")
+        operation = body[0] if body is not None and len(body) else None
+        if operation is None:
+            return 400, b""
+        name = operation.tag.rsplit("}", 1)[-1]
+        fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in operation}
+        if (fields.get("webServiceUserName"), fields.get("password")) != (self.user, self.password):
+            return 500, _fault("authentication failed")
+        agent = fields.get("Username", "")
+        if name == "CheckExtensionState":
+            self.asked += 1
+            text = self.states.get(agent, "LOGGED OUT")
+        elif name == "LOGIN":
+            self.states[agent], text = "READY", "true"
+        elif name == "LOGOUT":
+            self.states[agent], text = "LOGGED OUT", "true"
+        elif name == "NOTREADY":
+            self.states[agent], text = "NOT READY", "true"
+        else:
+            return 500, _fault(f"unknown operation {name}")
+        from xml.sax.saxutils import escape
+
+        return 200, (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+            f'<{name}Response xmlns="http://tempuri.org/"><{name}Result>{escape(text)}'
+            f"</{name}Result></{name}Response></soap:Body></soap:Envelope>"
+        ).encode()
+
+
+def _fault(text: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        f"<soap:Fault><faultcode>soap:Server</faultcode><faultstring>{text}</faultstring>"
+        "</soap:Fault></soap:Body></soap:Envelope>"
+    ).encode()
