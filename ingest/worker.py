@@ -246,6 +246,7 @@ class SourceWorker:
         self._poller: Poller | None = None
         self._position: Any = None
         self._position_dirty = False
+        self._polling = False  # a poll is running in its thread
 
     # -- configuration -----------------------------------------------------------------
     def _apply_settings(self, config: SourceConfig) -> None:
@@ -626,7 +627,11 @@ class SourceWorker:
             while True:
                 started = loop.time()
                 try:
-                    batches = await asyncio.to_thread(poller.poll, time.time())
+                    self._polling = True
+                    try:
+                        batches = await asyncio.to_thread(poller.poll, time.time())
+                    finally:
+                        self._polling = False
                 except PollFailed as exc:
                     failed += 1
                     self._poll_failed(poller, str(exc), failed)
@@ -649,6 +654,28 @@ class SourceWorker:
         finally:
             self.connected, self.peer = False, ""
             poller.close()
+
+    def _poll_command(self, poller: Poller, request: actions.Request) -> None:
+        """A polled source carries a request out in its next poll (answered then); a refusal
+        it gives at once is taken now, unless a poll is running (its thread may be adding
+        answers: they are taken when it returns)."""
+        agent = self.live.agents.get(request.agent_id)
+        log.info(
+            "source %s: supervisor request %d: %s agent %s%s (next poll)",
+            self.name,
+            request.id,
+            request.action,
+            request.agent_id,
+            f" reason {request.reason_code}" if request.reason_code else "",
+        )
+        try:
+            poller.command(actions.command(request, agent.extension if agent else ""))
+        except Exception:  # a poller's bug must not stop ingest; the request has failed
+            log.exception("source %s: the poller failed on request %d", self.name, request.id)
+            self._answer_later([(request.id, actions.FAILED, "the request could not be made")])
+            return
+        if not self._polling:
+            self._poller_news(poller)
 
     def _poll_failed(self, poller: Poller, why: str, failed: int) -> None:
         self.connected, self.peer = False, ""
@@ -1010,6 +1037,8 @@ class SourceWorker:
     # -- supervisor actions and the decoder's facts (ingest/actions.py) -------------------
     def ready_for_commands(self) -> bool:
         """A live link to hand a request to (else it is refused: "not connected")."""
+        if self._poller is not None:  # a polled source: its last poll reached its system
+            return self.connected
         writer = self._writer
         return (
             self.connected
@@ -1021,6 +1050,9 @@ class SourceWorker:
     def command(self, request: actions.Request) -> None:
         """Hand a claimed request to the live decoder and write what it has to say; its
         answer (now or from a later feed()) goes to the audit log by _take_news."""
+        if self._poller is not None:
+            self._poll_command(self._poller, request)
+            return
         decoder = self._decoder
         assert decoder is not None
         agent = self.live.agents.get(request.agent_id)

@@ -8,7 +8,14 @@ import math
 import zoneinfo
 from typing import Any
 
-from integrations.base import Decoder, Diagnostic, Poller, VendorInfo
+from integrations.base import (
+    AGENT_LOG_OUT,
+    AGENT_NOT_READY,
+    Decoder,
+    Diagnostic,
+    Poller,
+    VendorInfo,
+)
 from integrations.optimus_db.agentservices import AgentServices
 from integrations.optimus_db.poller import StatPoller
 
@@ -19,6 +26,8 @@ VENDOR = VendorInfo(
     default_port=1433,
     layouts=("stat",),
     default_refresh_seconds=15,
+    # Through AgentServices.asmx (LOGOUT; NOTREADY with an activity code), where configured.
+    agent_actions=(AGENT_LOG_OUT, AGENT_NOT_READY),
     # The password of the database login: stored apart, merged in when the poller is made.
     secret_options=("password", "agent_services_password"),
 )

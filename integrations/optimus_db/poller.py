@@ -17,6 +17,7 @@ open and the last CalcTS read: a restart goes on from there, handing no ended ca
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -27,7 +28,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Select
 
-from integrations.base import UNKNOWN, AgentRow, Batch, Poller, PollFailed, QueueRow
+from integrations.base import (
+    AGENT_LOG_OUT,
+    AGENT_NOT_READY,
+    UNKNOWN,
+    AgentCommand,
+    AgentRow,
+    Batch,
+    CommandResult,
+    Poller,
+    PollFailed,
+    QueueRow,
+)
 from integrations.optimus_db import records, schema
 from integrations.optimus_db.agentservices import AgentServices, ServiceFailed, neutral_state
 from integrations.optimus_db.records import Clock
@@ -72,6 +84,8 @@ class StatPoller(Poller):
         # Agent states from AgentServices.asmx (CheckExtensionState), where the site has it.
         self.services = agent_services
         self._skills: dict[str, tuple[str, ...]] = {}  # each agent's queues, as last read
+        # Supervisors' requests, made on ingest's loop, carried out in the next poll's thread.
+        self._requests: deque[AgentCommand] = deque(maxlen=1000)
         # Steps handed on of each open call (lost at a restart: the ledger then ignores
         # the steps of an open call it already has).
         self._sent: dict[str, set[str]] = {}
@@ -129,6 +143,7 @@ class StatPoller(Poller):
             self._directory_at = now
             self._skills = {a.agent_id: a.skills for a in batch.agents}
         if self.services is not None:
+            self._carry_out(self.services)  # before the states: they then show the outcome
             batch.agents = self._agent_states(self.services)
         if dialer_read:
             self._dialer_at = now
@@ -296,6 +311,38 @@ class StatPoller(Poller):
                 )
             )
         return rows
+
+    # -- supervisor actions (AgentServices LOGOUT, NOTREADY) --------------------------------
+    def command(self, request: AgentCommand) -> None:
+        """Queue a request for the next poll (answered then), or refuse it at once."""
+        if self.services is None:
+            self.results.append(
+                CommandResult(request.request_id, False, "no AgentServices URL is configured")
+            )
+        elif request.action not in (AGENT_LOG_OUT, AGENT_NOT_READY):
+            self.results.append(CommandResult(request.request_id, False, "not supported"))
+        elif request.action == AGENT_NOT_READY and not request.reason_code.isdigit():
+            self.results.append(
+                CommandResult(request.request_id, False, "Optimus needs an activity code")
+            )
+        else:
+            self._requests.append(request)
+
+    def _carry_out(self, services: AgentServices) -> None:
+        while self._requests:
+            request = self._requests.popleft()
+            try:
+                if request.action == AGENT_LOG_OUT:
+                    answer = services.call("LOGOUT", Username=request.agent_id)
+                else:
+                    answer = services.call(
+                        "NOTREADY", Username=request.agent_id, activityCode=request.reason_code
+                    )
+            except ServiceFailed as exc:
+                self.results.append(CommandResult(request.request_id, False, str(exc)))
+                continue
+            ok = answer.strip().lower() in ("true", "1", "ok", "")
+            self.results.append(CommandResult(request.request_id, ok, "" if ok else answer[:200]))
 
     def _agent_states(self, services: AgentServices) -> list[AgentRow]:
         """Each known agent's state from CheckExtensionState. If the service cannot be asked,
