@@ -111,11 +111,12 @@ class StatPoller(Poller):
             self._engine.dispose()
             self._engine = None
 
-    def _failure(self, exc: BaseException) -> PollFailed:
-        text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else ""
+    def _failure(self, exc: BaseException, querying: bool) -> PollFailed:
+        lines = str(getattr(exc, "orig", None) or exc).splitlines()
+        text = lines[0] if lines else ""
         if self._password:
             text = text.replace(self._password, "***")
-        if cut_off(exc):
+        if querying and cut_off(exc):  # (a login that timed out is an unreachable server)
             return PollFailed(f"query cut off after {self.query_timeout:g} s")
         self.close()  # a broken connection is not kept for the next attempt
         return PollFailed(f"database unreachable: {type(exc).__name__}: {text[:200]}")
@@ -123,8 +124,10 @@ class StatPoller(Poller):
     # -- the poll --------------------------------------------------------------------------
     def poll(self, now: float) -> list[Batch]:
         position = dict(self.position or {})
+        querying = False
         try:
             with self.engine().connect() as conn:
+                querying = True
                 batch = Batch()
                 if now - self._directory_at >= self.directory_seconds:
                     batch.queues, batch.agents = self._directory(conn)
@@ -137,7 +140,7 @@ class StatPoller(Poller):
                 batch.intervals = self._intervals(conn, now, position)
                 batch.calls, sent = self._calls(conn, now, position)
         except (SQLAlchemyError, OSError) as exc:
-            raise self._failure(exc) from None
+            raise self._failure(exc, querying) from None
         # Only a poll that read everything moves on: a failure half-way re-reads it all.
         if directory_read:
             self._directory_at = now
