@@ -171,17 +171,33 @@ def credential_diagnostics(options: dict[str, Any], secrets: dict[str, str]) -> 
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    found: list[Diagnostic] = []
+    if options.get("agent_services_url") and (
+        options.get("agent_services_user", _DEFAULTS["agent_services_user"])
+        == _DEFAULTS["agent_services_user"]
+        and secrets.get("agent_services_password", DEFAULT_SERVICES_PASSWORD)
+        == DEFAULT_SERVICES_PASSWORD
+    ):
+        found.append(
+            Diagnostic(
+                "asks AgentServices with the guide's default web-service user and password "
+                "(anyone who has the guide can log your agents out)",
+                "Set other credentials on the Optimus web services and give them as "
+                "agent_services_user and, under Credentials, agent_services_password.",
+            )
+        )
     try:
         user = make_url(str(options.get("database", ""))).username or ""
     except ArgumentError:
-        return []
+        return found
     if user.upper() == DEFAULT_LOGIN and secrets.get("password", "") == DEFAULT_PASSWORD:
         return [
+            *found,
             Diagnostic(
                 "connects with Optimus' default database login and password "
                 f"({DEFAULT_LOGIN}/{DEFAULT_PASSWORD}, printed in the vendor's guide)",
                 "Change the login's password on the Optimus SQL Server and type the new one "
                 "under the source's Credentials.",
-            )
+            ),
         ]
-    return []
+    return found

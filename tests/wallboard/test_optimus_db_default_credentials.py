@@ -45,3 +45,23 @@ def test_a_password_in_the_url_is_refused() -> None:
     )
     with pytest.raises(Exception, match="leave the password out"):
         source.full_clean()
+
+
+def test_the_guides_web_service_credentials_are_a_warning_too() -> None:
+    source = Source(
+        name="optimus-db",
+        vendor="optimus_db",
+        layout="stat",
+        options={
+            "database": "mssql+pymssql://OPTEXTRNL@10.0.0.8/Optimus",
+            "agent_services_url": "http://10.0.0.8/OptimusIntegration/AgentServices.asmx",
+        },
+    )
+    source.full_clean()
+    source.set_secrets({"password": "a-better-one"})
+    source.save()
+    (warning,) = [m for m in check_sources() if m.id == "wallboard.W006"]
+    assert "default web-service user and password" in warning.msg
+    source.set_secrets({"password": "a-better-one", "agent_services_password": "changed"})
+    source.save()
+    assert [m for m in check_sources() if m.id == "wallboard.W006"] == []
