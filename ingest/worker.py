@@ -617,10 +617,18 @@ class SourceWorker:
             self.last_error = f"options: {exc}"[:500]
             log.error("source %s: cannot poll: %s", self.name, self.last_error)
             return
-        self._poller = poller
-        poller.resume_from(await self.db(store.read_position, self.config.id))
-        self._position = poller.position
         backoff = Backoff(first=1.0, cap=POLL_BACKOFF_CAP, jitter=0.3)
+        while True:  # where it stopped: never read again from the start of the day
+            try:
+                position = await self.db(store.read_position, self.config.id)
+                break
+            except (DatabaseError, InterfaceError) as exc:
+                self.last_error = f"database: {exc}"[:500]
+                await asyncio.sleep(backoff.next())
+        backoff.reset()
+        self._poller = poller
+        poller.resume_from(position)
+        self._position = poller.position
         failed = 0
         loop = asyncio.get_running_loop()
         try:
