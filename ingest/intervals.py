@@ -41,6 +41,11 @@ the same queue buckets (book_calls); there a call offered in one interval and an
 next counts its offer in the first and its answer in the second, so an interval may hold more
 answers than offers. A feed that sends call events should not also send the queue's counters.
 
+A statistics feed (a database's quarter-hour tables) sends each interval's figures itself
+(IntervalRow): they are stored as sent (take_feed), replacing what was booked there, and from
+then on this accounting books nothing for that source's queues of that kind (or, for agent
+rows, its agents): the feed's rows are the truth and would otherwise be counted twice.
+
 Only intervals with activity get rows (a logged-in agent's row appears when its stint begins).
 No Django here; ingest.store writes the rows.
 """
@@ -59,6 +64,7 @@ from integrations.base import (
     RINGING,
     WRAP_UP,
     AgentRow,
+    IntervalRow,
     QueueRow,
 )
 from wallboard.engine.kpis import ASA_FALLBACK
@@ -155,6 +161,9 @@ class IntervalAccounting:
         self.current = interval_start(started_at)
         self._kept_from = self.current  # no bucket before this interval is kept in memory
         self._requeued = False
+        # What a statistics feed sends its own interval rows for (take_feed): not booked here.
+        self.fed_queue_kinds: set[str] = set()
+        self.fed_agents = False
 
     # -- restoring after a restart ----------------------------------------------------
     def restore(
@@ -170,6 +179,8 @@ class IntervalAccounting:
         self.queue_buckets.update(stored.queue_buckets)
         self.agent_buckets.update(stored.agent_buckets)
         for key, mark in stored.queue_marks.items():  # gone queues too: they may come back
+            if mark.get("feed"):  # a statistics feed's own rows: still not booked here
+                self.fed_queue_kinds.add(key[0])
             if len(mark.get("last") or ()) == len(QUEUE_COUNTERS):
                 self.queue_last[key] = tuple(mark["last"])
                 self.queue_held[key] = [int(n) for n in mark.get("held", (0, 0))]
@@ -181,6 +192,8 @@ class IntervalAccounting:
             # No row at all: nothing of it was booked (a process that saw it died before its
             # first write), so its next batch counts as the first sight of it.
         for agent_id, mark in stored.agent_marks.items():
+            if mark.get("feed"):
+                self.fed_agents = True
             if mark.get("until") is not None:
                 self.marks[agent_id] = int(mark["until"])
             if mark.get("answered") is not None:
@@ -237,7 +250,7 @@ class IntervalAccounting:
             self._queue(key, row, now)
 
     def _queue(self, key: QueueKey, row: QueueRow, now: float) -> None:
-        if row.counters is None:
+        if row.counters is None or key[0] in self.fed_queue_kinds:
             return
         current = queue_counters(row)
         last = self.queue_last.get(key)
@@ -304,6 +317,8 @@ class IntervalAccounting:
         interval: the one `at` falls in, or the open one for a step older than it (a closed
         interval is written and never booked into again). The interval's start."""
         start = interval_start(max(at, self.current))
+        if key[0] in self.fed_queue_kinds:  # the feed's own rows count this queue
+            return start
         bucket_key = (key, start)
         bucket = self.queue_buckets.get(bucket_key)
         if bucket is None:
@@ -315,6 +330,8 @@ class IntervalAccounting:
 
     def _agent(self, agent_id: str, agent: AgentRow, since: float, now: float) -> None:
         # Straight-line code: this runs for every changed agent of every batch.
+        if self.fed_agents:  # the feed's own agent rows hold their time
+            return
         if self.provisional:
             self.provisional.discard(agent_id)  # the feed has spoken of it since the restore
         # Never into an interval already closed (and written), never before the agent's mark:
@@ -350,6 +367,8 @@ class IntervalAccounting:
             self.dirty_agents.add(key)
 
     def _close(self, agent_id: str, until: float) -> None:
+        if self.fed_agents:
+            return
         stint = self.stints.get(agent_id)
         if stint is not None and until > stint[2] and agent_id not in self.provisional:
             self._book(agent_id, stint[0], stint[1], stint[2], until)
@@ -386,6 +405,38 @@ class IntervalAccounting:
             t = min(stop, boundary)
 
     # -- time passing ------------------------------------------------------------------
+    # -- a statistics feed's own rows ----------------------------------------------------
+    def take_feed(self, row: IntervalRow, target_seconds: float | None) -> tuple[Any, int]:
+        """Store an interval row as the feed sent it (replacing whatever was booked there);
+        its key (a queue key or an agent ID) and start. A queue's answered within service
+        level, unless sent, comes from the row's answer-wait histogram at the queue's target."""
+        start = interval_start(row.start)
+        if row.kind == "agent":
+            self.fed_agents = True
+            agent = empty_agent_bucket()
+            for name, value in row.figures.items():
+                number = _n(value)
+                if name in agent and name != "not_ready_by_reason" and number is not None:
+                    agent[name] = round(number)
+            agent["not_ready_by_reason"] = dict(row.extra.get("not_ready_by_reason") or {})
+            agent["extra"] = {k: v for k, v in row.extra.items() if k != "not_ready_by_reason"}
+            self.agent_buckets[(row.number, start)] = agent
+            self.dirty_agents.add((row.number, start))
+            return row.number, start
+        self.fed_queue_kinds.add(row.kind)
+        bucket: dict[str, Any] = {}
+        for name in (*QUEUE_COUNTERS, "answer_wait_max"):
+            number = _n(row.figures.get(name))
+            bucket[name] = None if number is None else round(number)
+        waits = row.extra.get("answer_wait_histogram")
+        if bucket["answered_in_sl"] is None and waits is not None and target_seconds is not None:
+            bucket["answered_in_sl"] = answered_within(waits, target_seconds)
+        bucket["extra"] = dict(row.extra)
+        key = (row.kind, row.number)
+        self.queue_buckets[(key, start)] = bucket
+        self.dirty_queues.add((key, start))
+        return key, start
+
     def tick(self, now: float) -> bool:
         """At an interval boundary, book every open stint up to it. True when one passed."""
         start = interval_start(now)
@@ -406,11 +457,15 @@ class IntervalAccounting:
             self._close(agent_id, now)
 
     def _queue_mark(self, key: QueueKey) -> dict[str, Any]:
+        if key[0] in self.fed_queue_kinds:  # the feed's own row: a restart books none either
+            return {"feed": True}
         if key not in self.queue_last:  # booked from calls only: no feed counters to go on from
             return {}
         return {"last": list(self.queue_last[key]), "held": list(self.queue_held.get(key, (0, 0)))}
 
     def _agent_mark(self, agent_id: str) -> dict[str, Any]:
+        if self.fed_agents:
+            return {"feed": True}
         stint = self.stints.get(agent_id)
         if stint is not None:
             until: float | None = max(stint[2], self.marks.get(agent_id, 0))
@@ -458,6 +513,13 @@ class IntervalAccounting:
         for agent_id, start, row in agents:
             self.agent_buckets.setdefault((agent_id, start), _figures(row))
             self.dirty_agents.add((agent_id, start))
+
+
+def answered_within(histogram: list[list[int]], target_seconds: float) -> int:
+    """Calls answered within the target from a histogram of [up to seconds, calls]: a
+    bucket counts only if all of it is within (a two-second bucket that straddles an odd
+    target is left out: the figure is never more than the truth)."""
+    return sum(int(calls) for upper, calls in histogram if upper <= target_seconds)
 
 
 def _add(bucket: dict[str, Any], name: str, delta: int | None) -> None:

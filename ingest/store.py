@@ -27,6 +27,7 @@ from wallboard.models import (
     QueueInterval,
     Source,
     SourceHealth,
+    SourcePosition,
 )
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 from wallboard.models.live import stored_live_rows
@@ -279,7 +280,9 @@ QUEUE_INTERVAL_FIELDS = [
     "abandoned",
     "answered_in_sl",
     "answer_wait_sum",
+    "answer_wait_max",
     "talk_sum",
+    "extra",
     "accounting",
     "updated_at",
 ]
@@ -288,6 +291,7 @@ AGENT_INTERVAL_FIELDS = [
     "agent_id",
     "start",
     *AGENT_INTERVAL_FIGURES,
+    "extra",
     "accounting",
     "updated_at",
 ]
@@ -298,11 +302,39 @@ def write_intervals(
     source_id: int,
     queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
     agents: list[tuple[str, int, dict[str, Any]]],
+    position: Position | None = None,
 ) -> None:
     """Upsert interval rows with their whole values so far, each with ingest's bookkeeping
-    (`accounting`) in the same statement: a crash never leaves the two out of step."""
+    (`accounting`) in the same statement: a crash never leaves the two out of step. A polled
+    source's position, when given, is stored in the same transaction."""
     with transaction.atomic():
         _write_interval_rows(source_id, queues, agents)
+        if position is not None:
+            _write_position(source_id, position)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A poller's position (JSON-serialisable), to store with what was saved up to it."""
+
+    value: Any
+
+
+def _write_position(source_id: int, position: Position) -> None:
+    SourcePosition.objects.update_or_create(
+        source_id=source_id, defaults={"position": position.value}
+    )
+
+
+def write_position(source_id: int, position: Position) -> None:
+    with transaction.atomic():
+        _write_position(source_id, position)
+
+
+def read_position(source_id: int) -> Any:
+    """A polled source's stored position, or None (never polled: from the start of today)."""
+    row = SourcePosition.objects.filter(source_id=source_id).first()
+    return None if row is None else row.position
 
 
 def _write_interval_rows(
@@ -323,7 +355,9 @@ def _write_interval_rows(
             b["abandoned"],
             b["answered_in_sl"],
             b["answer_wait_sum"],
+            b.get("answer_wait_max"),
             b["talk_sum"],
+            json_text(b.get("extra") or {}),
             json_text(b.get("accounting") or {}),
             at,
         )
@@ -337,6 +371,7 @@ def _write_interval_rows(
             *(b[name] for name in AGENT_SECONDS),
             json_text(b["not_ready_by_reason"]),
             b["answered"],
+            json_text(b.get("extra") or {}),
             json_text(b.get("accounting") or {}),
             at,
         )
@@ -469,9 +504,11 @@ def write_calls(
     calls: CallRows,
     queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
     agents: list[tuple[str, int, dict[str, Any]]],
+    position: Position | None = None,
 ) -> None:
     """The changed calls, their segments and the interval rows they were booked into, in one
-    transaction: a call's `counted` and the figures it counted land together or not at all."""
+    transaction: a call's `counted` and the figures it counted land together or not at all
+    (and a polled source's position with them: a restart reads no saved call again)."""
     rows, segments = calls
     ids: dict[str, int] = {}
     with transaction.atomic():
@@ -489,6 +526,8 @@ def write_calls(
             [(ids[key], *segment) for key, segment in segments],
         )
         _write_interval_rows(source_id, queues, agents)
+        if position is not None:
+            _write_position(source_id, position)
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -600,7 +639,9 @@ def restore_intervals(source_id: int, start: float) -> StoredIntervals:
             "abandoned": q.abandoned,
             "answered_in_sl": q.answered_in_sl,
             "answer_wait_sum": q.answer_wait_sum,
+            "answer_wait_max": q.answer_wait_max,
             "talk_sum": q.talk_sum,
+            "extra": q.extra or {},
         }
     for a in AgentInterval.objects.filter(**recent).order_by("start"):
         stored.agent_marks[a.agent_id] = a.accounting or {}
@@ -608,6 +649,7 @@ def restore_intervals(source_id: int, start: float) -> StoredIntervals:
             bucket = {name: getattr(a, name) for name in AGENT_SECONDS}
             bucket["not_ready_by_reason"] = dict(a.not_ready_by_reason)
             bucket["answered"] = a.answered
+            bucket["extra"] = a.extra or {}
             stored.agent_buckets[(a.agent_id, key_start)] = bucket
     return stored
 

@@ -23,7 +23,17 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError
 
 from integrations import integration
-from integrations.base import AgentRow, Batch, ChangedRows, Decoder, QueueRow, excerpt
+from integrations.base import (
+    AgentRow,
+    Batch,
+    ChangedRows,
+    Decoder,
+    IntervalRow,
+    Poller,
+    PollFailed,
+    QueueRow,
+    excerpt,
+)
 from wallboard.engine.service import ServiceLevels
 from wallboard.lib.addresses import parse_address, parse_peers, peer_allowed
 from wallboard.lib.backoff import Backoff
@@ -68,6 +78,7 @@ LOG_WINDOW = 60.0
 MAX_FACTS = 20  # a decoder's facts shown on the health page (label -> text), and their length
 FACT_LENGTH = 200
 CAPTURE_POLL_SECONDS = 2.0  # how often a source looks for a raw capture an admin asked for
+POLL_BACKOFF_CAP = 60.0  # the longest wait between attempts when a polled system is unreachable
 
 
 def keepalive(writer: asyncio.StreamWriter) -> None:
@@ -231,6 +242,12 @@ class SourceWorker:
         self._capture_id: int | None = None
         self._capture_polled = -CAPTURE_POLL_SECONDS
         self._capture_saves: set[asyncio.Future[None]] = set()
+        # A polled source's poller, and its position as of the batches processed so far
+        # (stored with what is saved of them: see _take_position).
+        self._poller: Poller | None = None
+        self._position: Any = None
+        self._position_dirty = False
+        self._polling = False  # a poll is running in its thread
 
     # -- configuration -----------------------------------------------------------------
     def _apply_settings(self, config: SourceConfig) -> None:
@@ -300,7 +317,9 @@ class SourceWorker:
             log.error("source %s: %s", self.name, self.last_error)
         self._tasks.append(asyncio.create_task(self._persist_loop(), name=f"persist {self.name}"))
         self._tasks.append(asyncio.create_task(self._tick_loop(), name=f"tick {self.name}"))
-        if self.config.listen:
+        if self.module.VENDOR.transport == "poll":
+            self._tasks.append(asyncio.create_task(self._poll_loop(), name=f"poll {self.name}"))
+        elif self.config.listen:
             host, port = parse_address(self.config.listen)
             self._server = await asyncio.start_server(self._accept, host, port)
             log.info("source %s: listening on %s", self.name, self.config.listen)
@@ -585,6 +604,154 @@ class SourceWorker:
             )
         self._silent_links += 1
 
+    # -- a polled source (transport "poll": a database, a web service) --------------------
+    async def _poll_loop(self) -> None:
+        """Ask the poller every refresh interval, in a worker thread, never two polls at once
+        (a poll that runs long is cut off by the poller's own statement timeout). A failure
+        (PollFailed) shows on the health page and is retried with backoff; the source goes
+        stale by the usual rule meanwhile. The poller starts from the stored position."""
+        try:
+            poller: Poller = self.module.make_poller(  # type: ignore[attr-defined]
+                self.config.layout, self.config.decoder_options()
+            )
+        except ValueError as exc:
+            self.last_error = f"options: {exc}"[:500]
+            log.error("source %s: cannot poll: %s", self.name, self.last_error)
+            return
+        backoff = Backoff(first=1.0, cap=POLL_BACKOFF_CAP, jitter=0.3)
+        while True:  # where it stopped: never read again from the start of the day
+            try:
+                position = await self.db(store.read_position, self.config.id)
+                break
+            except (DatabaseError, InterfaceError) as exc:
+                self.last_error = f"database: {exc}"[:500]
+                await asyncio.sleep(backoff.next())
+        backoff.reset()
+        self._poller = poller
+        poller.resume_from(position)
+        self._position = poller.position
+        failed = 0
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                started = loop.time()
+                try:
+                    self._polling = True
+                    try:
+                        batches = await asyncio.to_thread(poller.poll, time.time())
+                    finally:
+                        self._polling = False
+                except PollFailed as exc:
+                    failed += 1
+                    self._poll_failed(poller, str(exc), failed)
+                    await asyncio.sleep(backoff.next())
+                    continue
+                except Exception:  # a poller's bug must not stop ingest: it is tried again
+                    log.exception("source %s: the poller failed", self.name)
+                    failed += 1
+                    self._poll_failed(poller, "the poller failed (see the log)", failed)
+                    await asyncio.sleep(backoff.next())
+                    continue
+                if failed:
+                    log.info("source %s: polled again after %d failures", self.name, failed)
+                    failed = 0
+                    self.last_error = ""
+                backoff.reset()
+                self._polled(poller, batches)
+                wait = max(1, self.config.refresh_seconds) - (loop.time() - started)
+                await asyncio.sleep(max(0.0, wait))
+        finally:
+            self.connected, self.peer = False, ""
+            poller.close()
+
+    def _poll_command(self, poller: Poller, request: actions.Request) -> None:
+        """A polled source carries a request out in its next poll (answered then); a refusal
+        it gives at once is taken now, unless a poll is running (its thread may be adding
+        answers: they are taken when it returns)."""
+        agent = self.live.agents.get(request.agent_id)
+        log.info(
+            "source %s: supervisor request %d: %s agent %s%s (next poll)",
+            self.name,
+            request.id,
+            request.action,
+            request.agent_id,
+            f" reason {request.reason_code}" if request.reason_code else "",
+        )
+        try:
+            poller.command(actions.command(request, agent.extension if agent else ""))
+        except Exception:  # a poller's bug must not stop ingest; the request has failed
+            log.exception("source %s: the poller failed on request %d", self.name, request.id)
+            self._answer_later([(request.id, actions.FAILED, "the request could not be made")])
+            return
+        if not self._polling:
+            self._poller_news(poller)
+
+    def _poll_failed(self, poller: Poller, why: str, failed: int) -> None:
+        self.connected, self.peer = False, ""
+        self.last_error = why[:500]
+        if failed == 1:
+            log.warning("source %s: %s; retrying with backoff", self.name, why)
+        self._poller_news(poller)
+
+    def _polled(self, poller: Poller, batches: list[Batch]) -> None:
+        """A poll's batches, processed as a link's are; its position then goes with the
+        next write of what they changed."""
+        if not self.connected:
+            self.connected = True
+            self.peer = str(poller.facts.get("database", ""))[:100]
+            log.info("source %s: polling %s", self.name, self.peer or "its system")
+        self._poller_news(poller)
+        for batch in batches:
+            self.process(batch)
+        self._position = json.loads(json.dumps(poller.position))  # a copy, as stored
+        self._position_dirty = True
+        self._pending_event.set()  # the persist loop writes the position even if no row moved
+
+    def _poller_news(self, poller: Poller) -> None:
+        if poller.facts != self.facts:
+            self.facts = {
+                str(label)[:FACT_LENGTH]: str(text)[:FACT_LENGTH]
+                for label, text in list(poller.facts.items())[:MAX_FACTS]
+            }
+        if poller.results:
+            results, poller.results = poller.results, []
+            self._answer_later([found for r in results if (found := actions.outcome(r))])
+        for error in poller.errors:
+            self.parse_errors += 1
+            text = f"{error.reason}: {error.excerpt}"
+            self.recent_errors.append(text)
+            self._error_log.log(
+                logging.WARNING, "source %s: skipped a bad row, %s", self.name, text
+            )
+        poller.errors.clear()
+
+    def _take_position(self) -> store.Position | None:
+        """The position to store with a write that takes everything processed so far."""
+        if not self._position_dirty:
+            return None
+        self._position_dirty = False
+        return store.Position(self._position)
+
+    def _feed_intervals(self, rows: list[IntervalRow]) -> set[QueueKey]:
+        """A statistics feed's interval rows, stored as sent (ingest/intervals.py take_feed);
+        the queues whose figures of the day they changed."""
+        touched: set[QueueKey] = set()
+        intervals = self.intervals
+        # Written with this batch's write, not INTERVAL_WRITE_SECONDS later: they come
+        # seldom, and are what the site reports on.
+        self._intervals_written = time.monotonic() - INTERVAL_WRITE_SECONDS - 1
+        for row in rows:
+            if row.kind == "agent":
+                if row.number in self.agent_range:
+                    intervals.take_feed(row, None)
+                continue
+            if row.number not in self.queue_range:
+                continue
+            key, start = intervals.take_feed(row, self._target_seconds((row.kind, row.number)))
+            self.days.put(key, start, intervals.queue_buckets[(key, start)])
+            touched.add(key)
+        return touched
+
     # -- the hot path ------------------------------------------------------------------
     def receive(self, decoder: Decoder, data: bytes) -> None:
         self._pass_on(data)
@@ -668,10 +835,15 @@ class SourceWorker:
         if not self.agent_range.everything:
             agent_range = self.agent_range
             batch.agents = [a for a in batch.agents if a.agent_id in agent_range]
+        # A feed's own interval rows first: the calls of the same batch are then not booked
+        # for those queues as well.
+        fed = self._feed_intervals(batch.intervals) if batch.intervals else set()
         calls = self.ledger.apply(batch.calls) if batch.calls else []
         if calls or self.ledger.queues:
             self._call_rows(batch, now)
         changes = self.live.apply(batch, now)
+        if fed:
+            self._hand_out(self.days.changed(fed, now), changes)
         if calls:
             changes.calls = {c.call_id: c.view() for c in calls}
         if self.ledger.booked:
@@ -874,6 +1046,8 @@ class SourceWorker:
     # -- supervisor actions and the decoder's facts (ingest/actions.py) -------------------
     def ready_for_commands(self) -> bool:
         """A live link to hand a request to (else it is refused: "not connected")."""
+        if self._poller is not None:  # a polled source: its last poll reached its system
+            return self.connected
         writer = self._writer
         return (
             self.connected
@@ -885,6 +1059,9 @@ class SourceWorker:
     def command(self, request: actions.Request) -> None:
         """Hand a claimed request to the live decoder and write what it has to say; its
         answer (now or from a later feed()) goes to the audit log by _take_news."""
+        if self._poller is not None:
+            self._poll_command(self._poller, request)
+            return
         decoder = self._decoder
         assert decoder is not None
         agent = self.live.agents.get(request.agent_id)
@@ -970,12 +1147,16 @@ class SourceWorker:
             return
         self._observe()
         queues, agents = self.intervals.take_dirty()
+        position = self._take_position()
         rows = store.call_rows(self.config.id, calls)
         try:
-            await self.background_db(store.write_calls, self.config.id, rows, queues, agents)
+            await self.background_db(
+                store.write_calls, self.config.id, rows, queues, agents, position
+            )
         except (DatabaseError, InterfaceError):
             self.ledger.requeue(calls)
             self.intervals.requeue(queues, agents)
+            self._position_dirty |= position is not None
             raise
         self._intervals_written = time.monotonic()
 
@@ -986,11 +1167,15 @@ class SourceWorker:
         self._observe()
         self._intervals_written = time.monotonic()
         queues, agents = self.intervals.take_dirty()
-        if queues or agents:
+        position = self._take_position()
+        if queues or agents or position is not None:
             try:
-                await self.background_db(store.write_intervals, self.config.id, queues, agents)
+                await self.background_db(
+                    store.write_intervals, self.config.id, queues, agents, position
+                )
             except (DatabaseError, InterfaceError):
                 self.intervals.requeue(queues, agents)
+                self._position_dirty |= position is not None
                 raise
 
     async def _persist_loop(self) -> None:

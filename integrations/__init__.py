@@ -20,6 +20,7 @@ VENDORS: dict[str, str] = {
     "mitel": "integrations.mitel",
     "optimus": "integrations.optimus",
     "csta": "integrations.csta",
+    "optimus_db": "integrations.optimus_db",
 }
 
 # Known without importing the packages (model choices are built at import time).
@@ -28,6 +29,7 @@ VENDOR_LABELS: dict[str, str] = {
     "mitel": "Mitel 3300 ACD Real Time Events",
     "optimus": "Aspire Optimus toolbar feed",
     "csta": "Avaya AES DMCC (CSTA XML)",
+    "optimus_db": "Aspire Optimus database (SQL Server)",
 }
 
 

@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 
-from integrations import vendor_info
+from integrations import integration, vendor_info
 
 
 @register("wallboard")
@@ -45,6 +45,7 @@ def check_sources(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     id="wallboard.W005",
                 )
             )
+        errors += credential_warnings(source)
         diagnose = vendor_info(source.vendor).diagnostics
         for diagnostic in diagnose(source.effective_layout) if diagnose else []:
             errors.append(
@@ -107,3 +108,26 @@ def unreadable_secrets(source: Any) -> str | None:
     except UnreadableSecrets as exc:
         return str(exc)
     return None
+
+
+def credential_warnings(source: Any) -> list[CheckMessage]:
+    """What the source's vendor says of its credentials (e.g. a login and password printed
+    in the vendor's own guide), through the integration's optional credential_diagnostics."""
+    from wallboard.sourcesecrets import UnreadableSecrets
+
+    check = getattr(integration(source.vendor), "credential_diagnostics", None)
+    if check is None:
+        return []
+    try:
+        secrets = source.secret_values()
+    except UnreadableSecrets:
+        return []  # said already (W005)
+    return [
+        Warning(
+            f"Source '{source.name}': {diagnostic.message}",
+            hint=diagnostic.hint or None,
+            obj=source,
+            id="wallboard.W006",
+        )
+        for diagnostic in check(source.effective_options(), secrets)
+    ]

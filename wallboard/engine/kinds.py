@@ -16,6 +16,7 @@ from wallboard.lib.ranges import IdRange
 
 from .agent_grid import AgentGridTile
 from .calls import RecentAbandonedTile, WaitingCallersTile
+from .dialer import DialerCampaignsTile
 from .kpis import AGENT_DAY_KPI_KEYS, AGENT_TIME_KPIS, DEFAULT_KPIS, QUEUE_KPIS
 from .leaderboard import DEFAULT_KPI as LEADER_KPI
 from .leaderboard import LeaderboardTile, LowLeaderboardTile
@@ -33,6 +34,7 @@ LEADERBOARD: Final = "leaderboard"  # the top N agents by a figure of their day
 LEADERBOARD_LOW: Final = "leaderboard_low"  # the bottom N
 WAITING_CALLERS: Final = "waiting_callers"  # each call waiting, longest first
 RECENT_ABANDONED: Final = "recent_abandoned"  # the last abandoned calls
+DIALER_CAMPAIGNS: Final = "dialer_campaigns"  # each dialer campaign's progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,12 @@ for _kind in (
     ),
     TileKind(WAITING_CALLERS, "Waiting callers", WaitingCallersTile, calls=True),
     TileKind(RECENT_ABANDONED, "Recently abandoned calls", RecentAbandonedTile, calls=True),
+    TileKind(
+        DIALER_CAMPAIGNS,
+        "Dialer campaigns: targets by status, dials",
+        DialerCampaignsTile,
+        queues=True,
+    ),
     TileKind(CLOCK, "Clock"),
     TileKind(TICKER, "Message ticker", messages=True),
 ):

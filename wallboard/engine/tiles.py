@@ -111,8 +111,10 @@ class TileRuntime:
 
     def wants_queue(self, row: QueueRow) -> bool:
         return (
-            not self.queue_kind or row.kind == self.queue_kind
-        ) and row.number in self.queue_range
+            (not self.queue_kind or row.kind == self.queue_kind)
+            and row.number in self.queue_range
+            and not (row.extra and "dialer" in row.extra)  # a dialer campaign (dialer.py)
+        )
 
     def wants_agent(self, row: AgentRow) -> bool:
         if not self.spec.agents or row.agent_id not in self.agent_range:

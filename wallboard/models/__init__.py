@@ -21,7 +21,7 @@ from .live import Agent, Queue
 from .names import Name
 from .recordings import Recorder, RecordingTag
 from .service import QueueSettings
-from .sources import PassThroughTarget, Source, SourceHealth
+from .sources import PassThroughTarget, Source, SourceHealth, SourcePosition
 
 __all__ = [
     "INTERVAL_SECONDS",
@@ -54,6 +54,7 @@ __all__ = [
     "Source",
     "SourceCapture",
     "SourceHealth",
+    "SourcePosition",
     "Threshold",
     "TickerMessage",
     "Tile",

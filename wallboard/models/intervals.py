@@ -54,6 +54,9 @@ class QueueInterval(models.Model):
     answer_wait_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
     answer_wait_max = models.IntegerField(null=True, blank=True, help_text="Seconds.")
     talk_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
+    # A statistics feed's other figures of the row, as sent (overflows, callbacks, the
+    # answer-wait histogram [[up to seconds, calls], ...]); {} for rows ingest derived.
+    extra = models.JSONField(default=dict, blank=True)
     # {"last": [the feed's counters booked so far], "held": [answered, answered in SL]}
     accounting = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -85,6 +88,7 @@ class AgentInterval(models.Model):
     # {"<reason code>": seconds}; "" for not ready without a code.
     not_ready_by_reason = models.JSONField(default=dict, blank=True)
     answered = models.IntegerField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)  # a statistics feed's other figures
     # {"until": epoch s the agent's time is booked up to, "state"/"reason": its state from
     # then ("" when it had left), "answered": its answered counter as last seen}
     accounting = models.JSONField(default=dict, blank=True, editable=False)

@@ -195,7 +195,12 @@ class Source(models.Model):
             errors.setdefault("layout", []).append(
                 f"{info.label} reports one of: {', '.join(info.layouts)}."
             )
-        if self.listen and self.connect:
+        if info.transport == "poll":  # it names its database in its options
+            if self.listen or self.connect:
+                errors.setdefault("connect", []).append(
+                    f"{info.label} is polled: give its database in the options, not an address."
+                )
+        elif self.listen and self.connect:
             errors.setdefault("connect", []).append("Give either listen or connect, not both.")
         elif not self.listen and not self.connect:
             field = "connect" if info.transport == "connect" else "listen"
@@ -315,3 +320,16 @@ class SourceHealth(models.Model):
 
     def __str__(self) -> str:
         return f"health of {self.source_id}"
+
+
+class SourcePosition(models.Model):
+    """How far a polled source (a database) has read, as its poller said (a JSON mark),
+    written by ingest in the same transaction as what it saved of the rows read up to there:
+    a restart goes on from it, so nothing is read, and counted, twice or missed."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="position")
+    position = models.JSONField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"position of {self.source_id}"

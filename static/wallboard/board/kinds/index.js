@@ -8,6 +8,7 @@
 import agent_grid from './agent_grid.js';
 import big_number from './big_number.js';
 import clock from './clock.js';
+import dialer_campaigns from './dialer_campaigns.js';
 import leaderboard from './leaderboard.js';
 import leaderboard_low from './leaderboard_low.js';
 import queue_kpi from './queue_kpi.js';
@@ -17,6 +18,6 @@ import ticker from './ticker.js';
 import unknown from './unknown.js';
 import waiting_callers from './waiting_callers.js';
 
-const KINDS = new Map(Object.entries({ queue_kpi, big_number, queue_table, agent_grid, leaderboard, leaderboard_low, waiting_callers, recent_abandoned, clock, ticker }));
+const KINDS = new Map(Object.entries({ queue_kpi, big_number, queue_table, agent_grid, leaderboard, leaderboard_low, waiting_callers, recent_abandoned, dialer_campaigns, clock, ticker }));
 
 export const kindOf = (key) => KINDS.get(key) || unknown;
