@@ -14,7 +14,7 @@ from integrations.optimus_db.simulator import AgentServicesSimulator
 from tests.conftest import running_ingest, wait_for
 from tests.ingest.optimus_db_helpers import make_poll_source, optimus_db
 from tests.ingest.supervisor import ask, supervisor
-from wallboard.models import Agent, AgentAction
+from wallboard.models import Agent, AgentAction, SourceHealth
 
 pytestmark = pytest.mark.django_db(transaction=True)
 __all__ = ["optimus_db", "supervisor"]
@@ -49,6 +49,8 @@ async def test_log_out_and_not_ready_reach_agent_services(
     )
     async with running_ingest():
         await wait_for(lambda: _is(source, "8", "available"), what="agent 8 available", timeout=15)
+        # The web side refuses a request while the source's health does not say connected.
+        await wait_for(lambda: _connected(source), what="the health page to say connected")
         made = (await ask(supervisor, source.pk, "8", "not_ready", "4")).json()
         row = await wait_for(lambda: answered(made["id"]), what="the not-ready answered")
         assert (row.status, row.detail) == ("ok", "")
@@ -67,3 +69,7 @@ async def test_log_out_and_not_ready_reach_agent_services(
 
 async def _is(source: Any, agent_id: str, state: str) -> bool:
     return await state_of(source, agent_id) == state
+
+
+async def _connected(source: Any) -> bool:
+    return await SourceHealth.objects.filter(source=source, connected=True).aexists()

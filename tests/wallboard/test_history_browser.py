@@ -83,14 +83,15 @@ def fill(product: Product) -> dict[str, Any]:
         db.executemany(
             "INSERT INTO wallboard_queueinterval (source_id, kind, number, start, offered, "
             "answered, abandoned, answered_in_sl, answer_wait_sum, answer_wait_max, talk_sum, "
-            "updated_at, accounting) VALUES (?, 'skill', '3', ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+            "updated_at, accounting, extra) "
+            "VALUES (?, 'skill', '3', ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')",
             [(source_id, stamp(r[0]), *r[1:], now) for r in queue_rows],
         )
         db.executemany(
             "INSERT INTO wallboard_agentinterval (source_id, agent_id, start, logged_in_seconds, "
             "available_seconds, ringing_seconds, on_call_seconds, wrap_up_seconds, "
             "not_ready_seconds, other_seconds, not_ready_by_reason, answered, updated_at, "
-            "accounting) VALUES (?, '5001', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+            "accounting, extra) VALUES (?, '5001', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')",
             [(source_id, stamp(r[0]), *r[1:], now) for r in agent_rows],
         )
     return {"queue": queue_rows, "agent": agent_rows}
@@ -234,8 +235,8 @@ def test_a_supervisor_rolls_two_queues_up_and_reads_them_against_the_target(
         db.executemany(
             "INSERT INTO wallboard_queueinterval (source_id, kind, number, start, offered, "
             "answered, abandoned, answered_in_sl, answer_wait_sum, answer_wait_max, talk_sum, "
-            "updated_at, accounting) "
-            "VALUES (?, 'skill', '1', ?, 10, 9, 1, 7, 90, 40, 900, ?, '{}')",
+            "updated_at, accounting, extra) "
+            "VALUES (?, 'skill', '1', ?, 10, 9, 1, 7, 90, 40, 900, ?, '{}', '{}')",
             [(source_id, stamp(r[0]), now) for r in written["queue"][:32]],
         )
     page = chromium.new_page(viewport={"width": 1600, "height": 1100})
