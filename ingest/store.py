@@ -31,6 +31,7 @@ from wallboard.models import (
 )
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 from wallboard.models.live import stored_live_rows
+from wallboard.models.screenpops import APPLIED, PENDING, ScreenPop
 from wallboard.sourcesecrets import UnreadableSecrets
 
 from .calls import RECENT_ABANDONED, LedgerCall, Segment
@@ -505,10 +506,12 @@ def write_calls(
     queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
     agents: list[tuple[str, int, dict[str, Any]]],
     position: Position | None = None,
+    screen_pops: list[int] | None = None,
 ) -> None:
     """The changed calls, their segments and the interval rows they were booked into, in one
     transaction: a call's `counted` and the figures it counted land together or not at all
-    (and a polled source's position with them: a restart reads no saved call again)."""
+    (and a polled source's position with them: a restart reads no saved call again; and the
+    screen pops they came from are marked applied: a restart applies none of them again)."""
     rows, segments = calls
     ids: dict[str, int] = {}
     with transaction.atomic():
@@ -528,6 +531,8 @@ def write_calls(
         _write_interval_rows(source_id, queues, agents)
         if position is not None:
             _write_position(source_id, position)
+        if screen_pops:
+            mark_screen_pops_applied(screen_pops)
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -671,3 +676,11 @@ def mark_disconnected(source_ids: list[int]) -> None:
     SourceHealth.objects.filter(source_id__in=source_ids).update(
         connected=False, peer="", stale=True
     )
+
+
+def mark_screen_pops_applied(ids: list[int]) -> None:
+    now = datetime.now(UTC)
+    for i in range(0, len(ids), CHUNK):
+        ScreenPop.objects.filter(pk__in=ids[i : i + CHUNK], status=PENDING).update(
+            status=APPLIED, applied_at=now
+        )

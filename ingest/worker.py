@@ -26,6 +26,7 @@ from integrations import integration
 from integrations.base import (
     AgentRow,
     Batch,
+    CallEvent,
     ChangedRows,
     Decoder,
     IntervalRow,
@@ -247,6 +248,10 @@ class SourceWorker:
         self._poller: Poller | None = None
         self._position: Any = None
         self._position_dirty = False
+        # Screen pops taken into the ledger, marked applied with the next write of the calls
+        # (ingest/screenpops.py); a failed write keeps them, and a sweep skips them meanwhile.
+        self.screen_pops_held: set[int] = set()
+        self._screen_pops_unwritten: list[int] = []
         self._polling = False  # a poll is running in its thread
 
     # -- configuration -----------------------------------------------------------------
@@ -1043,6 +1048,26 @@ class SourceWorker:
             )
         decoder.errors.clear()
 
+    # -- screen pops (ingest/screenpops.py) -----------------------------------------------
+    def take_calls(self, events: list[CallEvent], pop_ids: list[int]) -> None:
+        """Call steps from outside the link (a phone system's screen pops) into the ledger,
+        as a feed's are; the source's liveness is the link's alone: they neither make a stale
+        source live nor count as its data."""
+        now = time.time()
+        self.call_events += len(events)
+        self.screen_pops_held.update(pop_ids)
+        self._screen_pops_unwritten.extend(pop_ids)
+        calls = self.ledger.apply(events)
+        if calls:
+            batch = Batch()
+            self._call_rows(batch, now)
+            changes = self.live.apply(batch, now)
+            changes.calls = {c.call_id: c.view() for c in calls}
+            if self.ledger.booked:
+                self._call_figures(changes)
+            self._changed(changes)
+        self._pending_event.set()  # a replay changed nothing: its rows are marked all the same
+
     # -- supervisor actions and the decoder's facts (ingest/actions.py) -------------------
     def ready_for_commands(self) -> bool:
         """A live link to hand a request to (else it is refused: "not connected")."""
@@ -1143,7 +1168,8 @@ class SourceWorker:
         call booked and its record of having booked it go together). On the thread of the
         interval writes, so two writes of one interval row land in order."""
         calls = self.ledger.take_dirty()
-        if not calls:
+        pops, self._screen_pops_unwritten = self._screen_pops_unwritten, []
+        if not calls and not pops:
             return
         self._observe()
         queues, agents = self.intervals.take_dirty()
@@ -1151,13 +1177,15 @@ class SourceWorker:
         rows = store.call_rows(self.config.id, calls)
         try:
             await self.background_db(
-                store.write_calls, self.config.id, rows, queues, agents, position
+                store.write_calls, self.config.id, rows, queues, agents, position, pops
             )
         except (DatabaseError, InterfaceError):
             self.ledger.requeue(calls)
             self.intervals.requeue(queues, agents)
             self._position_dirty |= position is not None
+            self._screen_pops_unwritten[:0] = pops
             raise
+        self.screen_pops_held.difference_update(pops)
         self._intervals_written = time.monotonic()
 
     async def _write_intervals(self) -> None:

@@ -41,6 +41,7 @@ from wallboard.models.boards import new_display_key
 from wallboard.models.service import QueueSettings
 from wallboard.names_admin import NameAdmin  # noqa: F401  (registers the names directory)
 from wallboard.recordings_admin import RecorderAdmin  # noqa: F401  (recorders, their tags)
+from wallboard.screenpop_admin import ScreenPopReceiverAdmin  # noqa: F401  (screen pops)
 from wallboard.sourcesecrets import UnreadableSecrets
 
 SECRET_PREFIX = "secret_"

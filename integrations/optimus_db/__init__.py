@@ -52,6 +52,8 @@ _DEFAULTS: dict[str, Any] = {
     # ("" for none: agents then show as unknown), and its web-service user (the guide's value).
     "agent_services_url": "",
     "agent_services_user": "!@#UN",
+    # Also take Optimus' web screen pop-ups as call steps of this source (README, "Screen pop").
+    "screen_pop": False,
 }
 DEFAULT_SERVICES_PASSWORD = "!@#Password"  # the guide's web-service password
 MAX_TIMEOUT = 120
@@ -94,6 +96,8 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
         )
         if p
     ]
+    if not isinstance(options.get("screen_pop", False), bool):
+        problems.append("screen_pop is true or false.")
     problems += _database_problems(options.get("database", ""))
     try:
         zoneinfo.ZoneInfo(str(options.get("time_zone", "UTC")))
