@@ -483,7 +483,9 @@ def calls(request: HttpRequest) -> HttpResponse:
     rows = [call_json(c, sources.get(c.source_id, ""), now, name, show) for c in page]
     tagged = recordings_of(page)  # (one query for the page)
     for row, call in zip(rows, page, strict=True):
-        row["recording"] = recording_json(tagged.get((call.source_id, call.ledger_key or "")))
+        row["recording"] = recording_json(
+            tagged.get((call.source_id, call.ledger_key or "")), call, row["source"]
+        )
     response = JsonResponse(rows, safe=False)
     if more:
         cursor, url = _next_link(request, page[-1])

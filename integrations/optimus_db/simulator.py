@@ -34,7 +34,7 @@ class OptimusFixture:
             )
         else:
             with self.engine.begin() as conn:
-                for name in (schema.STAT, schema.BI):
+                for name in schema.SCHEMAS:
                     conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{name}"'))
         schema.metadata.create_all(self.engine)
         self._next_call = 1
@@ -92,6 +92,16 @@ class OptimusFixture:
 
     def abandoned(self, call_id: int, at: datetime, ringing: bool = False) -> None:
         self.call_changes(call_id, AbandonedTS=at, EndType=103 if ringing else 102)
+
+    # -- the recording module ---------------------------------------------------------------
+    def recorded(self, call_id: int, path: str, clid: str = "", at: datetime | None = None) -> None:
+        """The recording module has the call's file (what its functions then give)."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(schema.call_recording_file), [{"CallID": call_id, "Recfile": path}])
+            conn.execute(
+                insert(schema.all_recordings),
+                [{"CallID": call_id, "Recfile": path[:200], "CLID": clid, "TS": at}],
+            )
 
     # -- the dialer ------------------------------------------------------------------------
     def dialer_target(
