@@ -154,6 +154,8 @@ class IngestRunner:
             self.background_db,
             self.pacing,
         )
+        worker.worker_named = self._worker_named
+        worker.followers = lambda: self._followers(config.name)
         if previous is not None and previous.config.vendor == config.vendor:
             worker.live, worker.restored = previous.live, True
             worker.intervals = previous.intervals
@@ -168,6 +170,13 @@ class IngestRunner:
             return
         self.failed.pop(config.id, None)
         self.workers[config.id] = worker
+
+    def _worker_named(self, name: str) -> SourceWorker | None:
+        return next((w for w in self.workers.values() if w.config.name == name), None)
+
+    def _followers(self, name: str) -> list[SourceWorker]:
+        """The sources that take their agents' states from `name` (agent_states_from)."""
+        return [w for w in self.workers.values() if w.config.agent_states_from == name]
 
     def _health(self) -> list[dict[str, Any]]:
         reports = [w.health() for w in self.workers.values()]

@@ -97,6 +97,8 @@ class SourceConfig:
     # kept out of repr() so no log line or traceback of a config ever shows them.
     secrets_json: str = field(default="{}", repr=False)
     secrets_problem: str = ""  # why the stored credentials cannot be read, if so
+    # Another source whose agent states fill this one's unknown ones (a neutral option).
+    agent_states_from: str = ""
 
     def restart_key(self) -> tuple[Any, ...]:
         """Fields whose change needs a new connection (the rest apply on the fly)."""
@@ -156,6 +158,7 @@ def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
                 tls_key_file=source.tls_key_file,
                 secrets_json=json.dumps(secrets, sort_keys=True),
                 secrets_problem=secrets_problem,
+                agent_states_from=source.agent_states_from,
             )
         )
     return configs
