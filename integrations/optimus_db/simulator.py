@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, insert, text, update
+from sqlalchemy import Engine, create_engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from integrations.optimus_db import schema
@@ -37,7 +38,9 @@ class OptimusFixture:
                 for name in schema.SCHEMAS:
                     conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{name}"'))
         schema.metadata.create_all(self.engine)
-        self._next_call = 1
+        with self.engine.connect() as conn:  # a fixture kept from an earlier run goes on
+            top = conn.execute(select(func.max(schema.calls_stat.c.CallID))).scalar()
+        self._next_call = int(top or 0) + 1
 
     def close(self) -> None:
         self.engine.dispose()
@@ -219,10 +222,18 @@ class OptimusFixture:
                 conn.execute(insert(act), rows)
 
     # -- a live Optimus, for the demo ------------------------------------------------------
-    def run(self, stop: threading.Event, seed: int = 1, queues: int = 4, agents: int = 8) -> None:
-        """Calls arriving every few seconds, answered or abandoned, ended later; each
-        quarter's rows recalculated every 30 s from the calls (Optimus' own clock: local
-        time, here the machine's)."""
+    def run(
+        self,
+        stop: threading.Event,
+        seed: int = 1,
+        queues: int = 4,
+        agents: int = 8,
+        now: Callable[[], datetime] = datetime.now,
+        recordings: str = "",
+    ) -> None:
+        """Calls arriving every few seconds, answered or abandoned, ended later (Optimus' own
+        clock: local time, by default the machine's). With `recordings` (a folder path), each
+        answered call's recording file is given by the recording module's functions."""
         rng = random.Random(seed)
         codes = [10 + i for i in range(queues)]
         self.queues(
@@ -231,17 +242,19 @@ class OptimusFixture:
         )
         open_calls: list[tuple[int, datetime, int]] = []
         while not stop.wait(rng.uniform(1.0, 4.0)):
-            now = datetime.now().replace(microsecond=0)
+            at = now().replace(microsecond=0)
             queue = rng.choice(codes)
-            open_calls.append((self.call_arrives(now, queue=queue), now, queue))
+            open_calls.append((self.call_arrives(at, queue=queue), at, queue))
             for call_id, offered, _ in list(open_calls):
-                age = (now - offered).total_seconds()
+                age = (at - offered).total_seconds()
                 if age > 40 and rng.random() < 0.5:
                     open_calls.remove((call_id, offered, _))
                     if rng.random() < 0.8:
                         answered = offered + timedelta(seconds=rng.randint(2, 25))
                         self.answered(call_id, answered, agent=rng.randint(100, 100 + agents - 1))
-                        self.talked_and_ended(call_id, now)
+                        if recordings:
+                            self.recorded(call_id, f"{recordings}\\{call_id}.wav")
+                        self.talked_and_ended(call_id, at)
                     else:
                         self.abandoned(call_id, offered + timedelta(seconds=rng.randint(5, 30)))
 
