@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.wallboard.screen_pops import pop_source, pop_url
-from wallboard.models import ScreenPop, ScreenPopReceiver
+from wallboard.models import ScreenPop, ScreenPopReceiver, SourceHealth
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,17 @@ def test_a_repeated_parameter_is_refused(client: Any, make_source: Any) -> None:
     client.get(pop_url(source) + "&CALLID=70002")
     assert ScreenPopReceiver.objects.get(source=source).rejected == 1
     assert not ScreenPop.objects.exists()
+
+
+def test_the_counts_show_with_the_sources_health(
+    client: Any, admin_client: Any, make_source: Any
+) -> None:
+    source = pop_source(make_source)
+    client.get(pop_url(source))
+    client.get(pop_url(source, CALLID="x"))
+    (row,) = admin_client.get("/api/v1/sources/").json()
+    assert row["screen_pops"]["accepted"] == 1 and row["screen_pops"]["rejected"] == 1
+    assert row["screen_pops"]["last_rejected"].startswith("CALLID is not valid")
+    SourceHealth.objects.create(source=source)  # (ingest has reported on the source)
+    page = admin_client.get(f"/admin/wallboard/source/{source.pk}/change/").content.decode()
+    assert "1 taken, 1 refused (last: CALLID is not valid" in page
