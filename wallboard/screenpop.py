@@ -154,13 +154,33 @@ def _reply() -> HttpResponse:
     return response
 
 
-def _reject(receiver: ScreenPopReceiver, why: str, request: HttpRequest) -> HttpResponse:
+def _reject(
+    receiver: ScreenPopReceiver, why: str, request: HttpRequest, count: int = 1
+) -> HttpResponse:
     excerpt = f"{why}: {request.META.get('QUERY_STRING', '')[:80]!r}"[:200]
     ScreenPopReceiver.objects.filter(pk=receiver.pk).update(
-        rejected=F("rejected") + 1, last_rejected=excerpt, last_rejected_at=timezone.now()
+        rejected=F("rejected") + count, last_rejected=excerpt, last_rejected_at=timezone.now()
     )
     log.warning("screen pop for source %s refused: %s", receiver.source.name, excerpt)
     return _reply()
+
+
+_OVER: dict[int, tuple[int, float]] = {}  # source -> (refusals not yet counted, last count)
+_OVER_LOCK = threading.Lock()
+
+
+def _over_limit(receiver: ScreenPopReceiver, request: HttpRequest) -> HttpResponse:
+    """A flood must not become a database write per request: its refusals are counted in
+    memory and added to the receiver's count at most once a second."""
+    now = time.monotonic()
+    with _OVER_LOCK:
+        waiting, counted = _OVER.get(receiver.source_id, (0, 0.0))
+        waiting += 1
+        if now - counted < 1.0:
+            _OVER[receiver.source_id] = (waiting, counted)
+            return _reply()
+        _OVER[receiver.source_id] = (0, now)
+    return _reject(receiver, "over the rate limit", request, waiting)
 
 
 def receiver_of(key: str) -> ScreenPopReceiver | None:
@@ -185,7 +205,7 @@ def receive(request: HttpRequest, key: str) -> HttpResponse:
     if receiver is None:
         return HttpResponse(CLOSE_PAGE, status=404, content_type="text/html; charset=utf-8")
     if not BUCKET.take(receiver.source_id):
-        return _reject(receiver, "over the rate limit", request)
+        return _over_limit(receiver, request)
     if len(request.META.get("QUERY_STRING", "")) > MAX_QUERY:
         return _reject(receiver, f"query longer than {MAX_QUERY}", request)
     try:
