@@ -53,6 +53,21 @@ def recorder_port(base_port: int) -> int:
     return base_port + 7
 
 
+# The simulated AgentServices.asmx (base + 8): the states of the Optimus agents 5000-5019, the
+# same agent IDs the toolbar feed sends, which takes them (its option agent_states_from).
+OPTIMUS_FIRST_AGENT = 5000
+OPTIMUS_AGENTS = 20
+
+
+def agent_services_port(base_port: int) -> int:
+    return base_port + 8
+
+
+def agent_services_password() -> str:
+    """This run's AgentServices password, as stored in the optimus-db source's secrets."""
+    return Source.objects.get(name=OPTIMUS_DB_SOURCE).secret_values()["agent_services_password"]
+
+
 def optimus_db_path() -> Path:
     """The simulated Optimus database's file: in the folder of the demo's own SQLite database
     (the project folder when the demo runs on another database)."""
@@ -62,9 +77,11 @@ def optimus_db_path() -> Path:
     return Path(settings.BASE_DIR) / OPTIMUS_DB_FILE
 
 
-def optimus_db_options() -> dict[str, Any]:
+def optimus_db_options(base_port: int) -> dict[str, Any]:
     path = optimus_db_path()
+    services = f"http://127.0.0.1:{agent_services_port(base_port)}/OptimusIntegration"
     return {
+        "agent_services_url": f"{services}/AgentServices.asmx",
         "database": f"sqlite:///file:{path}?mode=ro&uri=true",  # read-only, as OPTEXTRNL
         "time_zone": "UTC",
         "recordings": True,
@@ -163,6 +180,8 @@ def set_up(base_port: int) -> dict[str, Source]:
         listen = feed.vendor == "avaya_cms"
         refresh = {"avaya_cms": 3, "mitel": 15, "optimus": 5, "csta": 10}[feed.vendor]
         extra = {"options": aes_options()} if feed.vendor == "csta" else {}
+        if feed.vendor == "optimus":  # its agents' states: from the database source's
+            extra = {"options": {"agent_states_from": OPTIMUS_DB_SOURCE}}
         source, _ = Source.objects.update_or_create(
             name=feed.source,
             defaults={
@@ -189,9 +208,11 @@ def set_up(base_port: int) -> dict[str, Source]:
             "connect": "",
             "refresh_seconds": 5,
             "enabled": True,
-            "options": optimus_db_options(),
+            "options": optimus_db_options(base_port),
         },
     )
+    sources[OPTIMUS_DB_SOURCE].set_secrets({"agent_services_password": secrets.token_urlsafe(18)})
+    sources[OPTIMUS_DB_SOURCE].save(update_fields=["secrets"])
     recorder, _ = Recorder.objects.update_or_create(
         name=RECORDER_NAME,
         defaults={
@@ -355,6 +376,14 @@ def set_up(base_port: int) -> dict[str, Source]:
         "dialer_campaigns",
         title="Dialer campaigns",
         source=sources[OPTIMUS_DB_SOURCE],
+        width=3,
+    )
+    _tile(  # their states come from the database source's AgentServices (agent_states_from)
+        optimus,
+        6,
+        Tile.AGENT_GRID,
+        title="Agents",
+        source=opt,
         width=3,
     )
 

@@ -230,6 +230,7 @@ class OptimusFixture:
         agents: int = 8,
         now: Callable[[], datetime] = datetime.now,
         recordings: str = "",
+        first_agent: int = 100,
     ) -> None:
         """Calls arriving every few seconds, answered or abandoned, ended later (Optimus' own
         clock: local time, by default the machine's). With `recordings` (a folder path), each
@@ -238,7 +239,13 @@ class OptimusFixture:
         codes = [10 + i for i in range(queues)]
         self.queues(
             {c: f"Queue {c}" for c in codes},
-            {c: [100 + (i + j) % agents for j in range(3)] for i, c in enumerate(codes)},
+            {  # every agent serves a queue of its own and two more
+                c: sorted(
+                    {first_agent + (i + j) % agents for j in range(3)}
+                    | {first_agent + a for a in range(agents) if a % queues == i}
+                )
+                for i, c in enumerate(codes)
+            },
         )
         open_calls: list[tuple[int, datetime, int]] = []
         while not stop.wait(rng.uniform(1.0, 4.0)):
@@ -251,7 +258,8 @@ class OptimusFixture:
                     open_calls.remove((call_id, offered, _))
                     if rng.random() < 0.8:
                         answered = offered + timedelta(seconds=rng.randint(2, 25))
-                        self.answered(call_id, answered, agent=rng.randint(100, 100 + agents - 1))
+                        agent = rng.randint(first_agent, first_agent + agents - 1)
+                        self.answered(call_id, answered, agent=agent)
                         if recordings:
                             self.recorded(call_id, f"{recordings}\\{call_id}.wav")
                         self.talked_and_ended(call_id, at)
@@ -264,7 +272,7 @@ class AgentServicesSimulator:
     agent's state word from `states`; LOGIN, LOGOUT and NOTREADY change it. A wrong web-service
     user or password gets a SOAP fault (HTTP 500), as ASP.NET answers one."""
 
-    def __init__(self, user: str = "!@#UN", password: str = "!@#Password") -> None:
+    def __init__(self, user: str = "!@#UN", password: str = "!@#Password", port: int = 0) -> None:
         import http.server
 
         self.user, self.password = user, password
@@ -285,7 +293,7 @@ class AgentServicesSimulator:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = int(self.server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/OptimusIntegration/AgentServices.asmx"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

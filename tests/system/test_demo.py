@@ -24,11 +24,11 @@ pytestmark = pytest.mark.slow
 
 FEEDS = 6  # the simulated feeds: three CMS reports, Mitel, Optimus, the AES (CSTA)
 SOURCES = FEEDS + 1  # and the Optimus database source, polling its simulated database
-PORTS = FEEDS + 1  # the feeds' ports and the simulated call recorder's (base + 7)
+PORTS = FEEDS + 2  # the feeds' ports, the simulated recorder's and AgentServices' (7, 8)
 
 
 def free_base() -> int:
-    """A feed port base whose seven ports (base+1..base+7) are free."""
+    """A feed port base whose eight ports (base+1..base+8) are free."""
     for _ in range(50):
         base = free_port() - 1
         try:
@@ -38,7 +38,7 @@ def free_base() -> int:
         except OSError:
             continue
         return base
-    raise RuntimeError("no seven free ports in a row")
+    raise RuntimeError("no eight free ports in a row")
 
 
 def manage(tmp_path: Path, *args: str, **settings: str) -> subprocess.Popen[str]:

@@ -1,7 +1,8 @@
 """The demo's Optimus database source and call recorder: the simulated Optimus database's
 calls reach the call log with their recording files, the AES's calls get recordings tagged on
 the simulated recorder, and the Optimus board has a dialer campaigns tile with both
-campaigns."""
+campaigns; the toolbar feed's agents show the states AgentServices gives the database
+source."""
 
 from __future__ import annotations
 
@@ -67,6 +68,13 @@ def test_the_demo_shows_optimus_recordings_recorder_tags_and_the_dialer(tmp_path
         campaigns = "select number from wallboard_queue where number like 'dialer-%'"
         while len(query(db, campaigns)) < 2:
             assert time.monotonic() < deadline, "the dialer campaigns did not come up"
+            time.sleep(0.5)
+        toolbar_states = (
+            "select distinct a.state from wallboard_agent a join wallboard_source s"
+            " on a.source_id = s.id where s.name = 'optimus-1'"
+        )
+        while {"available", "on_call"} - {state for (state,) in query(db, toolbar_states)}:
+            assert time.monotonic() < deadline, "the toolbar's agents stayed unknown"
             time.sleep(0.5)
         demo.send_signal(signal.SIGINT)
         demo.communicate(timeout=30)

@@ -44,7 +44,8 @@ class Command(BaseCommand):
             "--feed-port-base",
             type=int,
             default=17000,
-            help="simulated feeds use base+1..base+6, the simulated recorder base+7",
+            help="simulated feeds use base+1..base+6, the simulated recorder base+7 and "
+            "AgentServices base+8",
         )
         parser.add_argument(
             "--replay",
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{where} already in use (another demo running?): pick free ports with "
                 f"--port (the web server, now {port}) and --feed-port-base (the simulated "
-                f"feeds and recorder use base+1..base+7, now {base + 1}-{base + 7})"
+                f"feeds and services use base+1..base+8, now {base + 1}-{base + 8})"
             )
         replays = _replays(options["replay"], base)
         call_command("migrate", interactive=False, verbosity=0)
@@ -86,7 +87,8 @@ class Command(BaseCommand):
                 + f"  Login:   {demo.DEMO_USER} / {demo.DEMO_PASSWORD}\n"
                 + "  Feeds:   simulated Avaya CMS, Mitel, Optimus and an Avaya AES (CSTA) on "
                 + f"127.0.0.1:{base + 1}-{base + 6}, an Optimus database in "
-                + f"{demo.optimus_db_path()}, a call recorder on 127.0.0.1:{base + 7}\n"
+                + f"{demo.optimus_db_path()}, a call recorder and AgentServices on "
+                + f"127.0.0.1:{base + 7}-{base + 8}\n"
                 + "Press Ctrl-C to stop.\n"
             )
             sys.stdout.flush()
@@ -96,7 +98,11 @@ class Command(BaseCommand):
             {name: reads for name, (_, reads) in replays.items()},
             aes_password=demo.aes_password(),
         )
-        feeds += [optimus_database(), recorder(demo.recorder_port(base))]
+        feeds += [
+            optimus_database(),
+            recorder(demo.recorder_port(base)),
+            agent_services(demo.agent_services_port(base), demo.agent_services_password()),
+        ]
         if not serve(host, port, [run_ingest, *feeds], ready):
             raise CommandError("the demo stopped after an error (logged above)")
         self.stdout.write("Stopped.")
@@ -143,7 +149,8 @@ def local_addresses() -> list[str]:
 def _ports(host: str, port: int, base: int) -> list[tuple[str, int]]:
     """The web server's address and the simulated feeds' and recorder's (loopback) ones."""
     feeds = [("127.0.0.1", f.port) for f in demo.feeds(base)]
-    return [(host, port), *feeds, ("127.0.0.1", demo.recorder_port(base))]
+    services = [demo.recorder_port(base), demo.agent_services_port(base)]
+    return [(host, port), *feeds, *(("127.0.0.1", p) for p in services)]
 
 
 def _free(host: str, port: int) -> bool:
@@ -248,6 +255,8 @@ def optimus_database() -> Any:
                 seed=7,
                 now=lambda: datetime.now(UTC).replace(tzinfo=None),
                 recordings=demo.RECORDINGS_FOLDER,
+                agents=demo.OPTIMUS_AGENTS,
+                first_agent=demo.OPTIMUS_FIRST_AGENT,
             )
         )
         try:
@@ -281,5 +290,31 @@ def recorder(port: int) -> Any:
             await stop.wait()
         finally:
             simulator.down()
+
+    return job
+
+
+AGENT_STATE_WORDS = ("READY", "READY", "TALKING", "TALKING", "TALKING", "NOT READY", "WRAP UP")
+
+
+def agent_services(port: int, password: str) -> Any:
+    """The simulated AgentServices.asmx: the Optimus agents' states, moving now and then."""
+    import random
+
+    from integrations.optimus_db.simulator import AgentServicesSimulator
+
+    async def job(stop: asyncio.Event) -> None:
+        simulator = AgentServicesSimulator(password=password, port=port)
+        rng = random.Random(port)
+        agents = [str(demo.OPTIMUS_FIRST_AGENT + i) for i in range(demo.OPTIMUS_AGENTS)]
+        simulator.states.update({a: rng.choice(AGENT_STATE_WORDS) for a in agents})
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 3.0)
+                for agent in rng.sample(agents, 3):
+                    simulator.states[agent] = rng.choice(AGENT_STATE_WORDS)
+        finally:
+            simulator.close()
 
     return job
