@@ -46,6 +46,7 @@ from integrations.optimus_db import records, schema
 from integrations.optimus_db.agentservices import AgentServices, ServiceFailed, neutral_state
 from integrations.optimus_db.recordings import OptimusRecordings, call_files
 from integrations.optimus_db.records import Clock
+from integrations.recorder_http import RecordingSource
 
 CALLS_PER_POLL: Final = 1000  # new rows read per poll at most; the rest at the next one
 OPEN_CALLS_MAX: Final = 5000  # calls followed while open; the oldest is let go beyond
@@ -101,7 +102,7 @@ class StatPoller(Poller):
             f"{directory_seconds:g} s",
         }
 
-    def recording_source(self) -> OptimusRecordings:
+    def recording_source(self) -> RecordingSource:
         """Recording look-up through this source's database (integrations.recorder_http's
         RecordingSource seam)."""
         return OptimusRecordings(lambda: self.engine().connect(), self.clock)
