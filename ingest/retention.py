@@ -124,11 +124,12 @@ async def purge_in_background(runner: Runner) -> Purged:
     never holds up a feed's batch."""
     before = cutoff()
     calls = segments = 0
+    await runner.pacing.quiet_moment(runner.workers.values())
+    await runner.background_db(purge_screen_pops, before)  # (one statement)
     while True:
         await runner.pacing.quiet_moment(runner.workers.values())
         done = await runner.background_db(purge_batch, before)
         if done is None:
-            await runner.background_db(purge_screen_pops, before)
             return Purged(calls, segments, before)
         calls += done[0]
         segments += done[1]
