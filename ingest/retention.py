@@ -24,7 +24,8 @@ from django.db import DatabaseError, InterfaceError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from wallboard.models import Call, CallSegment
+from wallboard.models import Call, CallSegment, ScreenPop
+from wallboard.models.screenpops import APPLIED
 
 from .db import DbThread
 from .pacing import Pacing
@@ -102,6 +103,13 @@ def purge_calls(
     return Purged(calls, segments, before)
 
 
+def purge_screen_pops(before: datetime) -> int:
+    """Applied screen pops received before `before`: they hold caller numbers too (a pending
+    one is kept: its call is not in the ledger yet)."""
+    deleted, _ = ScreenPop.objects.filter(status=APPLIED, received_at__lt=before).delete()
+    return deleted
+
+
 class Runner(Protocol):
     """What keep_purging needs of ingest's runner (ingest.runner.IngestRunner)."""
 
@@ -116,6 +124,8 @@ async def purge_in_background(runner: Runner) -> Purged:
     never holds up a feed's batch."""
     before = cutoff()
     calls = segments = 0
+    await runner.pacing.quiet_moment(runner.workers.values())
+    await runner.background_db(purge_screen_pops, before)  # (one statement)
     while True:
         await runner.pacing.quiet_moment(runner.workers.values())
         done = await runner.background_db(purge_batch, before)

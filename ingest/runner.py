@@ -26,6 +26,7 @@ from .db import DbThread
 from .leader import node_name
 from .pacing import Pacing
 from .publish import BoardPublisher
+from .screenpops import ScreenPopSweeper
 from .store import SourceConfig
 from .worker import Publisher, SourceWorker
 
@@ -55,6 +56,7 @@ class IngestRunner:
         # The process running the sources and since when (the leader: see ingest.leader).
         self.owner: tuple[str, datetime | None] = (node_name(), None)
         self.actions = ActionDispatcher(self)  # supervisors' requests about agents
+        self.screen_pops = ScreenPopSweeper(self)  # Optimus' pop-ups, stored by the web side
         self.alerts: AlertEvaluator | None = None  # the alert rules (build_ingest sets it)
 
     async def run(self, stop: asyncio.Event, fenced: Callable[[], bool] = lambda: False) -> None:
@@ -63,6 +65,7 @@ class IngestRunner:
         beats = asyncio.create_task(self._heartbeats(), name="heartbeats")
         purges = asyncio.create_task(retention.keep_purging(self), name="call-retention")
         hints = asyncio.create_task(self.actions.listen(), name="agent action hints")
+        pops = asyncio.create_task(self.screen_pops.listen(), name="screen pop hints")
         tagging = asyncio.create_task(recordings.keep_tagging(self), name="recording tagging")
         alerts = asyncio.create_task(self.alerts.run(), name="alerts") if self.alerts else None
         try:
@@ -71,6 +74,7 @@ class IngestRunner:
                 try:
                     await self.reconcile()
                     await self.actions.sweep()  # requests whose hint was lost, or came early
+                    await self.screen_pops.sweep()  # likewise the screen pops
                     await self.background_db(store.write_health, self._health())
                     if self.publisher is not None:
                         await self.publisher.refresh()
@@ -80,7 +84,7 @@ class IngestRunner:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.reload_seconds)
         finally:
-            for task in (beats, purges, hints, alerts, tagging):
+            for task in (beats, purges, hints, pops, alerts, tagging):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -150,6 +154,8 @@ class IngestRunner:
             self.background_db,
             self.pacing,
         )
+        worker.worker_named = self._worker_named
+        worker.followers = lambda: self._followers(config.name)
         if previous is not None and previous.config.vendor == config.vendor:
             worker.live, worker.restored = previous.live, True
             worker.intervals = previous.intervals
@@ -164,6 +170,13 @@ class IngestRunner:
             return
         self.failed.pop(config.id, None)
         self.workers[config.id] = worker
+
+    def _worker_named(self, name: str) -> SourceWorker | None:
+        return next((w for w in self.workers.values() if w.config.name == name), None)
+
+    def _followers(self, name: str) -> list[SourceWorker]:
+        """The sources that take their agents' states from `name` (agent_states_from)."""
+        return [w for w in self.workers.values() if w.config.agent_states_from == name]
 
     def _health(self) -> list[dict[str, Any]]:
         reports = [w.health() for w in self.workers.values()]

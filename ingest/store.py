@@ -31,6 +31,7 @@ from wallboard.models import (
 )
 from wallboard.models.intervals import AGENT_INTERVAL_FIGURES, AGENT_INTERVAL_SECONDS
 from wallboard.models.live import stored_live_rows
+from wallboard.models.screenpops import APPLIED, PENDING, ScreenPop
 from wallboard.sourcesecrets import UnreadableSecrets
 
 from .calls import RECENT_ABANDONED, LedgerCall, Segment
@@ -96,6 +97,8 @@ class SourceConfig:
     # kept out of repr() so no log line or traceback of a config ever shows them.
     secrets_json: str = field(default="{}", repr=False)
     secrets_problem: str = ""  # why the stored credentials cannot be read, if so
+    # Another source whose agent states fill this one's unknown ones (a neutral option).
+    agent_states_from: str = ""
 
     def restart_key(self) -> tuple[Any, ...]:
         """Fields whose change needs a new connection (the rest apply on the fly)."""
@@ -155,6 +158,7 @@ def load_configs(names: list[str] | None = None) -> list[SourceConfig]:
                 tls_key_file=source.tls_key_file,
                 secrets_json=json.dumps(secrets, sort_keys=True),
                 secrets_problem=secrets_problem,
+                agent_states_from=source.agent_states_from,
             )
         )
     return configs
@@ -505,10 +509,12 @@ def write_calls(
     queues: list[tuple[tuple[str, str], int, dict[str, Any]]],
     agents: list[tuple[str, int, dict[str, Any]]],
     position: Position | None = None,
+    screen_pops: list[int] | None = None,
 ) -> None:
     """The changed calls, their segments and the interval rows they were booked into, in one
     transaction: a call's `counted` and the figures it counted land together or not at all
-    (and a polled source's position with them: a restart reads no saved call again)."""
+    (and a polled source's position with them: a restart reads no saved call again; and the
+    screen pops they came from are marked applied: a restart applies none of them again)."""
     rows, segments = calls
     ids: dict[str, int] = {}
     with transaction.atomic():
@@ -528,6 +534,8 @@ def write_calls(
         _write_interval_rows(source_id, queues, agents)
         if position is not None:
             _write_position(source_id, position)
+        if screen_pops:
+            mark_screen_pops_applied(screen_pops)
 
 
 def _epoch(value: datetime | None) -> float | None:
@@ -671,3 +679,11 @@ def mark_disconnected(source_ids: list[int]) -> None:
     SourceHealth.objects.filter(source_id__in=source_ids).update(
         connected=False, peer="", stale=True
     )
+
+
+def mark_screen_pops_applied(ids: list[int]) -> None:
+    now = datetime.now(UTC)
+    for i in range(0, len(ids), CHUNK):
+        ScreenPop.objects.filter(pk__in=ids[i : i + CHUNK], status=PENDING).update(
+            status=APPLIED, applied_at=now
+        )

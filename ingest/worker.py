@@ -24,8 +24,10 @@ from django.db import DatabaseError, InterfaceError
 
 from integrations import integration
 from integrations.base import (
+    UNKNOWN,
     AgentRow,
     Batch,
+    CallEvent,
     ChangedRows,
     Decoder,
     IntervalRow,
@@ -247,7 +249,15 @@ class SourceWorker:
         self._poller: Poller | None = None
         self._position: Any = None
         self._position_dirty = False
+        # Screen pops taken into the ledger, marked applied with the next write of the calls
+        # (ingest/screenpops.py); a failed write keeps them, and a sweep skips them meanwhile.
+        self.screen_pops_held: set[int] = set()
+        self._screen_pops_unwritten: list[int] = []
         self._polling = False  # a poll is running in its thread
+        # Agent states from another source (the neutral option agent_states_from): the runner
+        # lets a worker find the source it reads them from, and the sources that read its own.
+        self.worker_named: Callable[[str], SourceWorker | None] = lambda name: None
+        self.followers: Callable[[], list[SourceWorker]] = list
 
     # -- configuration -----------------------------------------------------------------
     def _apply_settings(self, config: SourceConfig) -> None:
@@ -835,6 +845,8 @@ class SourceWorker:
         if not self.agent_range.everything:
             agent_range = self.agent_range
             batch.agents = [a for a in batch.agents if a.agent_id in agent_range]
+        if self.config.agent_states_from and batch.agents:
+            batch.agents = self._overlay(batch.agents, now)
         # A feed's own interval rows first: the calls of the same batch are then not booked
         # for those queues as well.
         fed = self._feed_intervals(batch.intervals) if batch.intervals else set()
@@ -975,6 +987,9 @@ class SourceWorker:
 
     def _changed(self, changes: Changes) -> None:
         """Publish at once (displays need not wait for the database), then persist."""
+        if changes.agents:
+            for follower in self.followers():
+                follower.states_moved(set(changes.agents))
         self._day_figures(changes)
         if self._agent_today:  # the agents' figures booked since the last batch go with it
             changes.agent_today, self._agent_today = self._agent_today, {}
@@ -1042,6 +1057,73 @@ class SourceWorker:
                 logging.WARNING, "source %s: skipped bad input, %s", self.name, text
             )
         decoder.errors.clear()
+
+    # -- agent states from another source (the option agent_states_from) ----------------
+    def _overlay(self, agents: list[AgentRow], now: float) -> list[AgentRow]:
+        """Each agent whose feed says `unknown` takes the state the other source has for the
+        same agent ID, while that source is live (read from its worker's memory: no query);
+        otherwise it stays unknown. `extra["state_from"]` names where the state came from."""
+        other = self.worker_named(self.config.agent_states_from)
+        live = None if other is None or other.stale else other.live
+        out = []
+        for agent in agents:
+            found = live.agents.get(agent.agent_id) if live is not None else None
+            if agent.state != UNKNOWN or found is None or found.state == UNKNOWN:
+                out.append(agent)
+                continue
+            since = live.since.get(agent.agent_id) if live is not None else None
+            out.append(
+                replace(
+                    agent,
+                    state=found.state,
+                    reason_code=found.reason_code,
+                    state_seconds=None if since is None else max(0, int(now - since)),
+                    extra={**agent.extra, "state_from": self.config.agent_states_from},
+                )
+            )
+        return out
+
+    def states_moved(self, agent_ids: set[str] | None) -> None:
+        """The source this one takes agent states from changed those agents (None: all of
+        them, it went stale or recovered): the overlay follows, as a batch of its own."""
+        if self.stale:
+            return  # this feed's own agents are stale: nothing of theirs is shown as live
+        live = self.live.agents
+        ids = live.keys() if agent_ids is None else agent_ids & live.keys()
+        now = time.time()
+        bases = []
+        for agent_id in ids:
+            row = live[agent_id]
+            if row.state == UNKNOWN or "state_from" in row.extra:
+                extra = {k: v for k, v in row.extra.items() if k != "state_from"}
+                bases.append(replace(row, state=UNKNOWN, reason_code="", extra=extra))
+        if not bases:
+            return
+        moved = [new for new in self._overlay(bases, now) if new != live.get(new.agent_id, new)]
+        if moved:
+            changes = self.live.apply(Batch(agents=moved), now)
+            if changes:
+                self._changed(changes)
+
+    # -- screen pops (ingest/screenpops.py) -----------------------------------------------
+    def take_calls(self, events: list[CallEvent], pop_ids: list[int]) -> None:
+        """Call steps from outside the link (a phone system's screen pops) into the ledger,
+        as a feed's are; the source's liveness is the link's alone: they neither make a stale
+        source live nor count as its data."""
+        now = time.time()
+        self.call_events += len(events)
+        self.screen_pops_held.update(pop_ids)
+        self._screen_pops_unwritten.extend(pop_ids)
+        calls = self.ledger.apply(events)
+        if calls:
+            batch = Batch()
+            self._call_rows(batch, now)
+            changes = self.live.apply(batch, now)
+            changes.calls = {c.call_id: c.view() for c in calls}
+            if self.ledger.booked:
+                self._call_figures(changes)
+            self._changed(changes)
+        self._pending_event.set()  # a replay changed nothing: its rows are marked all the same
 
     # -- supervisor actions and the decoder's facts (ingest/actions.py) -------------------
     def ready_for_commands(self) -> bool:
@@ -1143,7 +1225,8 @@ class SourceWorker:
         call booked and its record of having booked it go together). On the thread of the
         interval writes, so two writes of one interval row land in order."""
         calls = self.ledger.take_dirty()
-        if not calls:
+        pops, self._screen_pops_unwritten = self._screen_pops_unwritten, []
+        if not calls and not pops:
             return
         self._observe()
         queues, agents = self.intervals.take_dirty()
@@ -1151,13 +1234,15 @@ class SourceWorker:
         rows = store.call_rows(self.config.id, calls)
         try:
             await self.background_db(
-                store.write_calls, self.config.id, rows, queues, agents, position
+                store.write_calls, self.config.id, rows, queues, agents, position, pops
             )
         except (DatabaseError, InterfaceError):
             self.ledger.requeue(calls)
             self.intervals.requeue(queues, agents)
             self._position_dirty |= position is not None
+            self._screen_pops_unwritten[:0] = pops
             raise
+        self.screen_pops_held.difference_update(pops)
         self._intervals_written = time.monotonic()
 
     async def _write_intervals(self) -> None:
@@ -1354,6 +1439,8 @@ class SourceWorker:
                 self.last_error = f"database: {exc}"  # kept in memory; retried next time
 
     def _status_changed(self) -> None:
+        for follower in self.followers():
+            follower.states_moved(None)  # stale: their states go back to unknown; live: back
         if self.publisher is not None:
             self._background(self.publisher.status(self))
 

@@ -31,6 +31,7 @@ from wallboard.models import (
     Queue,
     Rotation,
     RotationEntry,
+    ScreenPopReceiver,
     Source,
     SourceHealth,
     Threshold,
@@ -41,6 +42,7 @@ from wallboard.models.boards import new_display_key
 from wallboard.models.service import QueueSettings
 from wallboard.names_admin import NameAdmin  # noqa: F401  (registers the names directory)
 from wallboard.recordings_admin import RecorderAdmin  # noqa: F401  (recorders, their tags)
+from wallboard.screenpop_admin import ScreenPopReceiverAdmin  # noqa: F401  (screen pops)
 from wallboard.sourcesecrets import UnreadableSecrets
 
 SECRET_PREFIX = "secret_"
@@ -228,6 +230,7 @@ class SourceAdmin(admin.ModelAdmin):
                 (label, text)
                 for label, text in ((health.diagnostics or {}).get("facts") or {}).items()
             ),
+            *self._screen_pop_rows(obj),
             (
                 "runingest heartbeat",
                 timezone.localtime(health.heartbeat_at).strftime("%H:%M:%S")
@@ -238,6 +241,15 @@ class SourceAdmin(admin.ModelAdmin):
         table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
         diagnostics = json.dumps(health.diagnostics, indent=2)[:4000]
         return format_html("<table>{}</table><pre>{}</pre>", table, diagnostics)
+
+    def _screen_pop_rows(self, obj: Source) -> list[tuple[str, Any]]:
+        receiver = ScreenPopReceiver.objects.filter(source=obj).first()
+        if receiver is None:
+            return []
+        last = f" (last: {receiver.last_rejected})" if receiver.last_rejected else ""
+        return [
+            ("screen pops", f"{receiver.accepted} taken, {receiver.rejected} refused{last}"),
+        ]
 
     @admin.action(description="Enable the selected sources")
     def enable(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:

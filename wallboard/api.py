@@ -191,13 +191,27 @@ def source_json(source: Source) -> dict[str, Any]:
         if health and health.owner
         else None,
         "pass_through": targets,
+        "screen_pops": _screen_pops(source),
+    }
+
+
+def _screen_pops(source: Source) -> dict[str, Any] | None:
+    """The screen-pop receiver's counts (requests stored; refused, and the last refusal)."""
+    receiver = getattr(source, "screen_pop", None)
+    if receiver is None:
+        return None
+    return {
+        "accepted": receiver.accepted,
+        "rejected": receiver.rejected,
+        "last_rejected": receiver.last_rejected,
+        "last_rejected_at": _iso(receiver.last_rejected_at),
     }
 
 
 @require_GET
 @api_access
 def sources(request: HttpRequest) -> HttpResponse:
-    qs = Source.objects.select_related("health").prefetch_related("targets")
+    qs = Source.objects.select_related("health", "screen_pop").prefetch_related("targets")
     return JsonResponse([source_json(s) for s in qs], safe=False)
 
 
@@ -483,7 +497,9 @@ def calls(request: HttpRequest) -> HttpResponse:
     rows = [call_json(c, sources.get(c.source_id, ""), now, name, show) for c in page]
     tagged = recordings_of(page)  # (one query for the page)
     for row, call in zip(rows, page, strict=True):
-        row["recording"] = recording_json(tagged.get((call.source_id, call.ledger_key or "")))
+        row["recording"] = recording_json(
+            tagged.get((call.source_id, call.ledger_key or "")), call, row["source"]
+        )
     response = JsonResponse(rows, safe=False)
     if more:
         cursor, url = _next_link(request, page[-1])

@@ -22,7 +22,7 @@ from wallboard.calls_admin import NUMBERS_PERMISSION
 from wallboard.history import site_zone
 from wallboard.models import Call, CallSegment, RecordingTag, Source
 from wallboard.models.calls import CALL_OUTCOMES
-from wallboard.models.recordings import recordings_of
+from wallboard.models.recordings import link_of, recording_json, recordings_of
 
 PAGE_SIZE = 50
 
@@ -45,6 +45,8 @@ class CallRow:
     offered: str
     segments: list[SegmentRow]
     untied: list[RecordingTag]  # tags of segments the ledger no longer lists (should be none)
+    # The recording the feed itself named (Optimus' look-up), when no tag has one: (id, link).
+    recording: tuple[str, str] | None = None
 
 
 def _filters(params: Any, may_search_numbers: bool) -> Q:
@@ -134,4 +136,12 @@ def _row(
         offered=call.offered_at.astimezone(site_zone()).strftime("%Y-%m-%d %H:%M:%S"),
         segments=segments,
         untied=[t for rest in by_seq.values() for t in rest],
+        recording=_named_recording(call, tags),
     )
+
+
+def _named_recording(call: Call, tags: list[RecordingTag]) -> tuple[str, str] | None:
+    if any(t.recording_id for t in tags):
+        return None  # the legs show theirs
+    found = recording_json(None, call)
+    return None if found is None else (found["id"], link_of(found["url_or_path"]))

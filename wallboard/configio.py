@@ -27,6 +27,7 @@ from wallboard.models import (
 )
 from wallboard.models.boards import STANDARD_PALETTE
 from wallboard.namesio import export_names, import_names
+from wallboard.recordersio import export_recorders, import_recorders
 from wallboard.service_config import export_service_levels, import_service_levels
 
 
@@ -211,6 +212,9 @@ def export_config() -> dict[str, Any]:
         config["alert_channels"] = channels
     if rules:
         config["alert_rules"] = rules
+    recorders = export_recorders()
+    if recorders:  # (written only when there are some; never their tokens)
+        config["recorders"] = recorders
     return config
 
 
@@ -236,7 +240,7 @@ def _clean(obj: Any, where: str, exclude: list[str] | None = None) -> None:
 @transaction.atomic
 def import_config(data: Any) -> dict[str, int]:
     top = {"sources", "boards", "rotations", "service_levels", "names"}
-    _keys(data, top | {"alert_channels", "alert_rules"}, "top level")
+    _keys(data, top | {"alert_channels", "alert_rules", "recorders"}, "top level")
     counts = {"sources": 0, "boards": 0, "rotations": 0}
     for i, item in enumerate(data.get("sources", [])):
         where = f"sources[{i}]"
@@ -319,6 +323,12 @@ def import_config(data: Any) -> dict[str, int]:
         counts["alert_channels"] = import_channels(data["alert_channels"], _keys, ConfigError)
     if "alert_rules" in data:
         counts["alert_rules"] = import_rules(data["alert_rules"], _keys, _clean, ConfigError)
+    if "recorders" in data:  # after the sources, which they name
+        counts["recorders"], untokened = import_recorders(
+            data["recorders"], _keys, _clean, ConfigError
+        )
+        if untokened:
+            counts["recorders_without_token"] = len(untokened)
     return counts
 
 

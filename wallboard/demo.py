@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from wallboard.models import Board, Rotation, RotationEntry, Source, Threshold, TickerMessage, Tile
+from wallboard.models import (
+    Board,
+    Recorder,
+    Rotation,
+    RotationEntry,
+    Source,
+    Threshold,
+    TickerMessage,
+    Tile,
+)
 from wallboard.models.names import Name
 
 DEMO_USER = "demo"
@@ -26,6 +37,58 @@ AES_AGENTS = "3101-3116"
 AES_STATIONS = "5001-5016"
 AES_SPLITS = "301,302"
 AES_VDNS = "7001,7002"
+
+
+# The simulated Optimus database (a SQLite file beside the demo's database) and its dialer.
+OPTIMUS_DB_SOURCE = "optimus-db"
+OPTIMUS_DB_FILE = "optimus-demo.sqlite3"
+DIALER_CAMPAIGNS = {"3": "Renewals", "4": "Win-back"}
+DIALER_STATUSES = {"1": "new", "2": "dialled", "9": "done"}
+RECORDINGS_FOLDER = r"\\optimus\Recordings"
+# The simulated call recorder that tags the AES's calls (a real HTTP server: base + 7).
+RECORDER_NAME = "recorder-1"
+
+
+def recorder_port(base_port: int) -> int:
+    return base_port + 7
+
+
+# The simulated AgentServices.asmx (base + 8): the states of the Optimus agents 5000-5019, the
+# same agent IDs the toolbar feed sends, which takes them (its option agent_states_from).
+OPTIMUS_FIRST_AGENT = 5000
+OPTIMUS_AGENTS = 20
+
+
+def agent_services_port(base_port: int) -> int:
+    return base_port + 8
+
+
+def agent_services_password() -> str:
+    """This run's AgentServices password, as stored in the optimus-db source's secrets."""
+    return Source.objects.get(name=OPTIMUS_DB_SOURCE).secret_values()["agent_services_password"]
+
+
+def optimus_db_path() -> Path:
+    """The simulated Optimus database's file: in the folder of the demo's own SQLite database
+    (the project folder when the demo runs on another database)."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"].endswith("sqlite3") and str(default["NAME"]) != ":memory:":
+        return Path(default["NAME"]).resolve().parent / OPTIMUS_DB_FILE
+    return Path(settings.BASE_DIR) / OPTIMUS_DB_FILE
+
+
+def optimus_db_options(base_port: int) -> dict[str, Any]:
+    path = optimus_db_path()
+    services = f"http://127.0.0.1:{agent_services_port(base_port)}/OptimusIntegration"
+    return {
+        "agent_services_url": f"{services}/AgentServices.asmx",
+        "database": f"sqlite:///file:{path}?mode=ro&uri=true",  # read-only, as OPTEXTRNL
+        "time_zone": "UTC",
+        "recordings": True,
+        "dialer_campaigns": DIALER_CAMPAIGNS,
+        "dialer_statuses": DIALER_STATUSES,
+        "dialer_seconds": 10,
+    }
 
 
 @dataclass(frozen=True)
@@ -117,6 +180,8 @@ def set_up(base_port: int) -> dict[str, Source]:
         listen = feed.vendor == "avaya_cms"
         refresh = {"avaya_cms": 3, "mitel": 15, "optimus": 5, "csta": 10}[feed.vendor]
         extra = {"options": aes_options()} if feed.vendor == "csta" else {}
+        if feed.vendor == "optimus":  # its agents' states: from the database source's
+            extra = {"options": {"agent_states_from": OPTIMUS_DB_SOURCE}}
         source, _ = Source.objects.update_or_create(
             name=feed.source,
             defaults={
@@ -134,6 +199,29 @@ def set_up(base_port: int) -> dict[str, Source]:
             source.set_secrets({"password": secrets.token_urlsafe(18)})
             source.save(update_fields=["secrets"])
         sources[feed.source] = source
+    sources[OPTIMUS_DB_SOURCE], _ = Source.objects.update_or_create(
+        name=OPTIMUS_DB_SOURCE,
+        defaults={
+            "vendor": "optimus_db",
+            "layout": "stat",
+            "listen": "",
+            "connect": "",
+            "refresh_seconds": 5,
+            "enabled": True,
+            "options": optimus_db_options(base_port),
+        },
+    )
+    sources[OPTIMUS_DB_SOURCE].set_secrets({"agent_services_password": secrets.token_urlsafe(18)})
+    sources[OPTIMUS_DB_SOURCE].save(update_fields=["secrets"])
+    recorder, _ = Recorder.objects.update_or_create(
+        name=RECORDER_NAME,
+        defaults={
+            "base_url": f"http://127.0.0.1:{recorder_port(base_port)}",
+            "match_key": "extension",
+            "enabled": True,
+        },
+    )
+    recorder.sources.set([sources[AES_SOURCE]])
 
     service, _ = Board.objects.update_or_create(
         slug="service", defaults={"title": "Customer service", "columns": 4, "theme": "dark"}
@@ -280,6 +368,23 @@ def set_up(base_port: int) -> dict[str, Source]:
         width=3,
         height=2,
         kpis="calls_waiting, oldest_wait_seconds, offered, answered, abandoned",
+    )
+
+    _tile(
+        optimus,
+        5,
+        "dialer_campaigns",
+        title="Dialer campaigns",
+        source=sources[OPTIMUS_DB_SOURCE],
+        width=3,
+    )
+    _tile(  # their states come from the database source's AgentServices (agent_states_from)
+        optimus,
+        6,
+        Tile.AGENT_GRID,
+        title="Agents",
+        source=opt,
+        width=3,
     )
 
     calls = _calls_board(sources[AES_SOURCE])

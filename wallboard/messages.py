@@ -174,6 +174,16 @@ def agent_action(action_id: int) -> dict[str, Any]:
     return {"type": AGENT_ACTION, "id": action_id}
 
 
+# ingest's group for the screen pop-ups the web side stored (ScreenPop rows): only a hint,
+# ingest also sweeps for pending rows at each reload (ingest/screenpops.py).
+SCREEN_POPS_GROUP: Final = "ingest.screen_pops"
+SCREEN_POP: Final = "screen.pop"
+
+
+def screen_pop(source_id: int) -> dict[str, Any]:
+    return {"type": SCREEN_POP, "source": source_id}
+
+
 def alarms_ack() -> dict[str, Any]:
     return {"type": ALARMS_ACK}
 

@@ -14,11 +14,11 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from wallboard.messages import board_group, key_revoked
-from wallboard.models import Board, Rotation
+from wallboard.models import Board, Rotation, ScreenPopReceiver, Source
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +48,11 @@ def revoke_old_display_key(
         else:
             groups = [board_group(e.board_id) for e in instance.entries.all()]
         transaction.on_commit(lambda: send_revocation(groups, old))
+
+
+@receiver(post_save, sender=Source)
+def make_screen_pop_receiver(sender: type[Source], instance: Source, **kwargs: Any) -> None:
+    """A source that takes screen pops gets its receiver (its URL's key) when saved so."""
+    options = instance.options if isinstance(instance.options, dict) else {}
+    if options.get("screen_pop") is True:
+        ScreenPopReceiver.objects.get_or_create(source=instance)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.staticfiles.views import serve as serve_static
 from django.urls import include, path, re_path
 
-from wallboard import api, calllog, export, history, views
+from wallboard import api, calllog, export, history, screenpop, views
 
 admin.site.site_header = "Wallboard administration"
 admin.site.site_title = "Wallboard"
@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/agents/", api.agents, name="api-agents"),
     path("api/v1/sources/", api.sources, name="api-sources"),
     path("actions/", include("wallboard.actions")),  # supervisors' requests about agents
+    path("screenpop/<str:key>/", screenpop.receive, name="screen-pop"),
     path("api/v1/boards/<slug:slug>/", api.board_snapshot, name="api-board"),
     path("api/v1/calls/", api.calls, name="api-calls"),
     path("api/v1/alerts/", api.alerts, name="api-alerts"),

@@ -19,7 +19,12 @@ VENDOR = VendorInfo(
     default_refresh_seconds=5,
 )
 
-_DEFAULTS: dict[str, Any] = {"batch_gap_seconds": 1.0}
+_DEFAULTS: dict[str, Any] = {
+    "batch_gap_seconds": 1.0,
+    # Take Optimus' web screen pop-ups (one URL per call offered to an agent) as call steps
+    # of this source: the wallboard's /screenpop/<key>/ endpoint (README, "Screen pop").
+    "screen_pop": False,
+}
 MAX_BATCH_GAP_SECONDS = 60.0
 
 
@@ -36,6 +41,8 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
     for key in options:
         if key not in _DEFAULTS:
             problems.append(f"Unknown option {key!r}: known options are {', '.join(_DEFAULTS)}.")
+    if not isinstance(options.get("screen_pop", False), bool):
+        problems.append("screen_pop is true or false.")
     gap = options.get("batch_gap_seconds", _DEFAULTS["batch_gap_seconds"])
     if (
         isinstance(gap, bool)

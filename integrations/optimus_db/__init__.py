@@ -52,6 +52,11 @@ _DEFAULTS: dict[str, Any] = {
     # ("" for none: agents then show as unknown), and its web-service user (the guide's value).
     "agent_services_url": "",
     "agent_services_user": "!@#UN",
+    # Look each ended call's recording file up (Configuration.GetCallRecordingFile): the
+    # login needs the right to run it.
+    "recordings": False,
+    # Also take Optimus' web screen pop-ups as call steps of this source (README, "Screen pop").
+    "screen_pop": False,
 }
 DEFAULT_SERVICES_PASSWORD = "!@#Password"  # the guide's web-service password
 MAX_TIMEOUT = 120
@@ -94,6 +99,9 @@ def validate_options(layout: str, options: dict[str, Any]) -> list[str]:
         )
         if p
     ]
+    for flag in ("screen_pop", "recordings"):
+        if not isinstance(options.get(flag, False), bool):
+            problems.append(f"{flag} is true or false.")
     problems += _database_problems(options.get("database", ""))
     try:
         zoneinfo.ZoneInfo(str(options.get("time_zone", "UTC")))
@@ -154,6 +162,7 @@ def make_poller(layout: str, options: dict[str, Any]) -> Poller:
         dialer_campaigns={str(k): str(v) for k, v in merged["dialer_campaigns"].items()},
         dialer_statuses={str(k): str(v) for k, v in merged["dialer_statuses"].items()},
         dialer_seconds=float(merged["dialer_seconds"]),
+        recordings=merged["recordings"] is True,
         agent_services=AgentServices(
             str(merged["agent_services_url"]),
             str(merged["agent_services_user"]),

@@ -31,10 +31,12 @@ from sqlalchemy.sql import Select
 from integrations.base import (
     AGENT_LOG_OUT,
     AGENT_NOT_READY,
+    CALL_ENDED,
     UNKNOWN,
     AgentCommand,
     AgentRow,
     Batch,
+    CallEvent,
     CommandResult,
     Poller,
     PollFailed,
@@ -42,7 +44,9 @@ from integrations.base import (
 )
 from integrations.optimus_db import records, schema
 from integrations.optimus_db.agentservices import AgentServices, ServiceFailed, neutral_state
+from integrations.optimus_db.recordings import OptimusRecordings, call_files
 from integrations.optimus_db.records import Clock
+from integrations.recorder_http import RecordingSource
 
 CALLS_PER_POLL: Final = 1000  # new rows read per poll at most; the rest at the next one
 OPEN_CALLS_MAX: Final = 5000  # calls followed while open; the oldest is let go beyond
@@ -65,6 +69,7 @@ class StatPoller(Poller):
         dialer_statuses: dict[str, str] | None = None,
         dialer_seconds: float = 60.0,
         agent_services: AgentServices | None = None,
+        recordings: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -83,6 +88,8 @@ class StatPoller(Poller):
         self._dialer_at = -dialer_seconds
         # Agent states from AgentServices.asmx (CheckExtensionState), where the site has it.
         self.services = agent_services
+        # Each ended call's recording file (Configuration.GetCallRecordingFile), with its end.
+        self.recordings = recordings
         self._skills: dict[str, tuple[str, ...]] = {}  # each agent's queues, as last read
         # Supervisors' requests, made on ingest's loop, carried out in the next poll's thread.
         self._requests: deque[AgentCommand] = deque(maxlen=1000)
@@ -94,6 +101,11 @@ class StatPoller(Poller):
             "polling": "calls, quarter-hour statistics; queues and agents every "
             f"{directory_seconds:g} s",
         }
+
+    def recording_source(self) -> RecordingSource:
+        """Recording look-up through this source's database (integrations.recorder_http's
+        RecordingSource seam)."""
+        return OptimusRecordings(lambda: self.engine().connect(), self.clock)
 
     # -- position ------------------------------------------------------------------------
     def resume_from(self, position: Any) -> None:
@@ -196,8 +208,19 @@ class StatPoller(Poller):
             top = conn.execute(select(func.max(table.c.CallID))).scalar()
             position["call"] = int(top or 0)
         position["open"] = still_open[-OPEN_CALLS_MAX:]
+        if self.recordings:
+            self._recording_files(conn, events)
         events.sort(key=lambda e: e.at)
         return events, {k: sent[k] for k in map(str, position["open"]) if k in sent}
+
+    def _recording_files(self, conn: Connection, events: list[CallEvent]) -> None:
+        """The recording of each call ending in this poll goes with its end, as
+        `extra["recording"]` (`{id, url_or_path}`): one look-up per call, once."""
+        ends = {e.call_id: e for e in events if e.step == CALL_ENDED}
+        if not ends:
+            return
+        for call_id, path in call_files(conn, list(ends)).items():
+            ends[call_id].extra["recording"] = {"id": call_id, "url_or_path": path}
 
     def _intervals(self, conn: Connection, now: float, position: dict[str, Any]) -> list[Any]:
         """The quarter-hour rows calculated since the last poll (>=: a row calculated in the

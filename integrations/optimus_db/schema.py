@@ -23,8 +23,10 @@ from sqlalchemy import (
 
 STAT: Final = "Stat"
 BI: Final = "BI"
+CONFIGURATION: Final = "Configuration"
+SCHEMAS: Final = (STAT, BI, CONFIGURATION)
 # SQLite has no schemas: the fixture's tables live in the one database file.
-SCHEMA_TRANSLATE: Final = {STAT: None, BI: None}
+SCHEMA_TRANSLATE: Final = {STAT: None, BI: None, CONFIGURATION: None}
 
 metadata = MetaData()
 
@@ -225,3 +227,25 @@ DEVICE_QUEUE: Final = 3
 # TimeType values of Stat.DeviceTimes this source reads.
 QUEUE_ANSWERED_WAIT: Final = 12
 QUEUE_ABANDONED_WAIT: Final = 13
+
+
+# The recording module's functions (guide section 7): Configuration.GetCallRecordingFile(CallID)
+# (a scalar: the file's full path) and Stat.GetAllRecordings(FromTS, TillTS, CLID) (CallID,
+# Recfile). Functions on SQL Server; in the fixture, tables of the same name, the second with
+# the CLID and time it is filtered by (recordings.py reads either).
+call_recording_file = Table(
+    "GetCallRecordingFile",
+    metadata,
+    Column("CallID", Integer, primary_key=True, autoincrement=False),
+    Column("Recfile", String(400)),
+    schema=CONFIGURATION,
+)
+all_recordings = Table(
+    "GetAllRecordings",
+    metadata,
+    Column("CallID", Integer, primary_key=True, autoincrement=False),
+    Column("Recfile", String(200)),
+    Column("CLID", String(20)),
+    Column("TS", DateTime),
+    schema=STAT,
+)

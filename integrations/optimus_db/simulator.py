@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, insert, text, update
+from sqlalchemy import Engine, create_engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from integrations.optimus_db import schema
@@ -34,10 +35,12 @@ class OptimusFixture:
             )
         else:
             with self.engine.begin() as conn:
-                for name in (schema.STAT, schema.BI):
+                for name in schema.SCHEMAS:
                     conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{name}"'))
         schema.metadata.create_all(self.engine)
-        self._next_call = 1
+        with self.engine.connect() as conn:  # a fixture kept from an earlier run goes on
+            top = conn.execute(select(func.max(schema.calls_stat.c.CallID))).scalar()
+        self._next_call = int(top or 0) + 1
 
     def close(self) -> None:
         self.engine.dispose()
@@ -92,6 +95,16 @@ class OptimusFixture:
 
     def abandoned(self, call_id: int, at: datetime, ringing: bool = False) -> None:
         self.call_changes(call_id, AbandonedTS=at, EndType=103 if ringing else 102)
+
+    # -- the recording module ---------------------------------------------------------------
+    def recorded(self, call_id: int, path: str, clid: str = "", at: datetime | None = None) -> None:
+        """The recording module has the call's file (what its functions then give)."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(schema.call_recording_file), [{"CallID": call_id, "Recfile": path}])
+            conn.execute(
+                insert(schema.all_recordings),
+                [{"CallID": call_id, "Recfile": path[:200], "CLID": clid, "TS": at}],
+            )
 
     # -- the dialer ------------------------------------------------------------------------
     def dialer_target(
@@ -209,29 +222,47 @@ class OptimusFixture:
                 conn.execute(insert(act), rows)
 
     # -- a live Optimus, for the demo ------------------------------------------------------
-    def run(self, stop: threading.Event, seed: int = 1, queues: int = 4, agents: int = 8) -> None:
-        """Calls arriving every few seconds, answered or abandoned, ended later; each
-        quarter's rows recalculated every 30 s from the calls (Optimus' own clock: local
-        time, here the machine's)."""
+    def run(
+        self,
+        stop: threading.Event,
+        seed: int = 1,
+        queues: int = 4,
+        agents: int = 8,
+        now: Callable[[], datetime] = datetime.now,
+        recordings: str = "",
+        first_agent: int = 100,
+    ) -> None:
+        """Calls arriving every few seconds, answered or abandoned, ended later (Optimus' own
+        clock: local time, by default the machine's). With `recordings` (a folder path), each
+        answered call's recording file is given by the recording module's functions."""
         rng = random.Random(seed)
         codes = [10 + i for i in range(queues)]
         self.queues(
             {c: f"Queue {c}" for c in codes},
-            {c: [100 + (i + j) % agents for j in range(3)] for i, c in enumerate(codes)},
+            {  # every agent serves a queue of its own and two more
+                c: sorted(
+                    {first_agent + (i + j) % agents for j in range(3)}
+                    | {first_agent + a for a in range(agents) if a % queues == i}
+                )
+                for i, c in enumerate(codes)
+            },
         )
         open_calls: list[tuple[int, datetime, int]] = []
         while not stop.wait(rng.uniform(1.0, 4.0)):
-            now = datetime.now().replace(microsecond=0)
+            at = now().replace(microsecond=0)
             queue = rng.choice(codes)
-            open_calls.append((self.call_arrives(now, queue=queue), now, queue))
+            open_calls.append((self.call_arrives(at, queue=queue), at, queue))
             for call_id, offered, _ in list(open_calls):
-                age = (now - offered).total_seconds()
+                age = (at - offered).total_seconds()
                 if age > 40 and rng.random() < 0.5:
                     open_calls.remove((call_id, offered, _))
                     if rng.random() < 0.8:
                         answered = offered + timedelta(seconds=rng.randint(2, 25))
-                        self.answered(call_id, answered, agent=rng.randint(100, 100 + agents - 1))
-                        self.talked_and_ended(call_id, now)
+                        agent = rng.randint(first_agent, first_agent + agents - 1)
+                        self.answered(call_id, answered, agent=agent)
+                        if recordings:
+                            self.recorded(call_id, f"{recordings}\\{call_id}.wav")
+                        self.talked_and_ended(call_id, at)
                     else:
                         self.abandoned(call_id, offered + timedelta(seconds=rng.randint(5, 30)))
 
@@ -241,7 +272,7 @@ class AgentServicesSimulator:
     agent's state word from `states`; LOGIN, LOGOUT and NOTREADY change it. A wrong web-service
     user or password gets a SOAP fault (HTTP 500), as ASP.NET answers one."""
 
-    def __init__(self, user: str = "!@#UN", password: str = "!@#Password") -> None:
+    def __init__(self, user: str = "!@#UN", password: str = "!@#Password", port: int = 0) -> None:
         import http.server
 
         self.user, self.password = user, password
@@ -262,7 +293,7 @@ class AgentServicesSimulator:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = int(self.server.server_address[1])
         self.url = f"http://127.0.0.1:{self.port}/OptimusIntegration/AgentServices.asmx"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

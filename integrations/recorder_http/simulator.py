@@ -53,6 +53,9 @@ class RecorderSimulator:
     _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
+    # As a recorder that records every call (the demo): a look-up at an extension that finds
+    # nothing starts a recording there at the window's start.
+    auto_record: bool = False
 
     # -- control -------------------------------------------------------------------------
     def record(self, extension: str, ucid: str = "", at: float | None = None) -> str:
@@ -108,6 +111,11 @@ class RecorderSimulator:
                     for r in found
                     if r.extension == query.get("extension", "") and since <= r.started_at <= until
                 ]
+                if not found and self.auto_record and query.get("extension"):
+                    recording_id = f"REC-{next(self._ids)}"
+                    made = SimRecording(recording_id, query["extension"], since)
+                    self.recordings[recording_id] = made
+                    found = [made]
             return [r.json() for r in found]
 
     def write(self, recording_id: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -176,4 +176,7 @@ async def test_runingest_purges_again_an_interval_later(
             return await sync_to_async(left)() == KEPT
 
         await wait_for(purged, what="the next purge")
-    assert "purged 3 ended calls and 6 segments" in caplog.text
+        # (its report is logged just after its last delete: waited for, not raced)
+        await wait_for(
+            lambda: "purged 3 ended calls and 6 segments" in caplog.text, what="its report"
+        )

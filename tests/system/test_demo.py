@@ -23,20 +23,22 @@ pytestmark = pytest.mark.slow
 
 
 FEEDS = 6  # the simulated feeds: three CMS reports, Mitel, Optimus, the AES (CSTA)
+SOURCES = FEEDS + 1  # and the Optimus database source, polling its simulated database
+PORTS = FEEDS + 2  # the feeds' ports, the simulated recorder's and AgentServices' (7, 8)
 
 
 def free_base() -> int:
-    """A feed port base whose six ports (base+1..base+6) are free."""
+    """A feed port base whose eight ports (base+1..base+8) are free."""
     for _ in range(50):
         base = free_port() - 1
         try:
-            for port in range(base + 1, base + 1 + FEEDS):
+            for port in range(base + 1, base + 1 + PORTS):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", port))
         except OSError:
             continue
         return base
-    raise RuntimeError("no six free ports in a row")
+    raise RuntimeError("no eight free ports in a row")
 
 
 def manage(tmp_path: Path, *args: str, **settings: str) -> subprocess.Popen[str]:
@@ -91,9 +93,9 @@ def test_the_demo_runs_every_feed_says_where_to_log_in_and_stops_on_ctrl_c(
         assert f"http://localhost:{port}/" in said
         assert "demo / wallboard-demo" in said
         deadline = time.monotonic() + 30
-        while True:  # every simulated feed delivers: six sources, none stale
+        while True:  # every simulated feed delivers: seven sources, none stale
             state = health(port)
-            if state.get("sources") == FEEDS and state.get("stale_sources") == 0:
+            if state.get("sources") == SOURCES and state.get("stale_sources") == 0:
                 break
             assert time.monotonic() < deadline, f"the feeds did not all come up: {state}"
             time.sleep(0.5)

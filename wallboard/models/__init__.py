@@ -20,6 +20,7 @@ from .intervals import INTERVAL_SECONDS, AgentInterval, QueueInterval
 from .live import Agent, Queue
 from .names import Name
 from .recordings import Recorder, RecordingTag
+from .screenpops import ScreenPop, ScreenPopReceiver
 from .service import QueueSettings
 from .sources import PassThroughTarget, Source, SourceHealth, SourcePosition
 
@@ -51,6 +52,8 @@ __all__ = [
     "RecordingTag",
     "Rotation",
     "RotationEntry",
+    "ScreenPop",
+    "ScreenPopReceiver",
     "Source",
     "SourceCapture",
     "SourceHealth",

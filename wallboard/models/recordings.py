@@ -189,8 +189,12 @@ def recordings_of(calls: Iterable[Any]) -> dict[tuple[int, str], list[RecordingT
     return out
 
 
-def recording_json(tags: list[RecordingTag] | None) -> dict[str, str] | None:
-    """A call's recording for the API: the first segment's that has one, else None."""
+def recording_json(
+    tags: list[RecordingTag] | None, call: Any = None, source_name: str = ""
+) -> dict[str, str] | None:
+    """A call's recording for the API: the first segment's that has one, else the one the
+    feed itself named (a call table's recording look-up, `extra["recording"]`: `source` is
+    then the feed's source), else None."""
     for tag in tags or ():
         if tag.recording_id:
             return {
@@ -198,4 +202,23 @@ def recording_json(tags: list[RecordingTag] | None) -> dict[str, str] | None:
                 "url_or_path": tag.recording_url,
                 "source": tag.recorder.name,
             }
+    named = (getattr(call, "extra", None) or {}).get("recording")
+    if isinstance(named, dict) and named.get("id") and named.get("url_or_path"):
+        return {
+            "id": str(named["id"])[:200],
+            "url_or_path": str(named["url_or_path"])[:500],
+            "source": source_name,
+        }
     return None
+
+
+def link_of(url_or_path: str) -> str:
+    """What the call log may put in an href: a web URL as it is, a file path (Optimus gives
+    one, e.g. \\\\server\\rec\\1.wav) as a file: URL, anything else nothing."""
+    if url_or_path.startswith(("http://", "https://")):
+        return url_or_path
+    if url_or_path.startswith("\\\\"):
+        return "file:" + url_or_path.replace("\\", "/")
+    if url_or_path.startswith("/"):
+        return "file://" + url_or_path
+    return ""

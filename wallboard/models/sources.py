@@ -34,6 +34,12 @@ def _check_address(value: str) -> None:
             raise ValidationError(str(exc)) from exc
 
 
+# Options any source may take, whatever its vendor (kept from the vendor's own options):
+# "agent_states_from": the name of another source whose agent states fill this source's
+# agents' unknown states (same agent IDs; ingest/worker.py, SourceWorker._overlay).
+NEUTRAL_OPTIONS = ("agent_states_from",)
+
+
 class Source(models.Model):
     """One feed: an Avaya CMS RTS session, a Mitel PBX, an Optimus server connection."""
 
@@ -154,9 +160,31 @@ class Source(models.Model):
         return self.layout or integration(self.vendor).VENDOR.layouts[0]
 
     def effective_options(self) -> dict[str, Any]:
+        """The vendor's options (defaults merged); the neutral options are not among them."""
         merged = dict(integration(self.vendor).default_options(self.effective_layout))
         merged.update(self.options or {})
+        for key in NEUTRAL_OPTIONS:
+            merged.pop(key, None)
         return merged
+
+    @property
+    def agent_states_from(self) -> str:
+        options = self.options if isinstance(self.options, dict) else {}
+        value = options.get("agent_states_from")
+        return value if isinstance(value, str) else ""
+
+    def _neutral_problems(self) -> list[str]:
+        options = self.options if isinstance(self.options, dict) else {}
+        if "agent_states_from" not in options:
+            return []
+        other = options["agent_states_from"]
+        if not isinstance(other, str) or not other:
+            return ["agent_states_from is the name of another source."]
+        if other == self.name:
+            return ["agent_states_from names this source itself."]
+        # (A source not made yet is allowed: importconfig makes sources one at a time. Until
+        # it runs in the same ingest process, the states stay unknown.)
+        return []
 
     def secret_values(self) -> dict[str, str]:
         """The stored credentials (UnreadableSecrets if SECRET_KEY changed since)."""
@@ -239,6 +267,7 @@ class Source(models.Model):
                 problems = integration(self.vendor).validate_options(
                     self.effective_layout, self.effective_options()
                 )
+                problems += self._neutral_problems()
                 if problems:
                     errors.setdefault("options", []).extend(problems)
         if self.listen and not errors.get("listen"):

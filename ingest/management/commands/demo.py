@@ -10,6 +10,8 @@ import logging
 import socket
 import struct
 import sys
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +41,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--port", type=int, default=8000, help="web server port")
         parser.add_argument(
-            "--feed-port-base", type=int, default=17000, help="simulated feeds use base+1..base+6"
+            "--feed-port-base",
+            type=int,
+            default=17000,
+            help="simulated feeds use base+1..base+6, the simulated recorder base+7 and "
+            "AgentServices base+8",
         )
         parser.add_argument(
             "--replay",
@@ -61,7 +67,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{where} already in use (another demo running?): pick free ports with "
                 f"--port (the web server, now {port}) and --feed-port-base (the simulated "
-                f"feeds use base+1..base+6, now {base + 1}-{base + 6})"
+                f"feeds and services use base+1..base+8, now {base + 1}-{base + 8})"
             )
         replays = _replays(options["replay"], base)
         call_command("migrate", interactive=False, verbosity=0)
@@ -80,7 +86,9 @@ class Command(BaseCommand):
                 + f"  Admin:   {url}/admin/\n"
                 + f"  Login:   {demo.DEMO_USER} / {demo.DEMO_PASSWORD}\n"
                 + "  Feeds:   simulated Avaya CMS, Mitel, Optimus and an Avaya AES (CSTA) on "
-                + f"127.0.0.1:{base + 1}-{base + 6}\n"
+                + f"127.0.0.1:{base + 1}-{base + 6}, an Optimus database in "
+                + f"{demo.optimus_db_path()}, a call recorder and AgentServices on "
+                + f"127.0.0.1:{base + 7}-{base + 8}\n"
                 + "Press Ctrl-C to stop.\n"
             )
             sys.stdout.flush()
@@ -90,6 +98,11 @@ class Command(BaseCommand):
             {name: reads for name, (_, reads) in replays.items()},
             aes_password=demo.aes_password(),
         )
+        feeds += [
+            optimus_database(),
+            recorder(demo.recorder_port(base)),
+            agent_services(demo.agent_services_port(base), demo.agent_services_password()),
+        ]
         if not serve(host, port, [run_ingest, *feeds], ready):
             raise CommandError("the demo stopped after an error (logged above)")
         self.stdout.write("Stopped.")
@@ -134,8 +147,10 @@ def local_addresses() -> list[str]:
 
 
 def _ports(host: str, port: int, base: int) -> list[tuple[str, int]]:
-    """The web server's address and the simulated feeds' (loopback) addresses."""
-    return [(host, port), *(("127.0.0.1", f.port) for f in demo.feeds(base))]
+    """The web server's address and the simulated feeds' and recorder's (loopback) ones."""
+    feeds = [("127.0.0.1", f.port) for f in demo.feeds(base)]
+    services = [demo.recorder_port(base), demo.agent_services_port(base)]
+    return [(host, port), *feeds, *(("127.0.0.1", p) for p in services)]
 
 
 def _free(host: str, port: int) -> bool:
@@ -214,3 +229,92 @@ def simulators(
 
         jobs.append(job)
     return jobs
+
+
+def optimus_database() -> Any:
+    """The simulated Optimus database: its tables made now (the source's first poll finds
+    them), then calls arriving and ending, their recordings and a dialer, until the demo
+    stops. Kept between runs, as a real one is (the source goes on from where it read)."""
+    from integrations.optimus_db.simulator import OptimusFixture
+
+    fixture = OptimusFixture(f"sqlite:///{demo.optimus_db_path()}")
+    _earlier_calls(fixture)
+    campaigns = [int(c) for c in demo.DIALER_CAMPAIGNS]
+    for target in range(1, 41):  # each campaign's targets, some already dialled
+        dials = (target % 3, 0, 0)
+        status = 9 if target % 5 == 0 else (2 if any(dials) else 1)
+        last = datetime.now(UTC).replace(tzinfo=None) if any(dials) else None
+        fixture.dialer_target(target, campaigns[target % 2], status, last, dials)
+
+    async def job(stop: asyncio.Event) -> None:
+        halt = threading.Event()
+        running = asyncio.ensure_future(
+            asyncio.to_thread(
+                fixture.run,
+                halt,
+                seed=7,
+                now=lambda: datetime.now(UTC).replace(tzinfo=None),
+                recordings=demo.RECORDINGS_FOLDER,
+                agents=demo.OPTIMUS_AGENTS,
+                first_agent=demo.OPTIMUS_FIRST_AGENT,
+            )
+        )
+        try:
+            await stop.wait()
+        finally:
+            halt.set()
+            await running
+            fixture.close()
+
+    return job
+
+
+def _earlier_calls(fixture: Any) -> None:
+    """A few calls of the last minutes, recorded, so the call log shows some at once."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    for minutes in (9, 7, 5, 3):
+        offered = now - timedelta(minutes=minutes)
+        call_id = fixture.call_arrives(offered, queue=10)
+        fixture.answered(call_id, offered + timedelta(seconds=8), agent=100)
+        fixture.recorded(call_id, f"{demo.RECORDINGS_FOLDER}\\{call_id}.wav")
+        fixture.talked_and_ended(call_id, offered + timedelta(seconds=70))
+
+
+def recorder(port: int) -> Any:
+    """The simulated call recorder (a real HTTP server) the demo's Recorder tags calls on."""
+    from integrations.recorder_http.simulator import RecorderSimulator
+
+    async def job(stop: asyncio.Event) -> None:
+        simulator = RecorderSimulator(port=port, auto_record=True).up()
+        try:
+            await stop.wait()
+        finally:
+            simulator.down()
+
+    return job
+
+
+AGENT_STATE_WORDS = ("READY", "READY", "TALKING", "TALKING", "TALKING", "NOT READY", "WRAP UP")
+
+
+def agent_services(port: int, password: str) -> Any:
+    """The simulated AgentServices.asmx: the Optimus agents' states, moving now and then."""
+    import random
+
+    from integrations.optimus_db.simulator import AgentServicesSimulator
+
+    async def job(stop: asyncio.Event) -> None:
+        simulator = AgentServicesSimulator(password=password, port=port)
+        rng = random.Random(port)
+        agents = [str(demo.OPTIMUS_FIRST_AGENT + i) for i in range(demo.OPTIMUS_AGENTS)]
+        simulator.states.update({a: rng.choice(AGENT_STATE_WORDS) for a in agents})
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 3.0)
+                for agent in rng.sample(agents, 3):
+                    simulator.states[agent] = rng.choice(AGENT_STATE_WORDS)
+        finally:
+            simulator.close()
+
+    return job

@@ -42,6 +42,7 @@ class Command(BaseCommand):
             )
             return
         purged = retention.purge_calls(days)
+        retention.purge_screen_pops(purged.before)
         retention.report(purged)
         self.stdout.write(
             f"Purged {purged.calls} ended calls and {purged.segments} segments "

@@ -42,6 +42,13 @@ class Command(BaseCommand):
                 f"Imported {counts.get('alert_channels', 0)} alert channels, "
                 f"{counts.get('alert_rules', 0)} alert rules."
             )
+        if "recorders" in counts:
+            self.stdout.write(f"Imported {counts['recorders']} recorders.")
+        if counts.get("recorders_without_token"):  # tokens are never imported
+            self.stdout.write(
+                f"{counts['recorders_without_token']} new recorder(s) have no token: type it in "
+                "the admin (Recorders) if the recorder asks for one."
+            )
         waiting = without_credentials()
         if waiting:  # credentials are never imported: say which channels cannot send yet
             self.stdout.write(
