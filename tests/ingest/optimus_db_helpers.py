@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from integrations.optimus_db.simulator import OptimusFixture
 from wallboard.models import Call, Source
@@ -38,11 +38,10 @@ def _postgres_url() -> str | None:
     server = make_url(f"postgresql+psycopg://{rest}")
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": POSTGRES_FIXTURE}
-        ).scalar()
-        if not exists:
-            conn.execute(text(f"CREATE DATABASE {POSTGRES_FIXTURE}"))
+        # A fresh database for each test: one that failed half-way (a table made a view by the
+        # slow-query test) leaves nothing behind for the next.
+        conn.execute(text(f"DROP DATABASE IF EXISTS {POSTGRES_FIXTURE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {POSTGRES_FIXTURE}"))
     admin.dispose()
     return server.set(database=POSTGRES_FIXTURE).render_as_string(hide_password=False)
 
@@ -56,7 +55,17 @@ def optimus_db(tmp_path: Path) -> Iterator[tuple[OptimusFixture, str, str]]:
         url = f"sqlite:///{path}"
         source_url = f"sqlite:///file:{path}?mode=ro&uri=true"
     else:
-        source_url = make_url(url).set(password=None).render_as_string()
+        # The source's URL names no password (it is a credential, stored apart); set(password=
+        # None) would keep it, so the URL is made again without one.
+        server = make_url(url)
+        source_url = URL.create(
+            server.drivername,
+            username=server.username,
+            host=server.host,
+            port=server.port,
+            database=server.database,
+            query=server.query,
+        ).render_as_string(hide_password=False)
     fixture = OptimusFixture(url)
     fixture.drop()
     fixture = OptimusFixture(url)
