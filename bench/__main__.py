@@ -1,4 +1,4 @@
-"""`./dev benchmark ingest|mitel|csta|push|push-calls|intervals|calls [options]`
+"""`./dev benchmark ingest|mitel|csta|push|push-calls|intervals|calls|soak [options]`
 (`python -m bench`)."""
 
 from __future__ import annotations
@@ -15,16 +15,19 @@ def parser() -> argparse.ArgumentParser:
         description="Print speed figures: ingest (parse+diff, persist), mitel (events/s), "
         "csta (events/s), push (latency), push-calls (a CSTA call step to its tiles, latency), "
         "intervals (interval accounting), calls (CSTA events "
-        "through framing, parsing and the call ledger, events/s).",
+        "through framing, parsing and the call ledger, events/s), soak (runingest at the "
+        "largest site for --seconds: CPU, RSS, batch timing).",
     )
     parser.add_argument(
-        "what", choices=["ingest", "mitel", "csta", "push", "push-calls", "intervals", "calls"]
+        "what",
+        choices=["ingest", "mitel", "csta", "push", "push-calls", "intervals", "calls", "soak"],
     )
     parser.add_argument("--skills", type=int, default=3000)
     parser.add_argument("--agents", type=int, default=30000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=300.0, help="soak: how long to run")
     return parser
 
 
@@ -54,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .calls import figures as call_figures
 
             call_figures(options.events, out)
+        elif options.what == "soak":
+            from .soak import soak_figures
+
+            soak_figures(options.skills, options.agents, options.seconds, out)
         elif options.what == "mitel":
             figures.mitel_figures(options.events, options.agents, out)
         elif options.what == "csta":

@@ -16,6 +16,7 @@ def test_the_arguments_and_defaults_of_the_old_command() -> None:
         "rounds": 5,
         "events": 100_000,
         "clients": 200,
+        "seconds": 300.0,
     }
     with pytest.raises(SystemExit) as exit_:
         parser().parse_args(["nothing"])
@@ -26,3 +27,15 @@ def test_a_small_run_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["intervals", "--agents", "50", "--rounds", "2"]) == 0
     printed = capsys.readouterr().out
     assert "Interval accounting at" in printed and "per batch" in printed
+
+
+def test_a_short_soak_prints_cpu_memory_and_batch_timing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import soak
+
+    monkeypatch.setattr(soak, "WARM_UP", 4.0)
+    assert main(["soak", "--skills", "20", "--agents", "200", "--seconds", "8"]) == 0
+    printed = capsys.readouterr().out
+    assert "% of one core" in printed and "MB after the warm-up" in printed
+    assert "agent-report runs taken in" in printed
