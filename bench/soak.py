@@ -132,6 +132,7 @@ def soak_figures(skills: int, agents: int, seconds: float, out: Callable[[str], 
         ingest.start()
         assert ingest.process is not None
         pid = ingest.process.pid
+        out(f"  RSS before the first run: {_rss_mb(pid):.0f} MB (start-up, boards loaded)")
         feeds = {
             name: socket.create_connection(("127.0.0.1", port))
             for name, port in ingest.ports.items()

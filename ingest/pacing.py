@@ -17,6 +17,10 @@ tested with a fake clock:
   server do; a test process keeps its own): what a batch leaves alive is frozen when the batch
   is done (the collector skips frozen objects), the little garbage made between batches is
   collected at quiet moments, and everything is looked at every `full_collection` seconds.
+- **Memory.** After each batch's write the C allocator hands the pages freed since back to the
+  system (glibc's `malloc_trim`, where there is one): a run's text, its rows and their
+  database rows come and go every few seconds, in three threads, and without it the process
+  keeps the high-water mark of every arena resident.
 - **Priority.** The background database thread yields the processor (`lower_thread_priority`).
 
 Nothing here runs at import: a process opts in by calling `take_over_gc()`.
@@ -26,6 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import os
 import sys
@@ -35,6 +41,21 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
 BACKGROUND_NICE = 10  # the background database thread's nice value, over the process's own
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library, another system)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
 
 
 class Busy(Protocol):
@@ -119,6 +140,12 @@ class Pacing:
             gc.unfreeze()
             gc.collect()
         gc.freeze()
+
+    def release_memory(self) -> None:
+        """After a batch's write: the pages the allocator holds free go back to the system
+        (a few ms at most; only where ingest manages its memory, as take_over_gc() says)."""
+        if self.managing_gc and _TRIM is not None:
+            _TRIM(0)
 
     def idle(self) -> None:
         """A quiet moment: collect the young garbage, if there is enough to matter and not so

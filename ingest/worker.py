@@ -1281,6 +1281,7 @@ class SourceWorker:
                 if time.monotonic() - self._intervals_written > INTERVAL_WRITE_SECONDS:
                     await self._write_intervals()
                 self.pacing.idle()  # what building the rows left behind
+                self.pacing.release_memory()
             except (DatabaseError, InterfaceError) as exc:
                 log.error(
                     "source %s: database write failed (%s); retrying in %.0f s",
