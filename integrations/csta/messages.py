@@ -135,8 +135,7 @@ def read(body: bytes) -> Message:
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.ordered_attributes = True
-    parser.buffer_text = True  # a leaf's text in one piece
-    parser.buffer_size = 1 << 16  # more than any frame
+    parser.buffer_text = True  # a leaf's text in one piece (or a few, past 8 KiB)
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chunks.append
