@@ -96,34 +96,36 @@ def read(body: bytes) -> Message:
     last_attrs: list[str] = []  # the attributes of the element started last
     keys = _KEYS.get
 
+    # Both run for every element: each line of them counts.
     def start(tag: str, attrs: list[str]) -> None:
-        nonlocal opened, last_attrs, root
-        if not tags:
-            root = tag
+        nonlocal opened, last_attrs
         tags.append(tag)
         last_attrs = attrs
         opened = True
-        chunks.clear()
+        if chunks:
+            chunks.clear()
 
     def end(tag: str) -> None:
-        nonlocal opened, media
+        nonlocal opened, media, root
         tags.pop()
-        if opened:
-            opened = False
-            if tags:
-                key, leaf = keys((tags[-1], tag)) or _key(tags[-1], tag)
-                text = (chunks[0] if len(chunks) == 1 else "".join(chunks)).strip()
-                if key in fields:
-                    more = repeats.setdefault(key, [])
-                    if len(more) < 256:
-                        more.append(text)
-                else:
-                    fields[key] = text
-                    if leaf not in fields:
-                        fields[leaf] = text
-                    if last_attrs and leaf == "deviceID" and not media:
-                        media = _attribute(last_attrs, "mediaClass")
-        chunks.clear()
+        if not tags:
+            root = tag
+        elif opened:
+            key, leaf = keys((tags[-1], tag)) or _key(tags[-1], tag)
+            text = (chunks[0] if len(chunks) == 1 else "".join(chunks)).strip()
+            if key in fields:
+                more = repeats.setdefault(key, [])
+                if len(more) < 256:
+                    more.append(text)
+            else:
+                fields[key] = text
+                if leaf not in fields:
+                    fields[leaf] = text
+                if last_attrs and leaf == "deviceID" and not media:
+                    media = _attribute(last_attrs, "mediaClass")
+        opened = False
+        if chunks:
+            chunks.clear()
 
     # UTF-8 whatever the document declares: an EBCDIC or UTF-7 declaration could hide a
     # DOCTYPE from the check above, and DMCC speaks UTF-8 (note §3.1). Names are interned
