@@ -36,8 +36,9 @@ def texts() -> st.SearchStrategy[str]:
 
 
 ATTRIBUTES = st.sampled_from(["", ' mediaClass="chat"', ' mediaClass="voice"', ' x="1"'])
-LEAVES = st.tuples(NAMES, ATTRIBUTES, texts(), st.just([]))
-TREES = st.recursive(
+NO_CHILDREN: list[Tree] = []
+LEAVES: st.SearchStrategy[Tree] = st.tuples(NAMES, ATTRIBUTES, texts(), st.just(NO_CHILDREN))
+TREES: st.SearchStrategy[Tree] = st.recursive(
     LEAVES,
     lambda kids: st.tuples(NAMES, st.just(""), st.just(""), st.lists(kids, min_size=1, max_size=4)),
     max_leaves=12,
