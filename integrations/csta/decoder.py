@@ -442,9 +442,10 @@ class DmccDecoder(Decoder):
                 for step in steps:
                     if self._to_check:
                         self._found.add(step.call_id)
-            touched = set(self.tracker.touched)
-            self.tracker.touched.clear()
-            self._station_changed(touched)
+            touched = self.tracker.touched
+            if touched:
+                self.tracker.touched = set()
+                self._station_changed(touched)
         elif name in AGENT_EVENTS:
             self._agent_event(message)
         elif name == "ApplicationSessionTerminated":

@@ -1,18 +1,19 @@
 """CSTA XML documents in and out (docs/protocols/csta-xml-dmcc.md §4-§10).
 
 In: a frame's body, parsed safely (a DOCTYPE or ENTITY declaration is refused before the
-parser sees it, so no entity is ever expanded and nothing is fetched), flattened into a
-Message: the root's local name and each leaf's text keyed by "parent/leaf" local names (and by
-the bare leaf name, first occurrence), namespaces ignored as the note advises.
+parser sees it, and expat stops at one should it get through, so no entity is ever expanded
+and nothing is fetched), flattened into a Message: the root's local name and each leaf's text
+keyed by "parent/leaf" local names (and by the bare leaf name), the first occurrence in
+document order, namespaces ignored as the note advises.
 
 Out: the requests this link sends, as bytes ready for framing.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Final
+from xml.parsers.expat import XML_PARAM_ENTITY_PARSING_NEVER, ExpatError, ParserCreate
 from xml.sax.saxutils import escape
 
 ECMA323: Final = "http://www.ecma-international.org/standards/ecma-323/csta/ed3"
@@ -21,7 +22,9 @@ AVAYA: Final = "http://www.avaya.com/csta"
 PROTOCOL_PRIV7: Final = ECMA323 + "/priv7"
 PROLOG: Final = '<?xml version="1.0" encoding="UTF-8"?>'
 
-_LOCAL: dict[str, str] = {}
+_LOCAL: dict[str, str] = {}  # tag -> local name
+_KEYS: dict[tuple[str, str], tuple[str, str]] = {}  # (parent tag, tag) -> the leaf's keys
+_INTERN: dict[str, str] = {}  # expat's names, shared by every parse
 
 
 class BadXml(ValueError):
@@ -53,55 +56,119 @@ class Message:
 
 
 def _local(tag: str) -> str:
-    name = _LOCAL.get(tag)
-    if name is None:
-        name = tag[tag.find("}") + 1 :]
-        if len(_LOCAL) < 4096:  # tags repeat; garbage must not grow the cache
-            _LOCAL[tag] = name
+    name = tag[tag.find("}") + 1 :]
+    if len(_LOCAL) < 4096:  # tags repeat; garbage must not grow the cache
+        _LOCAL[tag] = name
     return name
 
 
+class _Refused(Exception):
+    """A DTD reached expat after all (the byte check missed it): stop at once."""
+
+
+def _refuse(*_: object) -> None:
+    raise _Refused
+
+
 def parse(body: bytes) -> Message:
-    """A frame's XML as a Message; BadXml if it is not one well-formed, DTD-free document."""
+    """A frame's XML as a Message; BadXml if it is not one well-formed, DTD-free document.
+
+    Read by expat straight into the fields, no tree: each element without element children
+    (a leaf) gives its stripped text under "parent/leaf" and "leaf", the first occurrence in
+    document order; later ones of a "parent/leaf" go to `repeats`."""
     if b"<!" in body:
         upper = body.upper()
         if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
             raise BadXml("DTD or entity declaration refused")
     if b"\0" in body:  # UTF-16 or -32, where the check above could not see a declaration
         raise BadXml("not UTF-8")
-    try:
-        # UTF-8 whatever the document declares: an EBCDIC or UTF-7 declaration could hide a
-        # DOCTYPE from the check above, and DMCC speaks UTF-8 (note §3.1).
-        parser = ET.XMLParser(encoding="utf-8")
-        parser.feed(body)
-        root = parser.close()
-    except ET.ParseError as exc:
-        raise BadXml(f"not well-formed XML ({exc})") from None
-    except (ValueError, LookupError) as exc:  # e.g. an unknown encoding in the prolog
-        raise BadXml(f"unreadable XML ({exc})") from None
+    return read(body)
+
+
+def read(body: bytes) -> Message:
+    """parse() without its byte checks: expat alone, which refuses a DTD by itself too."""
+    tags: list[str] = []  # the open elements' tags ("namespace URI}local name")
+    chunks: list[str] = []  # the text since the last tag
     fields: dict[str, str] = {}
     repeats: dict[str, list[str]] = {}
-    media = ""
-    get = _LOCAL.get
-    for parent in root.iter():
-        above = get(parent.tag) or _local(parent.tag)
-        for child in parent:
-            if len(child):
-                continue
-            leaf = get(child.tag) or _local(child.tag)
-            key = above + "/" + leaf
-            text = (child.text or "").strip()
+    root = media = ""
+    opened = False  # the last event was a start tag: the element ending next is a leaf
+    last_attrs: list[str] = []  # the attributes of the element started last
+    keys = _KEYS.get
+
+    # Both run for every element: each line of them counts.
+    def start(tag: str, attrs: list[str]) -> None:
+        nonlocal opened, last_attrs
+        tags.append(tag)
+        last_attrs = attrs
+        opened = True
+        if chunks:
+            chunks.clear()
+
+    def end(tag: str) -> None:
+        nonlocal opened, media, root
+        tags.pop()
+        if not tags:
+            root = tag
+        elif opened:
+            key, leaf = keys((tags[-1], tag)) or _key(tags[-1], tag)
+            text = (chunks[0] if len(chunks) == 1 else "".join(chunks)).strip()
             if key in fields:
                 more = repeats.setdefault(key, [])
                 if len(more) < 256:
                     more.append(text)
-                continue
-            fields[key] = text
-            if leaf not in fields:
-                fields[leaf] = text
-            if child.attrib and leaf == "deviceID" and not media:
-                media = child.attrib.get("mediaClass", "")
-    return Message(_local(root.tag), fields, repeats, media)
+            else:
+                fields[key] = text
+                if leaf not in fields:
+                    fields[leaf] = text
+                if last_attrs and leaf == "deviceID" and not media:
+                    media = _attribute(last_attrs, "mediaClass")
+        opened = False
+        if chunks:
+            chunks.clear()
+
+    # UTF-8 whatever the document declares: an EBCDIC or UTF-7 declaration could hide a
+    # DOCTYPE from the check above, and DMCC speaks UTF-8 (note §3.1). Names are interned
+    # across frames, so the key cache hits by identity.
+    parser = ParserCreate("utf-8", "}", _INTERN)
+    # A second line behind the byte check: no parameter entity is ever read, and a DOCTYPE
+    # or an entity declaration stops the parse.
+    parser.SetParamEntityParsing(XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.ordered_attributes = True
+    parser.buffer_text = True  # a leaf's text in one piece (or a few, past 8 KiB)
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chunks.append
+    try:
+        parser.Parse(body, True)
+    except ExpatError as exc:
+        raise BadXml(f"not well-formed XML ({exc})") from None
+    except _Refused:
+        raise BadXml("DTD or entity declaration refused") from None
+    except (ValueError, LookupError) as exc:
+        raise BadXml(f"unreadable XML ({exc})") from None
+    finally:
+        if len(_INTERN) > 4096:  # garbage names must not grow it
+            _INTERN.clear()
+    return Message(_LOCAL.get(root) or _local(root), fields, repeats, media)
+
+
+def _key(above: str, tag: str) -> tuple[str, str]:
+    """A leaf's keys: "parent/leaf" and "leaf", by local names."""
+    leaf = _LOCAL.get(tag) or _local(tag)
+    found = ((_LOCAL.get(above) or _local(above)) + "/" + leaf, leaf)
+    if len(_KEYS) < 4096:  # pairs repeat; garbage must not grow the cache
+        _KEYS[above, tag] = found
+    return found
+
+
+def _attribute(attrs: list[str], name: str) -> str:
+    for i in range(0, len(attrs) - 1, 2):
+        if attrs[i] == name:
+            return attrs[i + 1]
+    return ""
 
 
 def device_text(device: str) -> str:

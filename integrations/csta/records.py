@@ -96,6 +96,11 @@ _CONNECTION: Final[dict[str, tuple[str, str]]] = {
     "ConferencedEvent": ("primaryOldCall", "conferencingDevice"),
 }
 CALL_EVENTS: Final = frozenset(_CONNECTION)
+# The same, as the keys read: the call's ID, the subject device, the connection's device.
+_KEYS: Final[dict[str, tuple[str, str, str]]] = {
+    name: (where + "/callID", subject + "/deviceIdentifier" if subject else "", where + "/deviceID")
+    for name, (where, subject) in _CONNECTION.items()
+}
 # Events a call can begin with; a call first seen at any other was already under way.
 _STARTS: Final = frozenset(("DeliveredEvent", "QueuedEvent", "OriginatedEvent"))
 
@@ -189,17 +194,17 @@ class CallTracker:
     def event(self, message: Message, at: float) -> list[CallEvent]:
         """The call steps of one call event (a name in CALL_EVENTS)."""
         name = message.name
-        where, subject = _CONNECTION[name]
-        raw_id = message.get(where + "/callID")[:MAX_ID]
+        id_key, subject_key, device_key = _KEYS[name]
+        raw_id = message.get(id_key)[:MAX_ID]
         if not raw_id:
             return []
         call_id = self.aliases.get(raw_id, raw_id)
         self._expire(at)
         if call_id in self.ended:
             return []
-        device = extension(message.get(subject + "/deviceIdentifier")) if subject else ""
+        device = extension(message.get(subject_key)) if subject_key else ""
         if not device:
-            device = extension(message.get(where + "/deviceID"))
+            device = extension(message.get(device_key))
         call = self.calls.get(call_id)
         out: list[CallEvent] = []
         if call is None:
