@@ -25,7 +25,7 @@ def test_the_registry_finds_the_optimus_integration() -> None:
 
 def test_the_default_options_are_valid_and_a_fresh_copy() -> None:
     options = default_options("toolbar")
-    assert options == {"batch_gap_seconds": 1.0}
+    assert options == {"batch_gap_seconds": 1.0, "screen_pop": False}
     assert validate_options("toolbar", options) == []
     options["batch_gap_seconds"] = 9
     assert default_options("toolbar")["batch_gap_seconds"] == 1.0
