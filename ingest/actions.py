@@ -12,7 +12,6 @@ CommandResult back to the row (SourceWorker.command, SourceWorker.answers).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -24,12 +23,13 @@ from wallboard import messages
 from wallboard.models import AgentAction
 from wallboard.models.actions import EXPIRED, FAILED, OK, OPEN_STATUSES, PENDING, REFUSED, SENT
 
+from . import hints
+
 log = logging.getLogger(__name__)
 
 EXPIRE_SECONDS = 60.0  # a request not sent within this is expired: never carried out late
 ANSWER_SECONDS = 30.0  # a sent request the phone system did not answer within this has failed
 NO_ANSWER = f"no answer from the phone system within {ANSWER_SECONDS:.0f} s"
-REGROUP_SECONDS = 600.0  # channel-layer groups expire (Redis): join again this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,31 +142,9 @@ class ActionDispatcher:
 
     async def listen(self) -> None:
         """Sweep for the requests the web side says it made, as it says so."""
-        from channels.layers import get_channel_layer
-
-        layer: Any = get_channel_layer()
-        if layer is None:
-            return
-        channel = await layer.new_channel()
-        try:
-            while True:
-                try:
-                    await self._hear(layer, channel)
-                except Exception as exc:  # the layer (Redis) is away: the sweeps go on
-                    log.warning("agent actions: no hints from the channel layer (%s)", exc)
-                    await asyncio.sleep(5.0)
-        finally:
-            with contextlib.suppress(Exception):
-                await layer.group_discard(messages.AGENT_ACTIONS_GROUP, channel)
-
-    async def _hear(self, layer: Any, channel: str) -> None:
-        await layer.group_add(messages.AGENT_ACTIONS_GROUP, channel)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(REGROUP_SECONDS):
-                while True:
-                    message = await layer.receive(channel)
-                    if message.get("type") == messages.AGENT_ACTION:
-                        await self._hinted(message)
+        await hints.listen(
+            messages.AGENT_ACTIONS_GROUP, messages.AGENT_ACTION, self._hinted, "agent actions"
+        )
 
     async def _hinted(self, message: dict[str, Any]) -> None:
         try:

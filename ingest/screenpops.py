@@ -12,7 +12,6 @@ and loses none; a worker skips the rows it holds but has not written yet.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -23,10 +22,11 @@ from integrations.base import CALL_OFFERED, CALL_RINGING, CallEvent
 from wallboard import messages
 from wallboard.models.screenpops import PENDING, ScreenPop
 
+from . import hints
+
 log = logging.getLogger(__name__)
 
 SWEEP_LIMIT = 1000  # rows per sweep (the next sweep takes the rest)
-REGROUP_SECONDS = 600.0  # channel-layer groups expire (Redis): join again this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,31 +140,12 @@ class ScreenPopSweeper:
 
     async def listen(self) -> None:
         """Sweep as the web side says it stored a pop-up."""
-        from channels.layers import get_channel_layer
+        await hints.listen(
+            messages.SCREEN_POPS_GROUP, messages.SCREEN_POP, self._hinted, "screen pops"
+        )
 
-        layer: Any = get_channel_layer()
-        if layer is None:
-            return
-        channel = await layer.new_channel()
+    async def _hinted(self, message: dict[str, Any]) -> None:
         try:
-            while True:
-                try:
-                    await self._hear(layer, channel)
-                except Exception as exc:  # the layer (Redis) is away: the sweeps go on
-                    log.warning("screen pops: no hints from the channel layer (%s)", exc)
-                    await asyncio.sleep(5.0)
-        finally:
-            with contextlib.suppress(Exception):
-                await layer.group_discard(messages.SCREEN_POPS_GROUP, channel)
-
-    async def _hear(self, layer: Any, channel: str) -> None:
-        await layer.group_add(messages.SCREEN_POPS_GROUP, channel)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(REGROUP_SECONDS):
-                while True:
-                    message = await layer.receive(channel)
-                    if message.get("type") == messages.SCREEN_POP:
-                        try:
-                            await self.sweep()
-                        except Exception:  # the database may be away: the reload sweeps
-                            log.exception("screen pops: could not pick them up now")
+            await self.sweep()
+        except Exception:  # the database may be away: the reload sweeps
+            log.exception("screen pops: could not pick them up now")
