@@ -17,7 +17,7 @@ from .queues import CvdnReport, Tvi1Report
 
 
 def diagnostics(layout: str) -> list[Diagnostic]:
-    if layout == "agent_tv" and agents.Lookup is None:
+    if layout == "agent_tv" and agents.Heads is None:
         return [
             Diagnostic(
                 "the C speed-up of the agent report is not built; it runs in pure Python,"
@@ -69,7 +69,7 @@ def make_decoder(layout: str, options: dict[str, Any]) -> RtsDecoder:
     if layout == "agent_tv":
         report = AgentReport(options.get("columns", DEFAULT_COLUMNS), options.get("state_map", {}))
         scan = report.scan if report.accelerated else None
-        decoder = RtsDecoder(report.parse, report.forget, report.prepare_steps, report.early, scan)
+        decoder = RtsDecoder(report.parse, report.forget, report.idle_steps, report.early, scan)
         report.clock = lambda: decoder.clock()
         return decoder
     return RtsDecoder(_QUEUE_REPORTS[layout]().parse)

@@ -1,44 +1,23 @@
 /* Optional speed-up of the Avaya CMS agent report's changed-rows path (see agents.py).
  *
- * Between two report runs most rows differ from the last run only in their time in state, and
- * AgentReport.prepare() writes down each row's text as it will read next run. Looking every row
- * of a 42,000-row run up among those predictions is the bulk of a run's work in Python: making a
- * str of each line, hashing it, probing a dict. Lookup.scan() does it on the bytes as read: it
- * walks the lines, finds each among the predictions by its bytes, marks the last run's rows
- * found again, and makes a str only of a line that is not a prediction; a line that is hands
- * on the prediction's own str (the same text). RowParser.parse parses the rows that are no
- * prediction (the agents who changed), and changes() finds the agents who changed or left;
- * everything else stays in Python.
+ * Between two report runs most rows differ from the last run only in their time in state. The
+ * report keys each row by its head (the row without its time in state, the last field) and
+ * numbers the heads by slots. Heads.match() looks each row of a run up by its head's bytes,
+ * reads its time, and marks the slot seen when the time moved on by the gap between runs: the
+ * same stint of the same agent, nothing to parse. RowParser.parse parses the rows that are not
+ * (the agents who changed), and changes() finds the agents who changed or left; everything
+ * else stays in Python.
  *
- * Semantics are those of the pure-Python path, which stays and is tested against this one:
- * lines are what bytes.split(b"\n") gives (a CR stays at the end of its line); a line is text
- * decoded as UTF-8 or, where it is not UTF-8, as Latin-1; the scan stops at the first line
- * that is not an "F1|" row or is longer than the framing allows, and leaves it to Python.
+ * Semantics are those of the pure-Python path (agents.PyHeads, _time_code, _parse_python),
+ * which stays and is tested against this one on the same inputs.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-typedef struct {
-    uint64_t hash;
-    const char *data; /* the key's UTF-8 bytes, owned by `key` */
-    Py_ssize_t size;
-    PyObject *key;    /* a str; NULL: an empty entry */
-    Py_ssize_t value;
-} Entry;
-
-typedef struct {
-    PyObject_HEAD
-    Entry *entries;
-    size_t mask; /* capacity - 1; capacity a power of two, at least twice the keys */
-    Py_ssize_t count;
-    /* When the values are 0 .. count-1 (slots, numbered in the last run's row order): a copy
-     * of each value's entry, in value order, so a run's rows, which come in much the same
-     * order, are first
-     * compared with the row expected next, without hashing or probing. Else NULL. */
-    Entry *order; /* read in sequence as the rows come: no jump into the hash table */
-} Lookup;
+/* A row's time in state as the matching reads it: seconds (>= 0), or one of these. */
+enum { BLANK = -1, STARS = -2, NO_TIME = -3 };
 
 static uint64_t
 hash_bytes(const char *p, Py_ssize_t n)
@@ -65,111 +44,286 @@ hash_bytes(const char *p, Py_ssize_t n)
     return h;
 }
 
-static const Entry *
-find(const Lookup *t, const char *p, Py_ssize_t n, uint64_t h)
+static inline int
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* 1-9 ASCII digits as a number, else -1. */
+static int64_t
+digits(const char *p, Py_ssize_t n)
+{
+    if (n < 1 || n > 9)
+        return -1;
+    int64_t v = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v;
+}
+
+/* agents._time_code on the text's UTF-8 bytes (any byte over 127 is not a time it reads). */
+static int64_t
+time_code(const char *p, Py_ssize_t n)
+{
+    while (n > 0 && is_space(*p))
+        p++, n--;
+    while (n > 0 && is_space(p[n - 1]))
+        n--;
+    if (n == 0)
+        return BLANK;
+    if (p[0] == '*') {
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (p[i] != '*')
+                return NO_TIME;
+        return STARS;
+    }
+    Py_ssize_t c = n;
+    while (c > 0 && p[c - 1] != ':')
+        c--;
+    if (c == 0) {
+        int64_t v = digits(p, n);
+        return v < 0 ? NO_TIME : v;
+    }
+    /* rest: p[0 .. c-1), secs: p[c .. n) */
+    if (n - c != 2)
+        return NO_TIME;
+    int64_t total = digits(p + c, 2);
+    if (total < 0)
+        return NO_TIME;
+    Py_ssize_t rest = c - 1;
+    if (rest > 0) {
+        Py_ssize_t d = rest;
+        while (d > 0 && p[d - 1] != ':')
+            d--;
+        int64_t minutes = digits(p + d, rest - d);
+        if (minutes < 0)
+            return NO_TIME;
+        total += minutes * 60;
+        if (d > 1) { /* hours: p[0 .. d-1) */
+            int64_t hours = digits(p, d - 1);
+            if (hours < 0)
+                return NO_TIME;
+            total += hours * 3600;
+        }
+    }
+    return total;
+}
+
+/* agents._same_stint */
+static inline int
+same_stint(int64_t old, int64_t now, Py_ssize_t step)
+{
+    if (old >= 0 && now >= 0)
+        return now - old == step;
+    return old == now && old != NO_TIME;
+}
+
+/* A line's head and time text (agents._split_time) on its UTF-8 bytes; 0 if it has no `|`. */
+static inline int
+split_time(const char *p, Py_ssize_t n, Py_ssize_t *head, const char **text, Py_ssize_t *tn)
+{
+    if (n > 0 && p[n - 1] == '\r')
+        n--;
+    if (n > 0 && p[n - 1] == '|')
+        n--;
+    Py_ssize_t k = n;
+    while (k > 0 && p[k - 1] != '|')
+        k--;
+    if (k == 0)
+        return 0;
+    *head = k - 1;
+    *text = p + k;
+    *tn = n - k;
+    return 1;
+}
+
+/* A str's UTF-8 bytes (for an ASCII str, its own; else those CPython caches on it). */
+static inline const char *
+utf8(PyObject *s, Py_ssize_t *n)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "lines must be str");
+        return NULL;
+    }
+    const char *p = PyUnicode_AsUTF8AndSize(s, n);
+    if (p == NULL && PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+        PyErr_Clear(); /* lone surrogates: never a row of a slot (the caller sees "") */
+        *n = 0;
+        return "";
+    }
+    return p;
+}
+
+typedef struct {
+    char *head; /* NULL: a free slot */
+    Py_ssize_t size;
+    uint64_t hash;
+    int64_t time;
+} Slot;
+
+typedef struct {
+    PyObject_HEAD
+    int32_t *table; /* open addressing, linear probing: a slot number, or -1 */
+    size_t mask;    /* capacity - 1; capacity a power of two, at least twice the heads */
+    Py_ssize_t count;
+    Slot *slots;
+    Py_ssize_t nslots; /* slots[0 .. nslots) allocated */
+} Heads;
+
+static void
+Heads_free(Heads *self)
+{
+    for (Py_ssize_t i = 0; i < self->nslots; i++)
+        PyMem_Free(self->slots[i].head);
+    PyMem_Free(self->slots);
+    PyMem_Free(self->table);
+    self->slots = NULL;
+    self->table = NULL;
+    self->nslots = 0;
+    self->count = 0;
+    self->mask = 0;
+}
+
+static void
+Heads_dealloc(Heads *self)
+{
+    Heads_free(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int
+Heads_init(Heads *self, PyObject *args, PyObject *kwds)
+{
+    if (!PyArg_ParseTuple(args, ":Heads") || (kwds != NULL && PyDict_GET_SIZE(kwds))) {
+        PyErr_SetString(PyExc_TypeError, "Heads() takes no arguments");
+        return -1;
+    }
+    Heads_free(self);
+    return 0;
+}
+
+static Py_ssize_t
+Heads_len(Heads *self)
+{
+    return self->count;
+}
+
+/* The table position holding the head p[0..n), or the empty one where it would go. */
+static size_t
+probe(const Heads *t, const char *p, Py_ssize_t n, uint64_t h)
 {
     size_t i = (size_t)h & t->mask;
     for (;;) {
-        const Entry *e = &t->entries[i];
-        if (e->key == NULL)
-            return NULL;
-        if (e->hash == h && e->size == n && memcmp(e->data, p, (size_t)n) == 0)
-            return e;
+        int32_t s = t->table[i];
+        if (s < 0)
+            return i;
+        const Slot *e = &t->slots[s];
+        if (e->hash == h && e->size == n && memcmp(e->head, p, (size_t)n) == 0)
+            return i;
         i = (i + 1) & t->mask;
     }
 }
 
-static void
-Lookup_dealloc(Lookup *self)
-{
-    if (self->entries) {
-        for (size_t i = 0; i <= self->mask; i++)
-            Py_XDECREF(self->entries[i].key);
-        PyMem_Free(self->entries);
-    }
-    PyMem_Free(self->order);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-/* Lookup(mapping): a table of mapping's str keys (as UTF-8 bytes) to its int values. */
 static int
-Lookup_init(Lookup *self, PyObject *args, PyObject *kwds)
+grow_table(Heads *t)
 {
-    PyObject *mapping;
-    static char *kwlist[] = {"mapping", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!:Lookup", kwlist, &PyDict_Type, &mapping))
-        return -1;
-    if (self->entries != NULL) {
-        PyErr_SetString(PyExc_TypeError, "a Lookup is built once");
-        return -1;
-    }
-    Py_ssize_t n = PyDict_GET_SIZE(mapping);
-    size_t capacity = 16;
-    while (capacity < (size_t)n * 2 + 1)
-        capacity <<= 1;
-    self->entries = PyMem_Calloc(capacity, sizeof(Entry));
-    if (self->entries == NULL) {
+    size_t capacity = t->table ? (t->mask + 1) * 2 : 64;
+    int32_t *table = PyMem_Malloc(capacity * sizeof(int32_t));
+    if (table == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    self->mask = capacity - 1;
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(mapping, &pos, &key, &value)) {
-        if (!PyUnicode_Check(key)) {
-            PyErr_SetString(PyExc_TypeError, "Lookup keys must be str");
-            return -1;
-        }
-        Py_ssize_t size;
-        const char *data = PyUnicode_AsUTF8AndSize(key, &size);
-        if (data == NULL)
-            return -1;
-        Py_ssize_t v = PyLong_AsSsize_t(value);
-        if (v == -1 && PyErr_Occurred())
-            return -1;
-        uint64_t h = hash_bytes(data, size);
-        size_t i = (size_t)h & self->mask;
-        while (self->entries[i].key != NULL)
-            i = (i + 1) & self->mask; /* dict keys are distinct: no need to compare */
-        Py_INCREF(key);
-        self->entries[i] = (Entry){h, data, size, key, v};
-        self->count++;
-    }
-    if (n == 0)
-        return 0;
-    self->order = PyMem_Calloc((size_t)n, sizeof(Entry));
-    if (self->order == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (size_t i = 0; i <= self->mask; i++) {
-        const Entry *e = &self->entries[i];
-        if (e->key == NULL)
+    memset(table, 0xff, capacity * sizeof(int32_t)); /* every entry -1 */
+    size_t mask = capacity - 1;
+    for (Py_ssize_t s = 0; s < t->nslots; s++) {
+        if (t->slots[s].head == NULL)
             continue;
-        if (e->value < 0 || e->value >= n || self->order[e->value].key != NULL) {
-            PyMem_Free(self->order); /* not a numbering of the keys: no order to follow */
-            self->order = NULL;
-            break;
-        }
-        self->order[e->value] = *e; /* the key stays owned by the table's entry */
+        size_t i = (size_t)t->slots[s].hash & mask;
+        while (table[i] >= 0)
+            i = (i + 1) & mask;
+        table[i] = (int32_t)s;
     }
+    PyMem_Free(t->table);
+    t->table = table;
+    t->mask = mask;
     return 0;
 }
 
-/* The entry expected at `value` in the order, if `line` is its key. */
-static inline const Entry *
-at(const Lookup *t, Py_ssize_t value, const char *line, Py_ssize_t n)
+/* One line's UTF-8 bytes: -2 when found (its slot marked in `marks`), else its head's slot, or
+ * -1 for a head of no slot. A found slot's time becomes the line's, found or not. */
+static inline Py_ssize_t
+match_line(Heads *self, const char *p, Py_ssize_t n, unsigned char *marks, Py_ssize_t nmarks,
+           Py_ssize_t step)
 {
-    if (value < 0 || value >= t->count)
-        return NULL;
-    const Entry *e = &t->order[value];
-    return e->size == n && memcmp(e->data, line, (size_t)n) == 0 ? e : NULL;
+    Py_ssize_t hn, tn;
+    const char *text;
+    if (!self->count || !split_time(p, n, &hn, &text, &tn))
+        return -1;
+    int32_t s = self->table[probe(self, p, hn, hash_bytes(p, hn))];
+    if (s < 0)
+        return -1;
+    Slot *e = &self->slots[s];
+    int64_t now = time_code(text, tn), old = e->time;
+    e->time = now;
+    if (!same_stint(old, now, step))
+        return s;
+    if (s < nmarks)
+        marks[s] = 1;
+    return -2;
 }
 
-static Py_ssize_t
-Lookup_len(Lookup *self)
+/* Appends i and slot to the lists (the rows not found). */
+static int
+note_unmatched(PyObject *unmatched, PyObject *slots, Py_ssize_t i, Py_ssize_t slot)
 {
-    return self->count;
+    PyObject *index = PyLong_FromSsize_t(i), *number = PyLong_FromSsize_t(slot);
+    int failed = index == NULL || number == NULL || PyList_Append(unmatched, index) < 0 ||
+                 PyList_Append(slots, number) < 0;
+    Py_XDECREF(index);
+    Py_XDECREF(number);
+    return failed ? -1 : 0;
+}
+
+/* match(lines, start, seen, step) -> (unmatched, slots): see agents.PyHeads.match. */
+static PyObject *
+Heads_match(Heads *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "match(lines, start, seen, step)");
+        return NULL;
+    }
+    PyObject *lines = args[0];
+    Py_ssize_t start = PyLong_AsSsize_t(args[1]);
+    if (start == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t step = PyLong_AsSsize_t(args[3]);
+    if (step == -1 && PyErr_Occurred())
+        return NULL;
+    Py_buffer seen;
+    if (PyObject_GetBuffer(args[2], &seen, PyBUF_WRITABLE) < 0)
+        return NULL;
+    PyObject *unmatched = PyList_New(0), *slots = PyList_New(0), *result = NULL;
+    if (unmatched == NULL || slots == NULL)
+        goto done;
+    for (Py_ssize_t i = start < 0 ? 0 : start; i < PyList_GET_SIZE(lines); i++) {
+        Py_ssize_t n;
+        const char *p = utf8(PyList_GET_ITEM(lines, i), &n);
+        if (p == NULL)
+            goto done;
+        Py_ssize_t slot = match_line(self, p, n, seen.buf, seen.len, step);
+        if (slot != -2 && note_unmatched(unmatched, slots, i, slot) < 0)
+            goto done;
+    }
+    result = PyTuple_Pack(2, unmatched, slots);
+done:
+    Py_XDECREF(unmatched);
+    Py_XDECREF(slots);
+    PyBuffer_Release(&seen);
+    return result;
 }
 
 static PyObject *
@@ -183,146 +337,264 @@ decode_line(const char *p, Py_ssize_t n)
     return s;
 }
 
-/* scan(buf, end, none, near, seen, max_line) -> (lines, found, unmatched, stop)
- *
- * The lines of buf[:end] (end: the index of a b"\n"), up to the first one that is not an F1
- * row or is longer than max_line. lines: a str per line; found: per line its value in this
- * table, else in `near` (a Lookup or None), else `none`, as native ints (array("i") bytes);
- * unmatched: the indexes of the lines found in neither; seen[value] is set to 1 for each value
- * found; stop: where the lines not scanned start (end + 1 if every line was).
- */
-static PyObject *
-Lookup_scan(Lookup *self, PyObject *args)
+static inline int
+ascii(const char *p, Py_ssize_t n)
 {
-    Py_buffer buf, seen;
-    Py_ssize_t end, none, max_line;
-    PyObject *near_obj;
-    if (!PyArg_ParseTuple(args, "y*nnOw*n:scan", &buf, &end, &none, &near_obj, &seen, &max_line))
-        return NULL;
-    PyObject *lines = NULL, *found = NULL, *unmatched = NULL, *result = NULL;
-    const Lookup *near = NULL;
-    if (near_obj != Py_None) {
-        if (!PyObject_TypeCheck(near_obj, Py_TYPE(self))) {
-            PyErr_SetString(PyExc_TypeError, "near must be a Lookup or None");
-            goto done;
-        }
-        near = (const Lookup *)near_obj;
+    uint64_t any = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        any |= w;
     }
+    for (; i < n; i++)
+        any |= (unsigned char)p[i];
+    return (any & 0x8080808080808080ULL) == 0;
+}
+
+static PyObject *empty; /* what a found row is on `lines` */
+
+/* scan(lines, buf, end, seen, step, max_line) -> (unmatched, slots, stop)
+ *
+ * match() straight from the bytes read: the lines of buf[:end] (end: the index of a b"\n"),
+ * up to the first one that is not an F1 row or is longer than max_line, go onto `lines`; a
+ * line found goes on as "" (no str is made of it), any other as its text (UTF-8, or Latin-1
+ * where it is not UTF-8; a CR stays at its end, as bytes.split(b"\n") leaves it), its index
+ * and slot onto unmatched and slots. stop: where the lines not scanned start (end + 1 if every
+ * line was). A line that is not ASCII is matched by its text's UTF-8, as match() would. */
+static PyObject *
+Heads_scan(Heads *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "scan(lines, buf, end, seen, step, max_line)");
+        return NULL;
+    }
+    PyObject *lines = args[0];
+    Py_ssize_t end = PyLong_AsSsize_t(args[2]), step = PyLong_AsSsize_t(args[4]);
+    Py_ssize_t max_line = PyLong_AsSsize_t(args[5]);
+    if ((end == -1 || step == -1 || max_line == -1) && PyErr_Occurred())
+        return NULL;
+    Py_buffer buf, seen;
+    if (PyObject_GetBuffer(args[1], &buf, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[3], &seen, PyBUF_WRITABLE) < 0) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    PyObject *unmatched = NULL, *slots = NULL, *result = NULL;
     if (end < 0 || end >= buf.len || ((const char *)buf.buf)[end] != '\n') {
         PyErr_SetString(PyExc_ValueError, "end must index a line feed in buf");
         goto done;
     }
-    const char *data = buf.buf;
-    unsigned char *marks = seen.buf;
-    Py_ssize_t marks_len = seen.len;
-    lines = PyList_New(0);
-    unmatched = PyList_New(0);
-    /* found: int32 per line; sized for the worst case of one line per two bytes */
-    found = PyBytes_FromStringAndSize(NULL, (end / 2 + 1) * (Py_ssize_t)sizeof(int32_t));
-    if (lines == NULL || unmatched == NULL || found == NULL)
+    if ((unmatched = PyList_New(0)) == NULL || (slots = PyList_New(0)) == NULL)
         goto done;
-    int32_t *out = (int32_t *)PyBytes_AS_STRING(found);
-    Py_ssize_t count = 0, pos = 0;
-    /* Following the order: the value expected next, and the one before a jump. A row that is
-     * not the one expected may be new (the expected one comes next) or in its place. */
-    Py_ssize_t next = 0, resume = -1;
+    const char *data = buf.buf;
+    Py_ssize_t pos = 0;
     while (pos <= end) {
         const char *line = data + pos;
         const char *nl = memchr(line, '\n', (size_t)(end + 1 - pos));
         Py_ssize_t n = nl - line;
         if (n < 3 || n > max_line || line[0] != 'F' || line[1] != '1' || line[2] != '|')
             break;
-        const Entry *e = NULL;
-        if (self->order != NULL) {
-            e = at(self, next, line, n);
-            if (e == NULL)
-                e = at(self, resume, line, n);
-        }
-        if (e == NULL) {
-            uint64_t h = hash_bytes(line, n);
-            e = find(self, line, n, h);
-            if (e != NULL && self->order != NULL) { /* out of order: a jump */
-                resume = next;
-                next = e->value + 1;
-            }
-            else if (e == NULL) {
-                resume = next + 1;
-                if (near != NULL)
-                    e = find(near, line, n, h);
-            }
+        PyObject *text = NULL;
+        Py_ssize_t slot;
+        if (ascii(line, n)) {
+            slot = match_line(self, line, n, seen.buf, seen.len, step);
         }
         else {
-            next = e->value + 1;
-        }
-        PyObject *text;
-        Py_ssize_t value;
-        if (e != NULL) {
-            text = e->key;
-            Py_INCREF(text);
-            value = e->value;
-            if (value >= 0 && value < marks_len)
-                marks[value] = 1;
-        }
-        else {
-            text = decode_line(line, n);
-            if (text == NULL)
+            Py_ssize_t un;
+            const char *u;
+            if ((text = decode_line(line, n)) == NULL || (u = utf8(text, &un)) == NULL) {
+                Py_XDECREF(text);
                 goto done;
-            value = none;
-            PyObject *index = PyLong_FromSsize_t(count);
-            if (index == NULL || PyList_Append(unmatched, index) < 0) {
-                Py_XDECREF(index);
+            }
+            slot = match_line(self, u, un, seen.buf, seen.len, step);
+        }
+        if (slot == -2) {
+            Py_XDECREF(text);
+            text = Py_NewRef(empty);
+        }
+        else {
+            if (text == NULL && (text = decode_line(line, n)) == NULL)
+                goto done;
+            if (note_unmatched(unmatched, slots, PyList_GET_SIZE(lines), slot) < 0) {
                 Py_DECREF(text);
                 goto done;
             }
-            Py_DECREF(index);
         }
-        if (PyList_Append(lines, text) < 0) {
-            Py_DECREF(text);
-            goto done;
-        }
+        int failed = PyList_Append(lines, text);
         Py_DECREF(text);
-        out[count++] = (int32_t)value;
+        if (failed < 0)
+            goto done;
         pos += n + 1;
     }
-    if (_PyBytes_Resize(&found, count * (Py_ssize_t)sizeof(int32_t)) < 0)
-        goto done; /* found is NULL now */
-    result = Py_BuildValue("(OOOn)", lines, found, unmatched, pos);
+    result = Py_BuildValue("(OOn)", unmatched, slots, pos);
 done:
-    Py_XDECREF(lines);
-    Py_XDECREF(found);
     Py_XDECREF(unmatched);
+    Py_XDECREF(slots);
     PyBuffer_Release(&buf);
     PyBuffer_Release(&seen);
     return result;
 }
 
-static PyMethodDef Lookup_methods[] = {
-    {"scan", (PyCFunction)Lookup_scan, METH_VARARGS,
-     "scan(buf, end, none, near, seen, max_line) -> (lines, found, unmatched, stop)"},
+/* add(line, slot) -> bool: see agents.PyHeads.add. */
+static PyObject *
+Heads_add(Heads *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "add(line, slot)");
+        return NULL;
+    }
+    Py_ssize_t n, hn, tn;
+    const char *p = utf8(args[0], &n), *text;
+    if (p == NULL)
+        return NULL;
+    Py_ssize_t slot = PyLong_AsSsize_t(args[1]);
+    if (slot == -1 && PyErr_Occurred())
+        return NULL;
+    if (slot < 0 || slot >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "add: a slot is a number from 0");
+        return NULL;
+    }
+    if (!split_time(p, n, &hn, &text, &tn))
+        Py_RETURN_FALSE;
+    if (self->table == NULL || (size_t)(self->count + 1) * 2 > self->mask + 1) {
+        if (grow_table(self) < 0)
+            return NULL;
+    }
+    uint64_t h = hash_bytes(p, hn);
+    size_t at = probe(self, p, hn, h);
+    if (self->table[at] >= 0)
+        Py_RETURN_FALSE;
+    if (slot < self->nslots && self->slots[slot].head != NULL) {
+        PyErr_Format(PyExc_ValueError, "slot %zd is taken", slot);
+        return NULL;
+    }
+    if (slot >= self->nslots) {
+        Py_ssize_t want = self->nslots ? self->nslots : 64;
+        while (want <= slot)
+            want *= 2;
+        Slot *grown = PyMem_Realloc(self->slots, (size_t)want * sizeof(Slot));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memset(grown + self->nslots, 0, (size_t)(want - self->nslots) * sizeof(Slot));
+        self->slots = grown;
+        self->nslots = want;
+    }
+    char *copy = PyMem_Malloc(hn ? (size_t)hn : 1);
+    if (copy == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(copy, p, (size_t)hn);
+    self->slots[slot] = (Slot){copy, hn, h, time_code(text, tn)};
+    self->table[at] = (int32_t)slot;
+    self->count++;
+    Py_RETURN_TRUE;
+}
+
+/* remove(slot): the slot's head leaves the table (backward-shift deletion keeps linear
+ * probing's chains whole, so no tombstones pile up). */
+static PyObject *
+Heads_remove(Heads *self, PyObject *arg)
+{
+    Py_ssize_t slot = PyLong_AsSsize_t(arg);
+    if (slot == -1 && PyErr_Occurred())
+        return NULL;
+    if (slot < 0 || slot >= self->nslots || self->slots[slot].head == NULL) {
+        PyErr_Format(PyExc_KeyError, "slot %zd is free", slot);
+        return NULL;
+    }
+    Slot *e = &self->slots[slot];
+    size_t i = (size_t)e->hash & self->mask;
+    while (self->table[i] != (int32_t)slot)
+        i = (i + 1) & self->mask;
+    for (size_t j = (i + 1) & self->mask;; j = (j + 1) & self->mask) {
+        int32_t s = self->table[j];
+        if (s < 0)
+            break;
+        size_t home = (size_t)self->slots[s].hash & self->mask;
+        /* s may move into the hole at i unless its home lies cyclically in (i, j] */
+        if (((j - home) & self->mask) >= ((j - i) & self->mask)) {
+            self->table[i] = s;
+            i = j;
+        }
+    }
+    self->table[i] = -1;
+    PyMem_Free(e->head);
+    *e = (Slot){NULL, 0, 0, 0};
+    self->count--;
+    Py_RETURN_NONE;
+}
+
+/* time(slot) -> int: the time code the slot's row read last. */
+static PyObject *
+Heads_time(Heads *self, PyObject *arg)
+{
+    Py_ssize_t slot = PyLong_AsSsize_t(arg);
+    if (slot == -1 && PyErr_Occurred())
+        return NULL;
+    if (slot < 0 || slot >= self->nslots || self->slots[slot].head == NULL) {
+        PyErr_Format(PyExc_KeyError, "slot %zd is free", slot);
+        return NULL;
+    }
+    return PyLong_FromLongLong(self->slots[slot].time);
+}
+
+static PyObject *
+Heads_clear(Heads *self, PyObject *unused)
+{
+    (void)unused;
+    Heads_free(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+py_time_code(PyObject *module, PyObject *arg)
+{
+    (void)module;
+    Py_ssize_t n;
+    const char *p = utf8(arg, &n);
+    if (p == NULL)
+        return NULL;
+    return PyLong_FromLongLong(time_code(p, n));
+}
+
+static PyMethodDef Heads_methods[] = {
+    {"match", (PyCFunction)(void (*)(void))Heads_match, METH_FASTCALL,
+     "match(lines, start, seen, step) -> (unmatched, slots)"},
+    {"scan", (PyCFunction)(void (*)(void))Heads_scan, METH_FASTCALL,
+     "scan(lines, buf, end, seen, step, max_line) -> (unmatched, slots, stop)"},
+    {"add", (PyCFunction)(void (*)(void))Heads_add, METH_FASTCALL, "add(line, slot) -> bool"},
+    {"remove", (PyCFunction)Heads_remove, METH_O, "remove(slot) -> None"},
+    {"time", (PyCFunction)Heads_time, METH_O, "time(slot) -> int"},
+    {"clear", (PyCFunction)Heads_clear, METH_NOARGS, "clear() -> None"},
     {NULL, NULL, 0, NULL},
 };
 
-static PySequenceMethods Lookup_as_sequence = {
-    .sq_length = (lenfunc)Lookup_len,
+static PySequenceMethods Heads_as_sequence = {
+    .sq_length = (lenfunc)Heads_len,
 };
 
-static PyTypeObject LookupType = {
+static PyTypeObject HeadsType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "integrations.avaya_cms._speedups.Lookup",
-    .tp_doc = "Lookup(mapping): str keys (as UTF-8) to int values, for Lookup.scan",
-    .tp_basicsize = sizeof(Lookup),
+    .tp_name = "integrations.avaya_cms._speedups.Heads",
+    .tp_doc = "Heads(): the report's row heads by slot, with each one's last time in state",
+    .tp_basicsize = sizeof(Heads),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)Lookup_init,
-    .tp_dealloc = (destructor)Lookup_dealloc,
-    .tp_methods = Lookup_methods,
-    .tp_as_sequence = &Lookup_as_sequence,
+    .tp_init = (initproc)Heads_init,
+    .tp_dealloc = (destructor)Heads_dealloc,
+    .tp_methods = Heads_methods,
+    .tp_as_sequence = &Heads_as_sequence,
 };
 
 /* ---- RowParser: the changed rows' parse ----------------------------------------------------
  *
- * The rows Lookup.scan finds among no prediction (about a tenth of a run: the agents who changed)
- * are parsed into AgentRows. RowParser.parse does AgentReport._parse_unmatched's work for the
+ * The rows Heads.match does not find (about a tenth of a run: the agents who changed)
+ * are parsed into AgentRows. RowParser.parse does AgentReport._parse_python's work for the
  * usual row (the configured number of fields, a LOGID, a time in state seen before) and
  * hands every other row, before touching anything, to the Python path, which does all of it
  * (errors included). The report's own caches (times, state words, splits) are shared, so both
@@ -529,7 +801,7 @@ cached(PyObject *cache, PyObject *key, PyObject *fill)
 
 /* One row: 1 when parsed, 0 when left to the Python path (nothing done yet), -1 on an error. */
 static int
-parse_row(RowParser *self, PyObject *line, PyObject *agents, PyObject *slot_of,
+parse_row(RowParser *self, PyObject *line, Py_ssize_t slot, PyObject *agents,
           Py_buffer *seen, PyObject *fresh)
 {
     if (!PyUnicode_Check(line))
@@ -567,7 +839,7 @@ parse_row(RowParser *self, PyObject *line, PyObject *agents, PyObject *slot_of,
     int done = -1;
     PyObject *logid = NULL, *key = NULL, *skills = NULL, *secs = NULL, *word = NULL;
     PyObject *name = NULL, *extn = NULL, *reason = NULL, *extra = NULL, *info = NULL;
-    PyObject *head = NULL, *entry = NULL;
+    PyObject *entry = NULL;
     PyObject *row = NULL, *had = NULL, *more = NULL;
     if ((logid = slice(t, la, lb)) == NULL)
         goto out;
@@ -635,23 +907,11 @@ parse_row(RowParser *self, PyObject *line, PyObject *agents, PyObject *slot_of,
     }
     if ((info = PyTuple_Pack(2, logid, skills)) == NULL)
         goto out;
-    /* The row's head (without its time in state, the last field; a trailing `|` is none). */
-    Py_ssize_t m = n > 0 && ch(t, n - 1) == '|' ? n - 1 : n, cut = m;
-    while (cut > 0 && ch(t, cut - 1) != '|')
-        cut--;
-    if ((head = slice(t, 0, cut > 0 ? cut - 1 : 0)) == NULL)
-        goto out;
-    PyObject *slot = PyDict_GetItemWithError(slot_of, head); /* borrowed */
-    if (slot != NULL) { /* the same row, its time in state off: the last run's row seen */
-        Py_ssize_t v = PyLong_AsSsize_t(slot);
-        if (v == -1 && PyErr_Occurred())
-            goto out;
-        if (v >= 0 && v < seen->len)
-            ((unsigned char *)seen->buf)[v] = 1;
+    if (slot >= 0) { /* the same row, its time in state off: the last run's row seen */
+        if (slot < seen->len)
+            ((unsigned char *)seen->buf)[slot] = 1;
     }
-    else if (PyErr_Occurred())
-        goto out;
-    if ((entry = PyTuple_Pack(2, head, info)) == NULL || PyList_Append(fresh, entry) < 0)
+    else if ((entry = PyTuple_Pack(2, line, info)) == NULL || PyList_Append(fresh, entry) < 0)
         goto out;
     done = 1;
 #undef FIELD
@@ -666,7 +926,6 @@ out:
     Py_XDECREF(reason);
     Py_XDECREF(extra);
     Py_XDECREF(info);
-    Py_XDECREF(head);
     Py_XDECREF(entry);
     Py_XDECREF(row);
     Py_XDECREF(had);
@@ -674,23 +933,25 @@ out:
     return done;
 }
 
-/* parse(lines, unmatched, agents, slot_of, seen, fresh, slow): the rows of `lines` at the
- * indexes `unmatched`, in order, as AgentReport._parse_unmatched does them: each AgentRow into
- * `agents` (rows of one LOGID merged), the last run's row with the same head marked in `seen`,
- * (head, (LOGID, skills)) onto `fresh`. slow(index) is called for each row left to Python. */
+/* parse(lines, unmatched, slots, agents, seen, fresh, slow): the rows of `lines` at the
+ * indexes `unmatched`, in order, as AgentReport._parse_python does them: each AgentRow into
+ * `agents` (rows of one LOGID merged); then, of a good row, its slot (`slots`, in step with
+ * `unmatched`) marked in `seen`, or with no slot (-1), (line, (LOGID, skills)) onto `fresh`.
+ * slow(k) is called for each row left to Python, k its place in `unmatched`. */
 static PyObject *
 RowParser_parse(RowParser *self, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 7) {
         PyErr_SetString(PyExc_TypeError,
-                        "parse(lines, unmatched, agents, slot_of, seen, fresh, slow)");
+                        "parse(lines, unmatched, slots, agents, seen, fresh, slow)");
         return NULL;
     }
-    PyObject *lines = args[0], *unmatched = args[1], *agents = args[2], *slot_of = args[3];
+    PyObject *lines = args[0], *unmatched = args[1], *slots = args[2], *agents = args[3];
     PyObject *fresh = args[5], *slow = args[6];
-    if (!PyList_Check(lines) || !PyList_Check(unmatched) || !PyDict_Check(agents) ||
-        !PyDict_Check(slot_of) || !PyList_Check(fresh)) {
-        PyErr_SetString(PyExc_TypeError, "parse: lists, dicts and a list, as documented");
+    if (!PyList_Check(lines) || !PyList_Check(unmatched) || !PyList_Check(slots) ||
+        !PyDict_Check(agents) || !PyList_Check(fresh) ||
+        PyList_GET_SIZE(slots) != PyList_GET_SIZE(unmatched)) {
+        PyErr_SetString(PyExc_TypeError, "parse: lists, a dict and a list, as documented");
         return NULL;
     }
     Py_buffer seen;
@@ -698,21 +959,25 @@ RowParser_parse(RowParser *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     PyObject *result = NULL;
     for (Py_ssize_t u = 0; u < PyList_GET_SIZE(unmatched); u++) {
-        PyObject *index = PyList_GET_ITEM(unmatched, u);
-        Py_ssize_t i = PyLong_AsSsize_t(index);
+        Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(unmatched, u));
         if (i == -1 && PyErr_Occurred())
+            goto done;
+        Py_ssize_t slot = PyLong_AsSsize_t(PyList_GET_ITEM(slots, u));
+        if (slot == -1 && PyErr_Occurred())
             goto done;
         if (i < 0 || i >= PyList_GET_SIZE(lines)) {
             PyErr_SetString(PyExc_IndexError, "parse: an index beyond the lines");
             goto done;
         }
-        int parsed = parse_row(self, PyList_GET_ITEM(lines, i), agents, slot_of, &seen, fresh);
+        int parsed = parse_row(self, PyList_GET_ITEM(lines, i), slot, agents, &seen, fresh);
         if (parsed < 0)
             goto done;
         if (parsed == 0) {
-            Py_INCREF(index);
-            PyObject *out = PyObject_CallOneArg(slow, index);
-            Py_DECREF(index);
+            PyObject *k = PyLong_FromSsize_t(u);
+            if (k == NULL)
+                goto done;
+            PyObject *out = PyObject_CallOneArg(slow, k);
+            Py_DECREF(k);
             if (out == NULL)
                 goto done;
             Py_DECREF(out);
@@ -846,6 +1111,7 @@ done:
 }
 
 static PyMethodDef module_methods[] = {
+    {"time_code", (PyCFunction)py_time_code, METH_O, "time_code(text) -> int (agents._time_code)"},
     {"changes", (PyCFunction)(void (*)(void))changes, METH_FASTCALL,
      "changes(parsed, seen, none, slot_agent, agent_slots, current, kept) -> (changed, departed)"},
     {NULL, NULL, 0, NULL},
@@ -853,7 +1119,7 @@ static PyMethodDef module_methods[] = {
 
 static PyMethodDef RowParser_methods[] = {
     {"parse", (PyCFunction)(void (*)(void))RowParser_parse, METH_FASTCALL,
-     "parse(lines, unmatched, agents, slot_of, seen, fresh, slow) -> None"},
+     "parse(lines, unmatched, slots, agents, seen, fresh, slow) -> None"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -875,7 +1141,7 @@ static PyTypeObject RowParserType = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "integrations.avaya_cms._speedups",
-    .m_doc = "Optional C speed-up of the agent report's row lookup and parse (see agents.py).",
+    .m_doc = "Optional C speed-up of the agent report's row matching and parse (see agents.py).",
     .m_size = -1,
     .m_methods = module_methods,
 };
@@ -883,16 +1149,18 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (PyType_Ready(&LookupType) < 0 || PyType_Ready(&RowParserType) < 0)
+    if (PyType_Ready(&HeadsType) < 0 || PyType_Ready(&RowParserType) < 0)
         return NULL;
     if (str_skills == NULL && (str_skills = PyUnicode_InternFromString("skills")) == NULL)
+        return NULL;
+    if (empty == NULL && (empty = PyUnicode_FromStringAndSize(NULL, 0)) == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    Py_INCREF(&LookupType);
-    if (PyModule_AddObject(m, "Lookup", (PyObject *)&LookupType) < 0) {
-        Py_DECREF(&LookupType);
+    Py_INCREF(&HeadsType);
+    if (PyModule_AddObject(m, "Heads", (PyObject *)&HeadsType) < 0) {
+        Py_DECREF(&HeadsType);
         Py_DECREF(m);
         return NULL;
     }

@@ -1,5 +1,5 @@
 # The optional C speed-up of the Avaya agent report (_speedups.c; see agents.py). Both classes
-# are final (no Py_TPFLAGS_BASETYPE); every argument but Lookup's `mapping` is positional only.
+# are final (no Py_TPFLAGS_BASETYPE); every argument is positional only.
 
 from collections.abc import Callable
 from typing import final
@@ -10,25 +10,35 @@ from integrations.base import AgentRow
 
 MAX_WIDTH: int  # the most fields (the F1 tag included) a row RowParser takes may have
 
-@final
-class Lookup:
-    """Lookup(mapping): str keys (as UTF-8) to int values, for Lookup.scan"""
+def time_code(text: str, /) -> int:
+    """agents._time_code, on the text's UTF-8 bytes"""
 
-    def __init__(self, mapping: dict[str, int]) -> None: ...
+@final
+class Heads:
+    """Heads(): the report's row heads by slot, with each one's last time in state (the
+    pure-Python twin, and reference, is agents.PyHeads)"""
+
+    def __init__(self) -> None: ...
     def __len__(self) -> int: ...
+    def match(
+        self, lines: list[str], start: int, seen: WriteableBuffer, step: int, /
+    ) -> tuple[list[int], list[int]]:
+        """match(lines, start, seen, step) -> (unmatched, slots)"""
     def scan(
         self,
+        lines: list[str],
         buf: ReadableBuffer,
         end: int,
-        none: int,
-        near: Lookup | None,
         seen: WriteableBuffer,
+        step: int,
         max_line: int,
         /,
-    ) -> tuple[list[str], bytes, list[int], int]:
-        """scan(buf, end, none, near, seen, max_line) -> (lines, found, unmatched, stop)
-
-        found: a native int (array("i")) per line, as bytes."""
+    ) -> tuple[list[int], list[int], int]:
+        """scan(lines, buf, end, seen, step, max_line) -> (unmatched, slots, stop)"""
+    def add(self, line: str, slot: int, /) -> bool: ...
+    def remove(self, slot: int, /) -> None: ...
+    def clear(self) -> None: ...
+    def time(self, slot: int, /) -> int: ...
 
 @final
 class RowParser:
@@ -56,20 +66,20 @@ class RowParser:
         self,
         lines: list[str],
         unmatched: list[int],
+        slots: list[int],
         agents: dict[str, AgentRow],
-        slot_of: dict[str, int],
         seen: WriteableBuffer,
         fresh: list[tuple[str, tuple[str, tuple[str, ...]]]],
         slow: Callable[[int], object],
         /,
     ) -> None:
-        """parse(lines, unmatched, agents, slot_of, seen, fresh, slow) -> None"""
+        """parse(lines, unmatched, slots, agents, seen, fresh, slow) -> None"""
 
 def changes(
     parsed: dict[str, AgentRow],
     seen: ReadableBuffer,
     none: int,
-    slot_agent: list[str],
+    slot_agent: list[str | None],
     agent_slots: dict[str, list[int]],
     current: dict[str, AgentRow],
     kept: Callable[[str, AgentRow | None, list[int]], AgentRow],

@@ -8,26 +8,24 @@ rows of one LOGID within a report run are merged into one AgentRow (first row's 
 from __future__ import annotations
 
 import time
-from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from itertools import compress, repeat
-from operator import add, itemgetter, ne
-from typing import TYPE_CHECKING, Any
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Protocol
 
 from integrations.base import AGENT_STATES, OVERFLOW, UNKNOWN, AgentRow, Batch
 
 from .decoder import MAX_LINE
-from .values import seconds, time_text
+from .values import seconds
 
 if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
+    from _typeshed import ReadableBuffer, WriteableBuffer
 
     from . import _speedups
 
-# None where the C speed-up is not built (tests set Lookup to None for the pure-Python path).
-Lookup: type[_speedups.Lookup] | None
+# None where the C speed-up is not built (tests set Heads to None for the pure-Python path).
+Heads: type[_speedups.Heads] | None
 RowParser: type[_speedups.RowParser] | None
 changes: (
     Callable[
@@ -35,7 +33,7 @@ changes: (
             dict[str, AgentRow],
             ReadableBuffer,
             int,
-            list[str],
+            list[str | None],
             dict[str, list[int]],
             dict[str, AgentRow],
             Callable[[str, AgentRow | None, list[int]], AgentRow],
@@ -44,10 +42,10 @@ changes: (
     ]
     | None
 )
-try:  # the optional C speed-up of the row lookup and parse (built by pip install with a compiler)
-    from ._speedups import MAX_WIDTH, Lookup, RowParser, changes
+try:  # the optional C speed-up of the row matching and parse (built by pip install with a compiler)
+    from ._speedups import MAX_WIDTH, Heads, RowParser, changes
 except ImportError:  # the pure-Python path below does the same, slower
-    Lookup = RowParser = changes = None
+    Heads = RowParser = changes = None
     MAX_WIDTH = 0
 
 ErrorSink = Callable[[str, str], None]
@@ -101,41 +99,141 @@ DEFAULT_STATE_MAP: dict[str, str] = {**_WORDS, **_CODES}
 # Distinct TIME_IN_STATE texts are few (one per second of the last hours), and state words fewer:
 # parse each once.
 _CACHE_LIMIT = 20_000
-_STEP_ROWS = 5_000  # rows per step of a Python loop in prepare_steps()
+_STEP_ROWS = 2_000  # new rows numbered per step of idle_steps()
 _MISSING = object()
-_first, _last = itemgetter(0), itemgetter(2)
+
+# A row's time in state as the matching reads it (see _time_code): seconds (>= 0), or one of
+BLANK, STARS, NO_TIME = -1, -2, -3  # blank, a field of asterisks, not a time it reads
+_SPACE = " \t\r\n\v\f"
 
 
-def _where(items: Sequence[object], value: object) -> list[int]:
-    """Where `value` is in `items`, found by list.index (a scan in C) rather than a loop."""
-    found: list[int] = []
-    i = -1
-    index = items.index
-    try:
-        while True:
-            i = index(value, i + 1)
-            found.append(i)
-    except ValueError:
-        return found
+def _time_code(text: str) -> int:
+    """TIME_IN_STATE as seconds, BLANK or STARS, for the texts CMS writes (`:18`, `1:42`,
+    `1:02:03`, a bare number; ASCII digits only); NO_TIME for anything else. Where it gives
+    seconds they are what values.seconds() reads; a text it does not take only costs a parse.
+    The C speed-up's `time_code` follows the same rules, byte for byte."""
+    t = text.strip(_SPACE)
+    if not t:
+        return BLANK
+    if t[0] == "*":
+        return STARS if t.count("*") == len(t) else NO_TIME
+    if not t.isascii():
+        return NO_TIME
+    rest, colon, secs = t.rpartition(":")
+    if not colon:
+        return int(t) if t.isdigit() and len(t) <= 9 else NO_TIME
+    if len(secs) != 2 or not secs.isdigit():
+        return NO_TIME
+    total = int(secs)
+    if rest:
+        hours, colon, minutes = rest.rpartition(":")
+        if not minutes.isdigit() or len(minutes) > 9:
+            return NO_TIME
+        total += int(minutes) * 60
+        if hours:
+            if not hours.isdigit() or len(hours) > 9:
+                return NO_TIME
+            total += int(hours) * 3600
+    return total
 
 
-def _head(line: str) -> str:
-    """A row without its TIME_IN_STATE (the last field; a trailing `|` is not a field)."""
-    return (line[:-1] if line[-1:] == "|" else line).rpartition("|")[0]
+def _split_time(line: str) -> tuple[str, str] | None:
+    """A row's head (the row without its TIME_IN_STATE, the last field; a line's CR and a
+    trailing `|` are no field) and that time's text; None for a line without a `|`."""
+    if line[-1:] == "\r":
+        line = line[:-1]
+    if line[-1:] == "|":
+        line = line[:-1]
+    head, bar, text = line.rpartition("|")
+    return (head, text) if bar else None
 
 
-def _later(text: str, step: int) -> str:
-    """The TIME_IN_STATE text `step` seconds on, as CMS writes it (`:18`, `1:42`, `1:02:03`,
-    minutes blank when zero), as wide as `text`. A blank or starred time stays as it is; a
-    text that is no time gives "\\n", which no row contains: such a row is parsed every run."""
-    try:
-        value = seconds(text)
-    except ValueError:
-        return "\n"
-    if type(value) is not int:
-        return text  # blank (None) or stars (OVERFLOW): still so a run later
-    out = time_text(max(0, value + step))
-    return out.rjust(len(text)) if text[:1] == " " else out
+def _same_stint(old: int, new: int, step: int) -> bool:
+    """Whether a row's time in state that read `old` a run before, the usual `step` seconds
+    ago, and reads `new` now is surely the same stint: on by exactly the step, or blank, or
+    asterisks, both times. Anything else (a new stint, or a run early or late) is parsed, and
+    ingest's diff decides, as it would from a full parse."""
+    if old >= 0 and new >= 0:
+        return new - old == step
+    return old == new and old != NO_TIME
+
+
+class HeadTable(Protocol):
+    """The last run's rows, keyed by their heads: `Heads` (the C speed-up) or `PyHeads`."""
+
+    def __len__(self) -> int: ...
+    def match(
+        self, lines: list[str], start: int, seen: WriteableBuffer, step: int, /
+    ) -> tuple[list[int], list[int]]: ...
+    def add(self, line: str, slot: int, /) -> bool: ...
+    def remove(self, slot: int, /) -> None: ...
+    def clear(self) -> None: ...
+    def time(self, slot: int, /) -> int: ...
+
+
+class PyHeads:
+    """Each distinct row head of the report (see _split_time) numbered by a slot that keeps its
+    number while the row stays in the report, with the time in state it read last run. The
+    pure-Python path, and the reference the C speed-up (`_speedups.Heads`) is tested against."""
+
+    def __init__(self) -> None:
+        self._slot_of: dict[str, int] = {}
+        self._heads: dict[int, str] = {}
+        self._times: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def match(
+        self, lines: list[str], start: int, seen: WriteableBuffer, step: int, /
+    ) -> tuple[list[int], list[int]]:
+        """The rows of lines[start:] whose head is a slot's and whose time moved on as
+        _same_stint says are found: seen[slot] = 1, nothing else to do. The others are
+        returned: their indexes, and each one's slot (its head's; -1 for a head of no slot).
+        A slot's time becomes its row's, found or not."""
+        marks = memoryview(seen).cast("B")
+        unmatched: list[int] = []
+        slots: list[int] = []
+        slot_of, times = self._slot_of, self._times
+        for i in range(start, len(lines)):
+            split = _split_time(lines[i])
+            slot = -1 if split is None else slot_of.get(split[0], -1)
+            if slot >= 0:
+                assert split is not None
+                new = _time_code(split[1])
+                old, times[slot] = times[slot], new
+                if _same_stint(old, new, step):
+                    marks[slot] = 1
+                    continue
+            unmatched.append(i)
+            slots.append(slot)
+        return unmatched, slots
+
+    def add(self, line: str, slot: int, /) -> bool:
+        """The head of `line` as slot `slot` (free), with its time; False (nothing done) if the
+        head has a slot already or the line has no `|`."""
+        split = _split_time(line)
+        if split is None or split[0] in self._slot_of:
+            return False
+        if slot in self._heads:
+            raise ValueError(f"slot {slot} is taken")
+        self._slot_of[split[0]] = slot
+        self._heads[slot] = split[0]
+        self._times[slot] = _time_code(split[1])
+        return True
+
+    def time(self, slot: int, /) -> int:
+        """The time code the slot's row read last (see _time_code)."""
+        return self._times[slot]
+
+    def remove(self, slot: int, /) -> None:
+        del self._slot_of[self._heads.pop(slot)]
+        del self._times[slot]
+
+    def clear(self) -> None:
+        self._slot_of.clear()
+        self._heads.clear()
+        self._times.clear()
 
 
 def validate(options: dict[str, Any]) -> list[str]:
@@ -171,16 +269,15 @@ def validate(options: dict[str, Any]) -> list[str]:
 class _Run:
     """A report run as far as it has arrived: its rows taken so far, and what they showed."""
 
-    __slots__ = ("bad", "found", "fresh", "held", "lines", "none", "parsed", "seen", "taken")
+    __slots__ = ("bad", "fresh", "held", "lines", "none", "parsed", "seen", "taken")
 
-    def __init__(self, lines: list[str], none: int) -> None:
+    def __init__(self, lines: list[str], seen: bytearray) -> None:
         self.lines = lines  # the decoder's list of the run's rows; it grows as they arrive
         self.taken = 0  # rows looked at
-        self.none = none  # the slot number that means "not a row of the last run"
-        self.found = array("i")  # per row taken: the last run's slot it is, or none
-        self.seen = bytearray(none + 1)  # the last run's rows found again, or parsed again
+        self.none = len(seen)  # the slots there were when the run began
+        self.seen = seen  # per slot: its row is here again (a free slot starts at 1)
         self.parsed: dict[str, AgentRow] = {}  # agents of the rows not found
-        self.fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []  # their heads, info
+        self.fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []  # rows of no slot, info
         self.bad = 0
         self.held: list[tuple[str, str]] = []  # errors in the rows taken before the run ended
 
@@ -213,36 +310,30 @@ class AgentReport:
         self._words: dict[str, tuple[str, str]] = {}
         self._splits: dict[str, tuple[str, ...]] = {}
         # Between two runs most rows differ only in TIME_IN_STATE. When that is the last
-        # column, only the rows that changed in more than that are parsed and handed on.
+        # column, a row is keyed by its head (the row without it): a row whose head was in
+        # the last run and whose time moved on by the gap between runs is the same stint of
+        # the same agent and is not parsed (see _finish). The heads are numbered by slots.
         self._reuse = bool(names) and names[-1] == "TIME_IN_STATE"
-        # For the changed-rows path (see _finish). prepare() numbers the last run's
-        # distinct good rows (slots): each one's head (the row without TIME_IN_STATE), agent
-        # and skills, and the texts each would have next run if only its time moved on.
-        self._last: list[str] = []
-        self._prepared: list[str] | None = None
-        self._predicted: dict[str, int] = {}  # next run's text -> slot (the usual gap)
-        self._near: dict[str, int] = {}  # the same, a second off
-        self._slots: list[str] = []  # slot -> head
-        self._slot_of: dict[str, int] = {}  # head -> slot
-        self._slot_agent: list[str] = []
+        self._heads: HeadTable | None = None
+        self._parser: _speedups.RowParser | None = None  # the C parse of the changed rows
+        self._changes_c = None
+        if self._reuse:
+            self._heads = Heads() if Heads is not None else PyHeads()
+            if Heads is not None:
+                self._changes_c = changes
+                if RowParser is not None and self.width <= MAX_WIDTH:
+                    self._parser = RowParser(
+                        self.width, at, tuple(self._extra), self._times, self._words,
+                        self._splits, self._state, self._skills, AgentRow,
+                    )  # fmt: skip
+        self._slot_agent: list[str | None] = []  # per slot: its row's LOGID (None: free)
         self._slot_skills: list[tuple[str, ...]] = []
         self._agent_slots: dict[str, list[int]] = {}
-        # What the last run found: each row's slot (or len(slots)), the new rows' heads.
-        self._found: array[int] | list[int] = []
-        self._fresh: list[tuple[str, tuple[str, tuple[str, ...]]]] = []
+        self._free: list[int] = []
+        self._unused = bytearray()  # per slot: 1 where free (a run's `seen` starts as this)
+        self._first = True  # no run handed on yet (or forget()): list every agent
+        self._settling: Iterator[None] | None = None  # the last run's slots, being updated
         self._run: _Run | None = None  # the run arriving
-        # The C speed-up, if built: the predictions as tables it looks bytes up in.
-        self._speedups = Lookup if self._reuse else None
-        self._parser: _speedups.RowParser | None = None  # and the changed rows' parse
-        self._changes_c = changes if self._speedups is not None else None  # and _changes
-        if self._speedups is not None and RowParser is not None and self.width <= MAX_WIDTH:
-            self._parser = RowParser(
-                self.width, at, tuple(self._extra), self._times, self._words, self._splits,
-                self._state, self._skills, AgentRow,
-            )  # fmt: skip
-        self._lookup: _speedups.Lookup | None = None
-        self._lookup_near: _speedups.Lookup | None = None
-        self._later: dict[int, dict[str, str]] = {}
         self._ran_at = 0.0
         self._refresh = 3
         self._gaps: deque[int] = deque([3, 3], maxlen=3)  # seconds between the last runs
@@ -288,10 +379,12 @@ class AgentReport:
 
     def forget(self) -> None:
         """Report every row of the next run as changed (ingest's rows no longer match ours)."""
-        self._last, self._prepared = [], None
-        self._found, self._fresh, self._run = [], [], None
+        if self._heads is not None:
+            self._heads.clear()
+        self._slot_agent, self._slot_skills, self._agent_slots = [], [], {}
+        self._free, self._unused = [], bytearray()
+        self._first, self._run, self._settling = True, None, None
         self._current.clear()
-        self.prepare()
 
     def parse(self, lines: list[str], error: ErrorSink) -> Batch:
         if self._reuse:
@@ -300,7 +393,7 @@ class AgentReport:
                 error(reason, line)
             self._take(run, lines, error)
             self._run = None
-            return self._finish(run, error)
+            return self._finish(run)
         agents, bad = self._parse_lines(lines, error, None)
         return Batch(agents=list(agents.values()), snapshot=True, records=len(lines) - bad)
 
@@ -317,117 +410,117 @@ class AgentReport:
     def accelerated(self) -> bool:
         """Whether scan() can take rows (the C speed-up is built and the report's last column
         is TIME_IN_STATE)."""
-        return self._speedups is not None
+        return self._reuse and Heads is not None and isinstance(self._heads, Heads)
 
     def scan(self, lines: list[str], buf: bytes, end: int) -> int:
         """Take the run's rows straight from the bytes read, up to `end` (a line feed): the C
-        speed-up looks each line's bytes up among the predictions and makes a str only of a
-        line that is not one (a line that is gets the prediction's own str). The rows go onto
-        `lines` (the decoder's list of the run's rows) as early() would have taken them.
-        Returns where the lines it did not take start (at a line that is not an F1 row, which
-        the framing then reads itself), or end + 1."""
-        if self._speedups is None:
+        speed-up matches each line's bytes and makes a str only of a line it does not find (a
+        row found goes onto `lines` as ""). The rows go onto `lines` (the decoder's list of
+        the run's rows) as early() would have taken them. Returns where the lines it did not
+        take start (at a line that is not an F1 row, which the framing then reads itself), or
+        end + 1."""
+        heads = self._heads
+        if Heads is None or not isinstance(heads, Heads):
             return 0
         run = self._run_for(lines)
         if run.taken < len(lines):
             self._take(run, lines, run.hold)
-        lookup = self._lookup
-        assert lookup is not None  # built by prepare(), which _run_for ran for this run
-        rows, found, unmatched, stop = lookup.scan(
-            buf, end, run.none, self._lookup_near, run.seen, MAX_LINE
-        )
-        if rows:
-            lines += rows
-            run.taken = len(lines)
-            run.found.frombytes(found)
-            if unmatched:
-                self._parse_unmatched(run, rows, unmatched, run.hold)
-        return int(stop)
+        unmatched, slots, stop = heads.scan(lines, buf, end, run.seen, self._refresh, MAX_LINE)
+        run.taken = len(lines)
+        if unmatched:
+            self._parse_unmatched(run, lines, unmatched, slots, run.hold)
+        return stop
 
     def _run_for(self, lines: list[str]) -> _Run:
         run = self._run
         if run is None or run.lines is not lines or len(lines) < run.taken:
-            if self._prepared is not self._last:
-                self.prepare()
-            run = self._run = _Run(lines, len(self._slots))
+            self._settle()
+            run = self._run = _Run(lines, bytearray(self._unused))
         return run
 
+    def idle_steps(self) -> Iterator[None]:
+        """After a run is handed on (and published): its slots updated, the rows that left
+        freed and the new ones numbered, a few milliseconds at a time (each next() one step).
+        A run that starts arriving first finishes the update at once."""
+        while (steps := self._settling) is not None:
+            try:
+                next(steps)
+            except StopIteration:
+                self._settling = None
+                return
+            yield
+
+    def _settle(self) -> None:
+        steps, self._settling = self._settling, None
+        if steps is not None:
+            deque(steps, maxlen=0)
+
     def _take(self, run: _Run, lines: list[str], error: ErrorSink) -> None:
-        """Look up the rows of `lines` not taken yet among the predictions (see _finish); parse
-        the ones not found, and mark the last run's rows seen again."""
-        start, end = run.taken, len(lines)
-        if start == end:
+        """Match the rows of `lines` not taken yet against the last run's (see _finish); parse
+        the ones not found."""
+        start = run.taken
+        if start == len(lines):
             return
-        run.taken = end
-        if start:
-            lines = lines[start:]
-        n = end - start
-        none = run.none  # "not found"
-        found = list(map(self._predicted.get, lines, repeat(none, n)))
-        unmatched = _where(found, none)
-        if unmatched:  # a second off, as when a run comes a little early or late
-            near, still = self._near.get, []
-            for i in unmatched:
-                slot = near(lines[i])
-                if slot is None:
-                    still.append(i)
-                else:
-                    found[i] = slot
-            unmatched = still
-        seen = run.seen  # the last run's rows here again, found or parsed again
-        deque(map(seen.__setitem__, found, repeat(1, n)), maxlen=0)  # a loop in C
-        run.found.extend(found)
+        run.taken = len(lines)
+        assert self._heads is not None
+        unmatched, slots = self._heads.match(lines, start, run.seen, self._refresh)
         if unmatched:
-            self._parse_unmatched(run, lines, unmatched, error)
+            self._parse_unmatched(run, lines, unmatched, slots, error)
 
     def _parse_unmatched(
-        self, run: _Run, lines: list[str], unmatched: list[int], error: ErrorSink
+        self, run: _Run, lines: list[str], unmatched: list[int], slots: list[int], error: ErrorSink
     ) -> None:
-        """Parse the rows of `lines` at `unmatched` (found among no prediction). The C speed-up
-        does the usual row and hands each other one (not ASCII, bad, a time not seen before)
-        back to the Python path, in the same order."""
+        """Parse the rows of `lines` at `unmatched` (see _parse_python)."""
         parser = self._parser
         if parser is None:
-            self._parse_python(run, lines, unmatched, error)
+            self._parse_python(run, lines, unmatched, slots, error)
             return
+        # The C speed-up does the usual row and hands each other one (not ASCII, bad, a time
+        # not seen before) back to the Python path, in the same order.
         parser.parse(
-            lines, unmatched, run.parsed, self._slot_of, run.seen, run.fresh,
-            lambda i: self._parse_python(run, lines, [i], error),
+            lines, unmatched, slots, run.parsed, run.seen, run.fresh,
+            lambda k: self._parse_python(run, lines, [unmatched[k]], [slots[k]], error),
         )  # fmt: skip
 
     def _parse_python(
-        self, run: _Run, lines: list[str], unmatched: list[int], error: ErrorSink
+        self,
+        run: _Run,
+        lines: list[str],
+        unmatched: list[int],
+        slots: list[int],
+        error: ErrorSink,
     ) -> None:
-        seen = run.seen
+        """Parse the rows of `lines` at `unmatched` into run.parsed; a good one marks its
+        slot seen (`slots`: each row's, -1 for none) or, with no slot, goes onto run.fresh."""
+        seen, fresh = run.seen, run.fresh
         infos: list[tuple[str, tuple[str, ...]] | None] = []
         _, bad = self._parse_lines([lines[i] for i in unmatched], error, infos, run.parsed)
         run.bad += bad
-        slot_of, fresh = self._slot_of, run.fresh
-        for i, info in zip(unmatched, infos, strict=True):
-            if info is not None:  # a bad row is as if absent (and parsed again next run)
-                head = _head(lines[i])
-                slot = slot_of.get(head)
-                if slot is not None:  # the same row, its time in state off: parsed again
-                    seen[slot] = 1
-                fresh.append((head, info))
+        for i, slot, info in zip(unmatched, slots, infos, strict=True):
+            if info is None:  # a bad row is as if absent (and parsed again next run)
+                continue
+            if slot >= 0:  # the same row, its time in state off (a new stint, or a late run)
+                seen[slot] = 1
+            else:
+                fresh.append((lines[i], info))
 
-    def _finish(self, run: _Run, error: ErrorSink) -> Batch:
-        """The agents whose rows changed since the last run, found with one lookup per row.
+    def _finish(self, run: _Run) -> Batch:
+        """The agents whose rows changed since the last run.
 
         Between runs an agent's row changes only in TIME_IN_STATE, by about the refresh, unless
-        something happened. prepare() (between runs) writes down, for every row of the last
-        run, the texts it would have next run if nothing happened (time in state on by the
-        usual gap between runs, give or take a second). A row found among them is the same
-        stint of the same agent: nothing about it is parsed. The others (changed rows, new
-        ones, a time in state that restarted or jumped) are parsed, and the agents of last
-        run's rows not found again are looked at. The whole-run steps (the lookups, marking
-        the rows found, finding those not) are loops in C, done by _take as the rows arrive;
-        the loops over what changed (_parse_unmatched, _changes) are in C too where the
-        speed-up is built. What the next run needs is worked out by prepare(), after the
-        publish.
+        something happened. Each row is matched by its head (the row without its time in
+        state) against the last run's rows: a row whose head is there and whose time moved on
+        by exactly the usual gap between runs is surely the same stint of the same
+        agent, and nothing about it is parsed. The others (changed rows, new ones, a time in
+        state that restarted or jumped) are parsed, and the agents of last run's rows not
+        found again are looked at. Matching is done by scan() or _take as the rows arrive (a
+        loop in C where the speed-up is built, as are the parse of the changed rows and
+        _changes). The slots of the rows that left or came are updated after the run is
+        handed on (idle_steps), at a cost that grows with the rows that changed, not with the
+        report: nothing is worked out ahead of a run.
         """
         self._ran_at, ran_at = self.clock(), self._ran_at
-        if ran_at:  # the usual gap: one late run must not throw the next prediction off
+        if ran_at:  # the usual gap: one late run must not throw the next match off
             self._gaps.append(max(1, round(self._ran_at - ran_at)))
             self._refresh = sorted(self._gaps)[len(self._gaps) // 2]
         if self._changes_c is not None:
@@ -437,14 +530,54 @@ class AgentReport:
             )  # fmt: skip
         else:
             changed, departed = self._changes(run)
-        first, self._last = not self._last, run.lines
-        self._found, self._fresh = run.found, run.fresh
+        self._settling = self._renumber(run)  # (_run_for settled the run before this one)
         batch = Batch(agents=changed, snapshot=True, records=len(run.lines) - run.bad)
-        if first:  # ingest may hold agents from before (a restart): tell it all that is here
+        if self._first:  # ingest may hold agents from before (a restart): tell it all that is here
+            self._first = False
             batch.listed = frozenset(self._current)
         else:
             batch.departed = departed
         return batch
+
+    def _renumber(self, run: _Run) -> Iterator[None]:
+        """Free the slots of the last run's rows not here again; give the new rows slots. A
+        generator of steps (see idle_steps): the slots are right once it is run out."""
+        heads = self._heads
+        assert heads is not None
+        seen, none, unused, free = run.seen, run.none, self._unused, self._free
+        slot_agent, slot_skills = self._slot_agent, self._slot_skills
+        agent_slots = self._agent_slots
+        gone = seen.find(0, 0, none)
+        while gone >= 0:  # each found by a scan in C
+            heads.remove(gone)
+            agent = slot_agent[gone]
+            assert agent is not None
+            slots = agent_slots[agent]
+            slots.remove(gone)
+            if not slots:
+                del agent_slots[agent]
+            slot_agent[gone], slot_skills[gone] = None, ()
+            free.append(gone)
+            unused[gone] = 1
+            gone = seen.find(0, gone + 1, none)
+        for n, (line, (agent, skills)) in enumerate(run.fresh):
+            if n % _STEP_ROWS == 0:
+                yield
+            slot = free[-1] if free else len(slot_agent)
+            if not heads.add(line, slot):
+                continue  # a row with the head of one before it in this run
+            if free:
+                free.pop()
+                slot_agent[slot], slot_skills[slot], unused[slot] = agent, skills, 0
+            else:
+                slot_agent.append(agent)
+                slot_skills.append(skills)
+                unused.append(0)
+            found = agent_slots.get(agent)
+            if found is None:
+                agent_slots[agent] = [slot]
+            else:
+                found.append(slot)
 
     def _changes(self, run: _Run) -> tuple[list[AgentRow], set[str]]:
         """The agents of the rows parsed, then those of the last run's rows not seen again:
@@ -455,7 +588,7 @@ class AgentReport:
         touched = dict.fromkeys(parsed)  # in report order; then agents that lost a row
         gone = seen.find(0, 0, none)
         while gone >= 0:  # each found by a scan in C
-            touched[slot_agent[gone]] = None
+            touched[slot_agent[gone]] = None  # type: ignore[index]  # a free slot is seen
             gone = seen.find(0, gone + 1, none)
         current, slots_of, get = self._current, self._agent_slots.get, parsed.get
         changed: list[AgentRow] = []
@@ -488,108 +621,13 @@ class AgentReport:
         skills = tuple(dict.fromkeys(s for slot in kept for s in slot_skills[slot]))
         if row is None:  # only a split left the report: same row, fewer skills
             row = self._current[agent_id]
-            if row.state_seconds is not None:  # the same stint, a run older
-                row = replace(row, state_seconds=row.state_seconds + self._refresh)
+            assert self._heads is not None
+            secs = self._heads.time(kept[0])  # the same stint: its time as the row reads now
+            if secs >= 0 and row.state_seconds is not None:
+                return replace(row, state_seconds=secs, skills=skills)
             return replace(row, skills=skills)
         row.skills = tuple(dict.fromkeys(skills + row.skills))
         return row
-
-    def prepare(self) -> None:
-        """Between runs: number the last run's good rows, and write down the texts each would
-        have next run if only its time in state moved on (by the usual gap between runs, give
-        or take a second)."""
-        deque(self.prepare_steps(), maxlen=0)
-
-    def prepare_steps(self) -> Iterator[None]:
-        """prepare() a few milliseconds at a time (each next() one step), so ingest can read,
-        publish and serve between the steps. What it works out takes effect at its last step,
-        unless the rows it started from are no longer the last run's, or prepare() ran
-        meanwhile (a run that starts arriving first prepares at once)."""
-        lines, found, fresh = self._last, self._found, dict(self._fresh)
-        if self._prepared is lines:
-            return
-        old_agent, old_skills, none = self._slot_agent, self._slot_skills, len(self._slots)
-        trailing = lines[0][-1:] == "|" if lines else False  # rows end in `|`: time before it
-        bodies = [line[:-1] for line in lines] if trailing else lines
-        parts = list(map(str.rpartition, bodies, repeat("|", len(bodies))))
-        # The good rows (one slot per distinct head): their agents, skills and times. Rows
-        # found are their slot's row aged (maps and zips, loops in C); the new rows are few.
-        heads_all = list(map(_first, parts))
-        times_all = list(map(_last, parts))
-        del parts, bodies
-        yield
-        was = list(map(ne, found, repeat(none, len(found))))
-        slots_was = list(compress(found, was))
-        heads_was = list(compress(heads_all, was))
-        agent_of = dict(zip(heads_was, map(old_agent.__getitem__, slots_was), strict=True))
-        yield
-        skills_of = dict(zip(heads_was, map(old_skills.__getitem__, slots_was), strict=True))
-        time_of = dict(zip(heads_was, compress(times_all, was), strict=True))
-        del was, slots_was, heads_was
-        for i in _where(found, none):
-            head = heads_all[i]
-            new = fresh.get(head)
-            if new is not None:  # not a bad row
-                agent_of[head], skills_of[head] = new
-                time_of[head] = times_all[i]
-        yield
-        heads = list(agent_of)
-        slot_of = dict(zip(heads, range(len(heads)), strict=True))
-        slot_agent = list(agent_of.values())
-        slot_skills = list(map(skills_of.__getitem__, heads))
-        yield
-        agent_slots: dict[str, list[int]] = {}
-        for start in range(0, len(slot_agent), _STEP_ROWS):
-            for slot, agent in enumerate(slot_agent[start : start + _STEP_ROWS], start):
-                slots = agent_slots.get(agent)
-                if slots is None:
-                    agent_slots[agent] = [slot]
-                else:
-                    slots.append(slot)
-            yield
-        stems = list(map(add, heads, repeat("|", len(heads))))
-        texts_now = list(map(time_of.__getitem__, heads))
-        predicted: dict[str, int] = {}
-        near: dict[str, int] = {}
-        for step in (self._refresh, self._refresh - 1, self._refresh + 1):
-            # The usual step in a small table (one lookup per row, cache-friendly), the
-            # others in a second one for the few rows the first misses.
-            table = predicted if step == self._refresh else near
-            after = self._after(step)
-            texts = list(map(after.get, texts_now))
-            if None in texts:  # times not seen before (a cache refilled: all of them)
-                missing = _where(texts, None)
-                for start in range(0, len(missing), _STEP_ROWS):
-                    for i in missing[start : start + _STEP_ROWS]:
-                        texts[i] = after[texts_now[i]] = _later(texts_now[i], step)
-                    yield
-            keys = map(add, stems, texts)
-            if trailing:
-                keys = map(add, keys, repeat("|", len(texts)))
-            table.update(zip(keys, range(len(heads)), strict=True))
-            yield
-        lookup = lookup_near = None
-        if self._speedups is not None:
-            lookup = self._speedups(predicted)
-            yield
-            lookup_near = self._speedups(near)
-            yield
-        if self._last is not lines or self._prepared is lines:
-            return  # a later run, or forget(), or a prepare() came meanwhile
-        self._prepared = lines
-        self._slots, self._slot_of = heads, slot_of
-        self._slot_agent, self._slot_skills = slot_agent, slot_skills
-        self._agent_slots = agent_slots
-        self._predicted, self._near = predicted, near
-        self._lookup, self._lookup_near = lookup, lookup_near
-
-    def _after(self, step: int) -> dict[str, str]:
-        cache = self._later.get(step)
-        if cache is None or len(cache) > _CACHE_LIMIT:
-            if len(self._later) > 8:
-                self._later.clear()
-            cache = self._later[step] = {}
-        return cache
 
     def _parse_lines(
         self,

@@ -63,10 +63,10 @@ async def closed(reader: asyncio.StreamReader, within: float) -> bool:
 def speedup(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "pure-python":
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(agent_report, "Lookup", None)
+            patch.setattr(agent_report, "Heads", None)
             yield request.param
         return
-    if agent_report.Lookup is None:
+    if agent_report.Heads is None:
         pytest.skip("integrations.avaya_cms._speedups is not built")
     yield request.param
 

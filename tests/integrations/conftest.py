@@ -18,10 +18,10 @@ def agent_lookup(request: pytest.FixtureRequest) -> Iterator[str]:
     its half is skipped, or fails where WALLBOARD_REQUIRE_SPEEDUPS is set, as CI sets it."""
     if request.param == "pure-python":
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(agents, "Lookup", None)
+            patch.setattr(agents, "Heads", None)
             yield request.param
         return
-    if agents.Lookup is None:
+    if agents.Heads is None:
         if os.environ.get("WALLBOARD_REQUIRE_SPEEDUPS"):
             pytest.fail("integrations.avaya_cms._speedups is not built (pip install -e .)")
         pytest.skip("integrations.avaya_cms._speedups is not built")

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from ingest.live import LiveState
 from integrations.avaya_cms import make_decoder
-from integrations.avaya_cms.agents import _later
 from integrations.base import Batch, Decoder
 
 pytestmark = pytest.mark.usefixtures("agent_lookup")  # with the C speed-up and without
@@ -114,6 +113,22 @@ def test_a_run_late_by_two_seconds_is_parsed_again_but_changes_nothing() -> None
     assert not live.apply(late, 1008.0)  # the same stints: nothing changed
 
 
+def test_a_stint_restarted_within_a_run_is_handed_on_though_its_time_moved_nearly_a_refresh() -> (
+    None
+):
+    feed, full = Clocked(), Clocked()
+    runs = [
+        RUN_1,
+        AGED.replace(b"   :15", b"   :00"),  # Ann came back to AVAIL inside the refresh
+        AGED.replace(b"   :15", b"   :02").replace(b"  2:21", b"  2:24"),  # and again
+    ]
+    for data in runs:
+        full.decoder.forget()  # a full parse every run
+        expected = {a.agent_id: a.state_seconds for a in full.run(data).agents}
+        got = {a.agent_id: a.state_seconds for a in feed.run(data).agents}
+        assert got.get("10001") == expected["10001"]  # :02 is no :00 three seconds on
+
+
 def test_one_late_run_does_not_make_the_next_run_look_changed() -> None:
     feed = Clocked()
     feed.run(RUN_1)
@@ -122,15 +137,21 @@ def test_one_late_run_does_not_make_the_next_run_look_changed() -> None:
     assert feed.run(on_time).agents == []
 
 
-def test_time_in_state_texts_are_predicted_as_cms_writes_them() -> None:
-    assert [_later(t, 3) for t in ("   :12", "  :58", " 59:58", "59:59", ":18")] == [
-        "   :15",
-        " 1:01",
-        "1:00:01",
-        "1:00:02",
-        ":21",
-    ]
-    assert (_later("  ****", 3), _later("", 3), _later("x:yy", 3)) == ("  ****", "", "\n")
+def test_an_agent_whose_time_in_state_crosses_a_minute_or_an_hour_has_not_changed() -> None:
+    feed = Clocked()
+    near = RUN_1.replace(b"   :12", b"   :58").replace(b"  2:18", b"59:59")
+    feed.run(near)
+    on = near.replace(b"   :58", b"  1:01").replace(b"59:59", b"1:00:02")
+    assert feed.run(on).agents == []
+
+
+def test_blank_or_starred_times_in_state_that_stay_so_are_no_change() -> None:
+    feed = Clocked()
+    odd = RUN_1.replace(b"   :12", b"      ").replace(b"  2:18", b"  ****")
+    feed.run(odd)
+    assert feed.run(odd).agents == []
+    (ann,) = feed.run(odd.replace(b"AVAIL |   |  1|  |      ", b"AVAIL |   |  1|  |   :07")).agents
+    assert ann.agent_id == "10001" and ann.state_seconds == 7
 
 
 def test_a_bad_row_is_reported_every_run_and_its_agent_leaves_the_report() -> None:
@@ -158,32 +179,33 @@ def test_rows_looked_up_while_a_run_arrives_give_the_same_batch_and_errors() -> 
     assert batch == expected and reads.decoder.errors == whole.decoder.errors
 
 
-def test_preparing_in_steps_predicts_the_next_run_as_preparing_at_once() -> None:
-    at_once, in_steps = Clocked(), Clocked()
-    at_once.run(RUN_1)
-    at_once.decoder.idle()
-    in_steps.run(RUN_1)
-    assert len(list(in_steps.decoder.idle_steps())) > 3  # other work can run in between
-    for feed in (at_once, in_steps):
-        batch = feed.run(AGED)
-        assert batch.agents == [] and batch.departed == set()
-
-
-def test_a_run_that_arrives_while_preparing_in_steps_is_decoded_right() -> None:
+def test_a_run_that_arrives_while_the_last_ones_slots_are_updated_is_decoded_right() -> None:
     feed = Clocked()
     feed.run(RUN_1)
+    changed = AGED.replace(b"AVAIL |   |  1|  |   :15", b"AUX   |   |  1| 2|   :00")
+    feed.run(changed)  # Ann's row left its slot and came as a new one
     steps = feed.decoder.idle_steps()
-    next(steps)  # half way, the next run arrives
-    batch = feed.run(AGED)
-    assert batch.agents == [] and batch.departed == set()
-    list(steps)  # the rest, worked out from RUN_1: the runs after AGED are still right
-    later = AGED.replace(b"   :15", b"   :18").replace(b"  2:21", b"  2:24")
+    next(steps)  # half way (after the publish), the next run arrives
+    later = changed.replace(b"   :00", b"   :03").replace(b"  2:21", b"  2:24")
     batch = feed.run(later)
     assert batch.agents == [] and batch.departed == set()
-    changed = later.replace(b"AVAIL |   |  1|  |   :18", b"AUX   |   |  1| 2|   :00")
-    changed = changed.replace(b"  2:24", b"  2:27")
-    (ann,) = feed.run(changed).agents
-    assert (ann.agent_id, ann.state, ann.reason_code) == ("10001", "not_ready", "2")
+    assert list(steps) == []  # nothing left to do
+    back = later.replace(b"AUX   |   |  1| 2|   :03", b"AVAIL |   |  1|  |   :00")
+    (ann,) = feed.run(back.replace(b"  2:24", b"  2:27")).agents
+    assert (ann.agent_id, ann.state) == ("10001", "available")
+
+
+def test_rows_that_leave_free_their_slots_for_rows_that_come() -> None:
+    feed = Clocked()
+    feed.run(RUN_1)
+    ann_only = b"F1| 10001|Ann Adams | 40001|AVAIL |   |  1|  |   :15\nF3|\n"
+    assert feed.run(ann_only).departed == {"10002"}
+    cy = b"F1| 10003|Cy Cole   | 40003|ACW   |   |  2|  |   :04\n"
+    (cy_row,) = feed.run(ann_only.replace(b"   :15", b"   :18").replace(b"F3", cy + b"F3")).agents
+    assert cy_row.agent_id == "10003"
+    both = ann_only.replace(b"   :15", b"   :21").replace(b"F3", cy.replace(b":04", b":07") + b"F3")
+    batch = feed.run(both)
+    assert batch.agents == [] and batch.departed == set()
 
 
 def test_after_forget_the_next_run_hands_on_every_agent_again() -> None:

@@ -33,7 +33,7 @@ def test_an_agent_report_without_its_c_speedup_is_a_start_up_warning(
 
     make_source(name="cms-skills", listen="127.0.0.1:7001")
     make_source(name="cms-agents", layout="agent_tv", listen="127.0.0.1:7002")
-    monkeypatch.setattr(agents, "Lookup", None)
+    monkeypatch.setattr(agents, "Heads", None)
     messages = [m for m in run_checks() if m.id == "wallboard.W003"]
     assert len(messages) == 1 and "cms-agents" in messages[0].msg  # the skills report has none
 
