@@ -48,8 +48,11 @@ ALLOWED_HOSTS: list[str] = env.list(
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# daphne serves the site (`daphne wallboard.asgi:application`, and `manage.py serve`/`demo`,
+# which import it themselves) without being an app here: as an app (for `runserver`, which
+# this project does not use) it would load Twisted into every process, runingest's included
+# (27 MB of its memory).
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
