@@ -28,7 +28,7 @@ def decode_and_diff(
     pacing: Pacing | None = None,
 ) -> tuple[int, float, int, float]:
     """(rows, CPU seconds, changed rows, CPU seconds of the first run) to frame, parse and
-    diff `chunks`, read as TCP would, the decoder's preparation between runs (Decoder.idle_steps,
+    diff `chunks`, read as TCP would, the decoder's work between runs (Decoder.idle_steps,
     which runingest runs after a batch's publish) included. The first run (a full load) is
     timed apart: the rows and seconds are those of the runs after it. With `pacing` (that has
     taken the collector over), each run ends as in runingest: its survivors frozen."""
@@ -66,7 +66,7 @@ def ingest_figures(skills: int, agents: int, rounds: int, out: Callable[[str], N
     out(
         f"Avaya CMS: {skills} skills (tvi1) and {agents} agents (agent_tv), a first run and"
         f" {rounds} after it each; CPU time of everything a run costs (framing, parsing, diff,"
-        " any preparation for the next run)"
+        " the decoder's work between runs)"
     )
     skill_chunks = _batches("avaya_cms", "tvi1", {"skills": skills, "agents": agents}, rounds + 1)
     agent_chunks = _batches(

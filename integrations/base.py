@@ -315,12 +315,14 @@ class ChangedRows(Decoder):
     """The capability of a snapshot decoder that diffs runs itself (an optional speed-up for
     large reports): it hands on only the agents whose rows changed (see Batch), may hand back
     the very row object of its previous batch for an agent whose time in state alone moved (so
-    ingest's diff compares identity first), and prepares the next run while nothing waits."""
+    ingest's diff compares identity first), and keeps its books for the next run (what the
+    last one left or brought) after the publish, while nothing waits."""
 
     def idle_steps(self) -> Iterator[None]:
-        """Prepare what makes the next batch quicker to decode, in steps, each next() a part
-        of a few milliseconds: ingest runs them with its other work (reads, publishing, the web
-        server in one process) in between."""
+        """The work a batch left that need not delay it (bookkeeping for the next batch), in
+        steps, each next() a part of a few milliseconds: ingest runs them after the batch is
+        published, with its other work (reads, publishing, the web server in one process) in
+        between."""
         yield from ()
 
     def forget(self) -> None:
