@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -182,6 +184,7 @@ restore = stored_live_rows
 
 QUEUE_FIELDS = ["source", "kind", "number", *QUEUE_UPDATE_FIELDS]
 AGENT_FIELDS = ["source", "agent_id", *AGENT_UPDATE_FIELDS]
+_queue_figures: Callable[[QueueRow], tuple[Any, ...]] = attrgetter(*QUEUE_FIGURES)
 
 
 def queue_tuple(
@@ -192,20 +195,20 @@ def queue_tuple(
     at: Any,
 ) -> tuple[Any, ...]:
     """A Queue row in QUEUE_FIELDS order; an overflowed figure is null and listed in overflow."""
-    figures, overflow = [], []
-    for figure in QUEUE_FIGURES:
-        value = getattr(row, figure)
-        if value == OVERFLOW:
-            overflow.append(figure)
-            value = None
-        figures.append(value)
+    figures = _queue_figures(row)
+    overflow = "[]"
+    if OVERFLOW in figures:  # (rare: the figures are taken as they are otherwise)
+        named = zip(QUEUE_FIGURES, figures, strict=True)
+        overflowed = [name for name, value in named if value == OVERFLOW]
+        figures = tuple(None if value == OVERFLOW else value for value in figures)
+        overflow = json_text(overflowed)
     return (
         source_id,
         row.kind,
         row.number,
         row.name,
         *figures,
-        json_text(overflow),
+        overflow,
         json_text(today or {}),
         json_text(counter_state),
         json_text(row.extra),
@@ -300,6 +303,7 @@ AGENT_INTERVAL_FIELDS = [
     "updated_at",
 ]
 AGENT_SECONDS = AGENT_INTERVAL_SECONDS
+_agent_seconds: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*AGENT_SECONDS)
 
 
 def write_intervals(
@@ -372,7 +376,7 @@ def _write_interval_rows(
             source_id,
             agent_id,
             when(start),
-            *(b[name] for name in AGENT_SECONDS),
+            *_agent_seconds(b),
             json_text(b["not_ready_by_reason"]),
             b["answered"],
             json_text(b.get("extra") or {}),
