@@ -256,11 +256,8 @@ def write_changes(
     ]
     with transaction.atomic():
         bulk_upsert(Queue, QUEUE_FIELDS, ["source", "kind", "number"], queues)
-        for kind, number in today_only:
-            Queue.objects.filter(source_id=source_id, kind=kind, number=number).update(
-                today=changes.today[(kind, number)],
-                counter_state=counter_states.get((kind, number), {}),
-            )
+        if today_only:
+            _write_today_only(source_id, today_only, changes.today, counter_states)
         bulk_upsert(Agent, AGENT_FIELDS, ["source", "agent_id"], agents)
         by_kind: dict[str, list[str]] = {}
         for kind, number in changes.gone_queues:
@@ -275,6 +272,33 @@ def write_changes(
             Agent.objects.filter(
                 source_id=source_id, agent_id__in=gone_agents[i : i + CHUNK]
             ).update(gone=True, updated_at=at_dt)
+
+
+def _write_today_only(
+    source_id: int,
+    keys: list[tuple[str, str]],
+    today: dict[tuple[str, str], dict[str, Any]],
+    counter_states: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    """Today's totals (and counter state) of queues whose row did not change: all of a new
+    day's queues at once, a call-fed source's booked queues each batch. In bulk (a read and an
+    update per CHUNK of them), never a query per queue; a queue with no row is left out."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, number in keys:
+        by_kind.setdefault(kind, []).append(number)
+    rows: list[Queue] = []
+    for kind, numbers in by_kind.items():
+        for i in range(0, len(numbers), CHUNK):
+            rows.extend(
+                Queue.objects.filter(
+                    source_id=source_id, kind=kind, number__in=numbers[i : i + CHUNK]
+                ).only("id", "kind", "number")
+            )
+    for row in rows:
+        key = (row.kind, row.number)
+        row.today = today[key]
+        row.counter_state = counter_states.get(key, {})
+    Queue.objects.bulk_update(rows, ["today", "counter_state"], batch_size=CHUNK)
 
 
 QUEUE_INTERVAL_FIELDS = [

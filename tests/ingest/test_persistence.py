@@ -296,3 +296,24 @@ def test_after_a_restart_a_changed_row_and_a_departed_one_are_still_seen(source:
     assert list(changes.queues) == [("skill", "2")]
     assert changes.agents == {}
     assert changes.gone_agents == {"5003"}
+
+
+def test_today_totals_of_unchanged_rows_are_written_in_bulk(source: Source) -> None:
+    """A new day moves every queue's totals, not its row: a statement per queue would be
+    thousands at the largest site."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store.write_changes(source.pk, changes_of(T0, [queue(str(n)) for n in range(1, 51)]), {})
+    today = {("skill", str(n)): {"offered": n, "answered": 0} for n in range(1, 51)}
+    today[("skill", "999")] = {"offered": 1}  # no row: left out
+    counters = {("skill", "7"): {"day": "2025-01-07", "base": [0, 0, 0]}}
+    with CaptureQueriesContext(connection) as queries:
+        store.write_changes(source.pk, changes_of(T0 + 3, today=today), counters)
+    assert sum("UPDATE" in q["sql"] and "wallboard_queue" in q["sql"] for q in queries) == 1
+    stored = {q.number: q for q in Queue.objects.all()}
+    assert set(stored) == {str(n) for n in range(1, 51)}
+    assert all(q.today == {"offered": int(q.number), "answered": 0} for q in stored.values())
+    assert stored["7"].counter_state == {"day": "2025-01-07", "base": [0, 0, 0]}
+    assert stored["8"].counter_state == {}
+    assert stored["8"].updated_at == datetime.fromtimestamp(T0, UTC)  # the row as it was
