@@ -10,15 +10,23 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from .pacing import lower_thread_priority
 
 
 def _unit(fn: Any, args: tuple[Any, ...]) -> Any:
-    """One unit of database work: drop a connection that died or aged out first."""
+    """One unit of database work: drop a connection that died or aged out first.
+
+    A SQLite connection is kept for the thread's next unit (as CONN_MAX_AGE keeps PostgreSQL's):
+    a local file does not age out, and opening one per unit cost every batch its set-up and its
+    page cache. One that saw an error and is no longer usable is still dropped."""
     close_old_connections()
-    return fn(*args)
+    try:
+        return fn(*args)
+    finally:
+        if connection.vendor == "sqlite" and connection.connection is not None:
+            connection.close_at = None
 
 
 class DbThread:

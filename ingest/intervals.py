@@ -99,6 +99,8 @@ def interval_start(t: float) -> int:
 
 
 def _n(value: Any) -> float | None:
+    if type(value) is int or type(value) is float:  # (nearly every figure: the rest as below)
+        return value
     if value is None or value == OVERFLOW or isinstance(value, bool):
         return None
     return value if isinstance(value, int | float) else None

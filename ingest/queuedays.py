@@ -36,6 +36,15 @@ def _sum(rows: Iterable[Figures]) -> dict[str, int | None]:
     return dict(zip(FIELDS, totals, strict=True))
 
 
+def _plus(totals: dict[str, int | None], row: Figures) -> dict[str, int | None]:
+    """_sum of the two (totals in FIELDS order, and a row): each changed queue, each batch."""
+    out: dict[str, int | None] = {}
+    for name, value in zip(FIELDS, row, strict=True):
+        total = totals[name]
+        out[name] = total if value is None else value if total is None else total + value
+    return out
+
+
 class QueueDays:
     """One source's queues: interval start -> figures, for the reporting day so far."""
 
@@ -78,10 +87,7 @@ class QueueDays:
         day, hour = cached[2], cached[3]
         open_row = rows.get(current)
         if open_row is not None:
-            day, hour = (
-                _sum((tuple(day.values()), open_row)),
-                _sum((tuple(hour.values()), open_row)),
-            )
+            day, hour = _plus(day, open_row), _plus(hour, open_row)
         return {"day": day, "h1": hour}
 
     @staticmethod

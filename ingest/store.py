@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import time
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -182,6 +184,7 @@ restore = stored_live_rows
 
 QUEUE_FIELDS = ["source", "kind", "number", *QUEUE_UPDATE_FIELDS]
 AGENT_FIELDS = ["source", "agent_id", *AGENT_UPDATE_FIELDS]
+_queue_figures: Callable[[QueueRow], tuple[Any, ...]] = attrgetter(*QUEUE_FIGURES)
 
 
 def queue_tuple(
@@ -192,20 +195,20 @@ def queue_tuple(
     at: Any,
 ) -> tuple[Any, ...]:
     """A Queue row in QUEUE_FIELDS order; an overflowed figure is null and listed in overflow."""
-    figures, overflow = [], []
-    for figure in QUEUE_FIGURES:
-        value = getattr(row, figure)
-        if value == OVERFLOW:
-            overflow.append(figure)
-            value = None
-        figures.append(value)
+    figures = _queue_figures(row)
+    overflow = "[]"
+    if OVERFLOW in figures:  # (rare: the figures are taken as they are otherwise)
+        named = zip(QUEUE_FIGURES, figures, strict=True)
+        overflowed = [name for name, value in named if value == OVERFLOW]
+        figures = tuple(None if value == OVERFLOW else value for value in figures)
+        overflow = json_text(overflowed)
     return (
         source_id,
         row.kind,
         row.number,
         row.name,
         *figures,
-        json_text(overflow),
+        overflow,
         json_text(today or {}),
         json_text(counter_state),
         json_text(row.extra),
@@ -253,11 +256,8 @@ def write_changes(
     ]
     with transaction.atomic():
         bulk_upsert(Queue, QUEUE_FIELDS, ["source", "kind", "number"], queues)
-        for kind, number in today_only:
-            Queue.objects.filter(source_id=source_id, kind=kind, number=number).update(
-                today=changes.today[(kind, number)],
-                counter_state=counter_states.get((kind, number), {}),
-            )
+        if today_only:
+            _write_today_only(source_id, today_only, changes.today, counter_states)
         bulk_upsert(Agent, AGENT_FIELDS, ["source", "agent_id"], agents)
         by_kind: dict[str, list[str]] = {}
         for kind, number in changes.gone_queues:
@@ -272,6 +272,33 @@ def write_changes(
             Agent.objects.filter(
                 source_id=source_id, agent_id__in=gone_agents[i : i + CHUNK]
             ).update(gone=True, updated_at=at_dt)
+
+
+def _write_today_only(
+    source_id: int,
+    keys: list[tuple[str, str]],
+    today: dict[tuple[str, str], dict[str, Any]],
+    counter_states: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    """Today's totals (and counter state) of queues whose row did not change: all of a new
+    day's queues at once, a call-fed source's booked queues each batch. In bulk (a read and an
+    update per CHUNK of them), never a query per queue; a queue with no row is left out."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, number in keys:
+        by_kind.setdefault(kind, []).append(number)
+    rows: list[Queue] = []
+    for kind, numbers in by_kind.items():
+        for i in range(0, len(numbers), CHUNK):
+            rows.extend(
+                Queue.objects.filter(
+                    source_id=source_id, kind=kind, number__in=numbers[i : i + CHUNK]
+                ).only("id", "kind", "number")
+            )
+    for row in rows:
+        key = (row.kind, row.number)
+        row.today = today[key]
+        row.counter_state = counter_states.get(key, {})
+    Queue.objects.bulk_update(rows, ["today", "counter_state"], batch_size=CHUNK)
 
 
 QUEUE_INTERVAL_FIELDS = [
@@ -300,6 +327,7 @@ AGENT_INTERVAL_FIELDS = [
     "updated_at",
 ]
 AGENT_SECONDS = AGENT_INTERVAL_SECONDS
+_agent_seconds: Callable[[dict[str, Any]], tuple[Any, ...]] = itemgetter(*AGENT_SECONDS)
 
 
 def write_intervals(
@@ -372,7 +400,7 @@ def _write_interval_rows(
             source_id,
             agent_id,
             when(start),
-            *(b[name] for name in AGENT_SECONDS),
+            *_agent_seconds(b),
             json_text(b["not_ready_by_reason"]),
             b["answered"],
             json_text(b.get("extra") or {}),

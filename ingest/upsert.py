@@ -11,25 +11,64 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from json import encoder as json_encoder
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+# JSONEncoder.encode builds a C encoder for every value (a third of its time on a small dict);
+# this one is built once and gives the same text. No circular-reference check: rows are plain
+# decoded data (a cycle would end in RecursionError rather than ValueError).
+_c_make_encoder = getattr(json_encoder, "c_make_encoder", None)
+_c_encode = (
+    None
+    if _c_make_encoder is None
+    else _c_make_encoder(
+        None,
+        _ENCODER.default,
+        json_encoder.encode_basestring_ascii,
+        None,
+        _ENCODER.key_separator,
+        _ENCODER.item_separator,
+        _ENCODER.sort_keys,
+        _ENCODER.skipkeys,
+        _ENCODER.allow_nan,
+    )
+)
+
+
+def _encode(value: Any) -> str:
+    if _c_encode is None or isinstance(value, str):
+        return _ENCODER.encode(value)
+    return "".join(_c_encode(value, 0))
 
 
 def json_text(value: Any) -> str:
+    """Compact JSON text, as JSONEncoder(separators=(",", ":")).encode gives it."""
+    if not value and type(value) in (dict, list):
+        return "{}" if type(value) is dict else "[]"
     return _encode(value)
 
 
 def epoch_to_db() -> Callable[[float], Any]:
     """Epoch seconds -> the column value this connection stores, without Django's per-value
-    adapter (thousands of rows a batch)."""
-    if connection.vendor == "sqlite":
-        # What Django's SQLite backend stores: naive UTC text (USE_TZ, connection in UTC).
-        return lambda t: str(datetime.fromtimestamp(t, UTC).replace(tzinfo=None))
-    return lambda t: datetime.fromtimestamp(t, UTC)
+    adapter (thousands of rows a batch). Each call gives a converter with a memory of its own:
+    a batch's rows share a few instants (the batch's, an interval's start, a state's start), so
+    take one per batch."""
+    # What Django's SQLite backend stores: naive UTC text (USE_TZ, connection in UTC).
+    naive_text = connection.vendor == "sqlite"
+    seen: dict[float, Any] = {}
+
+    def when(t: float) -> Any:
+        value = seen.get(t)
+        if value is None:
+            moment = datetime.fromtimestamp(t, UTC)
+            value = seen[t] = str(moment.replace(tzinfo=None)) if naive_text else moment
+        return value
+
+    return when
 
 
 _small_json: dict[Any, str] = {}

@@ -1213,11 +1213,12 @@ class SourceWorker:
         return changes
 
     async def _write(self, changes: Changes) -> None:
-        counters = {
-            key: self.live.counters[key].state()
-            for key in (*changes.queues, *changes.today)
-            if key in self.live.counters
-        }
+        live_counters = self.live.counters
+        counters: dict[QueueKey, dict[str, Any]] = {}
+        for keys in (changes.queues, changes.today):  # (mostly the same queues: each once)
+            for key in keys:
+                if key not in counters and key in live_counters:
+                    counters[key] = live_counters[key].state()
         await self.db(store.write_changes, self.config.id, changes, counters)
 
     async def _write_calls(self) -> None:

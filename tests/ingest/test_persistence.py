@@ -296,3 +296,53 @@ def test_after_a_restart_a_changed_row_and_a_departed_one_are_still_seen(source:
     assert list(changes.queues) == [("skill", "2")]
     assert changes.agents == {}
     assert changes.gone_agents == {"5003"}
+
+
+def test_today_totals_of_unchanged_rows_are_written_in_bulk(source: Source) -> None:
+    """A new day moves every queue's totals, not its row: a statement per queue would be
+    thousands at the largest site."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store.write_changes(source.pk, changes_of(T0, [queue(str(n)) for n in range(1, 51)]), {})
+    today = {("skill", str(n)): {"offered": n, "answered": 0} for n in range(1, 51)}
+    today[("skill", "999")] = {"offered": 1}  # no row: left out
+    counters = {("skill", "7"): {"day": "2025-01-07", "base": [0, 0, 0]}}
+    with CaptureQueriesContext(connection) as queries:
+        store.write_changes(source.pk, changes_of(T0 + 3, today=today), counters)
+    assert sum("UPDATE" in q["sql"] and "wallboard_queue" in q["sql"] for q in queries) == 1
+    stored = {q.number: q for q in Queue.objects.all()}
+    assert set(stored) == {str(n) for n in range(1, 51)}
+    assert all(q.today == {"offered": int(q.number), "answered": 0} for q in stored.values())
+    assert stored["7"].counter_state == {"day": "2025-01-07", "base": [0, 0, 0]}
+    assert stored["8"].counter_state == {}
+    assert stored["8"].updated_at == datetime.fromtimestamp(T0, UTC)  # the row as it was
+
+
+def test_a_batch_of_stored_and_new_rows_updates_the_one_and_inserts_the_other(
+    source: Source,
+) -> None:
+    store.write_changes(
+        source.pk,
+        changes_of(T0, [queue("1"), queue("2")], [(agent(str(n)), T0) for n in range(5001, 5004)]),
+        {},
+    )
+    ids = dict(Agent.objects.values_list("agent_id", "id"))
+    store.write_changes(
+        source.pk,
+        changes_of(
+            T0 + 3,
+            [queue("2", offered=7), queue("3", offered=1)],
+            [(agent("5002", "on_call"), T0 + 2), (agent("5009", "not_ready"), T0 + 1)],
+        ),
+        {},
+    )
+    agents = {a.agent_id: a for a in Agent.objects.all()}
+    assert set(agents) == {"5001", "5002", "5003", "5009"}
+    assert agents["5002"].id == ids["5002"] and agents["5002"].state == "on_call"
+    assert agents["5002"].state_since == datetime.fromtimestamp(T0 + 2, UTC)
+    assert agents["5009"].state == "not_ready" and agents["5001"].state == "available"
+    assert agents["5001"].updated_at == datetime.fromtimestamp(T0, UTC)
+    queues = {q.number: q for q in Queue.objects.all()}
+    assert (queues["1"].offered, queues["2"].offered, queues["3"].offered) == (None, 7, 1)
+    assert queues["2"].updated_at == datetime.fromtimestamp(T0 + 3, UTC)
