@@ -47,9 +47,12 @@ class AgentDays:
     def __init__(self, day_start: Callable[[float], float]) -> None:
         self.day_start = day_start
         self.since = 0.0
+        # Each agent's intervals not yet in its cache (the last two, or more until its figures
+        # are next asked for): a day's worth per agent would hold 96 buckets of 30,000 agents.
         self.rows: dict[str, dict[int, Mapping[str, Any]]] = {}
         # Each agent's sum of its intervals older than the last two (final by then), and the
-        # interval from which the last two start.
+        # interval from which the last two start. (A clock set back by more than an interval
+        # sums again only what is still held.)
         self.cache: dict[str, tuple[int, Sums]] = {}
         self.longest: dict[str, int] = {}
         self.nr_since: dict[str, float] = {}  # agents in not ready: since when
@@ -60,6 +63,8 @@ class AgentDays:
         self.since = self.day_start(now)
         for agent_id, start, row in rows:
             self.put(agent_id, start, row)
+        for agent_id in self.rows:  # each one's closed intervals summed once, and let go
+            self.figures(agent_id, now)
 
     def put(self, agent_id: str, start: int, bucket: Mapping[str, Any]) -> None:
         if start >= self.since:
@@ -114,6 +119,9 @@ class AgentDays:
                 if closed is not None:
                     _add(older, closed)
             cached = self.cache[agent_id] = (recent, older)
+        if len(rows) > 2:  # the intervals summed into the cache are not needed again
+            for start in [s for s in rows if s < recent]:
+                del rows[start]
         total = dict(cached[1])
         for start in (recent, recent + INTERVAL):  # the last two intervals
             last = rows.get(start)

@@ -97,3 +97,14 @@ def test_time_going_on_adds_each_interval_once_as_it_grows_old() -> None:
     days.put("7", 41 * INTERVAL, bucket(1))
     for later in (42, 45):  # one interval on, then several
         assert days.figures("7", later * INTERVAL + 1)["talk_seconds"] == 416
+
+
+def test_an_agents_closed_intervals_are_summed_once_and_let_go() -> None:
+    days = AgentDays(lambda now: 0.0)
+    days.load([("7", i * INTERVAL, bucket(10)) for i in range(40)], 40 * INTERVAL + 1)
+    assert len(days.rows["7"]) <= 2  # a day of buckets is not held per agent
+    assert days.figures("7", 40 * INTERVAL + 1)["talk_seconds"] == 400
+    for i in range(40, 60):  # the day goes on: each interval booked, summed once, let go
+        days.put("7", i * INTERVAL, bucket(10))
+        assert days.figures("7", i * INTERVAL + 1)["talk_seconds"] == (i + 1) * 10
+        assert len(days.rows["7"]) <= 2
