@@ -3,7 +3,7 @@ Twisted reactor on import). Its one websocket consumer sits behind the middlewar
 consumer sits behind in wallboard.asgi (origin check, auth, session, cookies, URL routing),
 and joins a group through the fan-out hub. On connect it tells the client what the hub found
 to write frames to, then publishes an update to the group, which the hub hands to every
-display of the group.
+display of the group. A client may ask it for a burst of updates (see Probe.receive).
 
 Usage: python tests/daphne_probe.py PORT
 """
@@ -50,6 +50,17 @@ class Probe(AsyncWebsocketConsumer):
         joined += 1
         text = json.dumps({"type": "update", "seq": joined, "note": "Zoë joined"})
         await get_channel_layer().group_send(GROUP, {"type": messages.BOARD_UPDATE, "text": text})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """{"burst": n, "size": bytes}: publish n updates of about that size at once, numbered
+        from 1 in "n", more than a client that stops reading leaves room for in its sockets."""
+        asked = json.loads(text_data or "{}")
+        pad = "x" * int(asked["size"])
+        for n in range(1, int(asked["burst"]) + 1):
+            text = json.dumps({"type": "update", "n": n, "pad": pad})
+            await get_channel_layer().group_send(
+                GROUP, {"type": messages.BOARD_UPDATE, "text": text}
+            )
 
     async def disconnect(self, code: int) -> None:
         if self.membership is not None:

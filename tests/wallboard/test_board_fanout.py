@@ -4,13 +4,17 @@ one channel-layer subscription per board, however many screens show it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -520,13 +524,124 @@ async def test_a_display_never_shares_a_snapshot_read_that_started_before_it_ask
     assert len(reads) == 2
 
 
-# -- under daphne -------------------------------------------------------------------------------
-@pytest.mark.slow
-async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_as_sent(
-    tmp_path: Any,
+# -- the hub's write to daphne's connections ----------------------------------------------------
+class Reactor:
+    """Stands in for Twisted's event loop: records the connections that ask to be called back
+    to write (each such ask is a later turn of the loop and two epoll_ctl calls)."""
+
+    def __init__(self) -> None:
+        self.writers: list[Any] = []
+
+    def addReader(self, reader: Any) -> None:
+        pass
+
+    def removeReader(self, reader: Any) -> None:
+        pass
+
+    def addWriter(self, writer: Any) -> None:
+        if writer not in self.writers:  # as Twisted's reactors: once until removed
+            self.writers.append(writer)
+
+    def removeWriter(self, writer: Any) -> None:
+        if writer in self.writers:
+            self.writers.remove(writer)
+
+
+class Connection:
+    """Stands in for daphne's websocket connection (an autobahn protocol), as far as the hub
+    uses it; its frames are the payload behind a marker, and its send is autobahn's: a write
+    to the transport."""
+
+    STATE_OPEN = 3
+    state = STATE_OPEN
+    _perMessageCompress = None
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.factory = self
+        self.send_queue: deque[Any] = deque()
+
+    def prepareMessage(self, payload: bytes) -> Any:
+        return SimpleNamespace(payloadHybi=b"frame:" + payload)
+
+    def sendPreparedMessage(self, prepared: Any) -> None:
+        self.transport.write(prepared.payloadHybi)
+
+
+@pytest.fixture
+def twisted_link() -> Iterator[tuple[Any, socket.socket, Reactor]]:
+    """A Twisted TCP server connection on one end of a socket pair (read the other end)."""
+    from twisted.internet import tcp
+
+    ours, theirs = socket.socketpair()
+    theirs.setblocking(False)
+    reactor = Reactor()
+    transport = tcp.Server(ours, object(), ("127.0.0.1", 1), None, 1, reactor)  # type: ignore[arg-type]
+    yield transport, theirs, reactor
+    ours.close()
+    theirs.close()
+
+
+def received(sock: socket.socket) -> bytes:
+    """What has arrived at this end of the socket pair so far."""
+    got = b""
+    while True:
+        try:
+            chunk = sock.recv(1 << 20)
+        except BlockingIOError:
+            return got
+        if not chunk:
+            return got
+        got += chunk
+
+
+def update_frame(text: str) -> Any:
+    return fanout._Frame({"type": "board.update", "text": text})
+
+
+def test_an_update_to_a_connection_with_nothing_buffered_goes_to_its_socket_at_once(
+    twisted_link: tuple[Any, socket.socket, Reactor],
 ) -> None:
-    """The hub writes board updates straight to daphne's connections (one frame for all);
-    the bytes a display gets are the publisher's text, in order with the consumer's own sends."""
+    transport, theirs, reactor = twisted_link
+    update_frame("Zoë").send(Connection(transport))
+    assert received(theirs) == "frame:Zoë".encode()
+    assert reactor.writers == []  # no turn of the loop, no write buffered
+
+
+def test_an_update_to_a_connection_with_bytes_still_buffered_waits_behind_them(
+    twisted_link: tuple[Any, socket.socket, Reactor],
+) -> None:
+    transport, theirs, reactor = twisted_link
+    transport.write(b"earlier;")  # buffered: Twisted sends it on the loop's next turn
+    update_frame("later").send(Connection(transport))
+    assert received(theirs) == b""
+    assert reactor.writers == [transport]
+    transport.doWrite()
+    assert received(theirs) == b"earlier;frame:later"
+
+
+def test_an_update_larger_than_the_socket_takes_is_buffered_for_the_rest_in_order(
+    twisted_link: tuple[Any, socket.socket, Reactor],
+) -> None:
+    transport, theirs, reactor = twisted_link
+    transport.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    big, after = "x" * (4 << 20), "after"
+    connection = Connection(transport)
+    update_frame(big).send(connection)
+    got = received(theirs)
+    assert 0 < len(got) < len(big)  # the socket took a part
+    assert reactor.writers == [transport]  # Twisted has the rest
+    update_frame(after).send(connection)
+    while transport.dataBuffer or transport._tempDataBuffer:
+        transport.doWrite()
+        got += received(theirs)
+    assert got == f"frame:{big}frame:{after}".encode()
+
+
+# -- under daphne -------------------------------------------------------------------------------
+@contextlib.asynccontextmanager
+async def daphne_probe(tmp_path: Path) -> AsyncIterator[int]:
+    """tests/daphne_probe.py served by daphne in a child process: its port."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
     env.update(SECRET_KEY="daphne-probe", DATABASE_URL=f"sqlite:///{tmp_path / 'probe.sqlite3'}")
@@ -536,6 +651,20 @@ async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_a
         child = subprocess.Popen([sys.executable, str(probe), str(port)], env=env, stderr=log)
     try:
         await wait_for(lambda: listening(port), timeout=30, what="daphne to listen")
+        yield port
+    finally:
+        child.terminate()
+        child.wait(10)
+    assert "Traceback" not in (tmp_path / "probe.log").read_text()
+
+
+@pytest.mark.slow
+async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_as_sent(
+    tmp_path: Path,
+) -> None:
+    """The hub writes board updates straight to daphne's connections (one frame for all);
+    the bytes a display gets are the publisher's text, in order with the consumer's own sends."""
+    async with daphne_probe(tmp_path) as port:
         url = f"ws://127.0.0.1:{port}/probe/"
         async with websockets.connect(url, origin=Origin(f"http://127.0.0.1:{port}")) as first:
             assert json.loads(await first.recv()) == {"connection": "WebSocketProtocol"}
@@ -547,7 +676,28 @@ async def test_under_daphne_an_update_is_framed_once_and_reaches_every_display_a
                 for display in (second, first):
                     update = json.loads(await asyncio.wait_for(display.recv(), 5))
                     assert update == {"type": "update", "seq": 2, "note": "Zoë joined"}
-    finally:
-        child.terminate()
-        child.wait(10)
-    assert "Traceback" not in (tmp_path / "probe.log").read_text()
+
+
+@pytest.mark.slow
+async def test_under_daphne_a_display_that_reads_slowly_still_gets_every_update_whole_in_order(
+    tmp_path: Path,
+) -> None:
+    """Updates go straight to the socket while nothing waits to be written to it; a display
+    that stops reading fills its socket, and the rest must queue in Twisted's buffer, the
+    next updates behind them, with not a byte lost or out of place."""
+    burst, size = 60, 256 * 1024  # 15 MiB: far more than the sockets on both sides hold
+    async with daphne_probe(tmp_path) as port:
+        url, origin = f"ws://127.0.0.1:{port}/probe/", Origin(f"http://127.0.0.1:{port}")
+        # A small receive buffer (the kernel would grow it to tens of MiB), and max_queue=1:
+        # the client stops reading its socket while a message waits to be read.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+        sock.connect(("127.0.0.1", port))
+        connecting = websockets.connect(url, sock=sock, origin=origin, max_queue=1, max_size=None)
+        async with connecting as slow:
+            assert json.loads(await slow.recv()) == {"connection": "WebSocketProtocol"}
+            assert json.loads(await slow.recv())["seq"] == 1
+            await slow.send(json.dumps({"burst": burst, "size": size}))
+            got = [json.loads(await asyncio.wait_for(slow.recv(), 10)) for _ in range(burst)]
+    assert [g["n"] for g in got] == list(range(1, burst + 1))
+    assert all(g["pad"] == "x" * size for g in got)
