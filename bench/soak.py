@@ -1,12 +1,14 @@
 """`./dev benchmark soak`: the largest site for a set time, printed, never asserted.
 
-`manage.py runingest` runs alone, as deployed, on a SQLite database of its own with everything
-on: an Avaya CMS skill report (tvi1) and agent report (agent_tv), each every 3 s, written to
-the database, accounted in interval rows, and published to boards of agent grids and big
-numbers (the in-memory channel layer: no display takes them). This process plays CMS: it
-writes each source's run on its own connection every refresh. It samples runingest's CPU time
-and resident memory from /proc, and its stored health (batches and when the last one came),
-and prints the CPU share of one core, the RSS and its growth, and the batches' timing.
+`manage.py runingest` runs alone, as deployed, on a database of its own with everything on
+(SQLite; or, when DATABASE_URL names PostgreSQL, the database `wallboard_soakbench` on that
+server, created afresh, as production runs): an Avaya CMS skill report (tvi1) and agent
+report (agent_tv), each every 3 s, written to the database, accounted in interval rows, and
+published to boards of agent grids and big numbers (the in-memory channel layer: no display
+takes them). This process plays CMS: it writes each source's run on its own connection every
+refresh. It samples runingest's CPU time and resident memory from /proc, and its stored health
+(batches and when the last one came), and prints the CPU share of one core, the RSS and its
+growth, and the batches' timing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from integrations.avaya_cms.simulator import make_producer
 
@@ -33,6 +36,7 @@ from .push import _config, _cpu_seconds, _free_port
 ROOT = Path(__file__).resolve().parent.parent
 REFRESH = 3.0
 WARM_UP = 30.0  # seconds left out of the figures: the first loads, the first interval rows
+PG_NAME = "wallboard_soakbench"
 
 
 def _rss_mb(pid: int) -> float:
@@ -49,8 +53,13 @@ class Ingest:
         self.workdir, self.db = workdir, workdir / "soak.sqlite3"
         self.ports = {"soak-skills": _free_port(), "soak-agents": _free_port()}
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
-        env.update(SECRET_KEY="soak", LOG_LEVEL="WARNING", DATABASE_URL=f"sqlite:///{self.db}")
-        self.env = env
+        admin = os.environ.get("DATABASE_URL", "")
+        self.admin_url = admin if admin.startswith(("postgres://", "postgresql://")) else ""
+        url = f"sqlite:///{self.db}"
+        if self.admin_url:
+            url = urlunsplit(urlsplit(self.admin_url)._replace(path=f"/{PG_NAME}"))
+        env.update(SECRET_KEY="soak", LOG_LEVEL="WARNING", DATABASE_URL=url)
+        self.env, self.url = env, url
         config = _config(self.ports["soak-agents"], agents)
         config["sources"][0]["name"] = "soak-agents"
         for board in config["boards"]:
@@ -69,7 +78,20 @@ class Ingest:
         if done.returncode:
             raise RuntimeError(f"manage.py {args[0]} failed: {done.stderr[-2000:]}")
 
+    @property
+    def database(self) -> str:
+        return f"PostgreSQL ({PG_NAME})" if self.admin_url else "SQLite"
+
+    def _pg(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            db.execute(sql)
+
     def start(self) -> None:
+        if self.admin_url:
+            self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            self._pg(f"CREATE DATABASE {PG_NAME}")
         self._manage("migrate", "-v0")
         self._manage("importconfig", str(self.workdir / "config.json"))
         with open(self.workdir / "runingest.log", "wb") as log:
@@ -95,12 +117,20 @@ class Ingest:
             "SELECT s.name, h.batches, h.last_data_at FROM wallboard_sourcehealth h"
             " JOIN wallboard_source s ON s.id = h.source_id"
         )
-        with contextlib.closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as db:
-            rows = db.execute(sql).fetchall()
+        rows: list[Any]
+        if self.admin_url:
+            import psycopg
+
+            with psycopg.connect(self.url) as pg:
+                rows = pg.execute(sql).fetchall()
+        else:
+            with contextlib.closing(sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)) as db:
+                rows = db.execute(sql).fetchall()
         out: dict[str, tuple[int, float | None]] = {}
         for name, batches, last in rows:
-            at = datetime.fromisoformat(last).timestamp() if last else None
-            out[name] = (int(batches), at)
+            if isinstance(last, str):
+                last = datetime.fromisoformat(last)
+            out[name] = (int(batches), last.timestamp() if last else None)
         return out
 
     def stop(self) -> None:
@@ -111,6 +141,8 @@ class Ingest:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.admin_url:
+            self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
 def soak_figures(skills: int, agents: int, seconds: float, out: Callable[[str], None]) -> None:
@@ -129,6 +161,7 @@ def soak_figures(skills: int, agents: int, seconds: float, out: Callable[[str], 
     }
     with tempfile.TemporaryDirectory(prefix="soakbench-") as tmp:
         ingest = Ingest(Path(tmp), skills, agents)
+        out(f"  database: {ingest.database}")
         ingest.start()
         assert ingest.process is not None
         pid = ingest.process.pid
