@@ -203,9 +203,30 @@ def lan_site(installed: dict[str, str], database: dict[str, str], tmp_path: Path
             time.sleep(0.3)
 
     yield start
-    for process in processes:
+    for n, process in enumerate(processes):
         process.terminate()
-        process.wait(20)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:  # say what it was doing, then stop it for good
+            stacks = _stacks(process.pid)
+            process.kill()
+            process.wait()
+            log_text = (tmp_path / f"serve-{n}.log").read_text()[-3000:]
+            raise AssertionError(
+                f"serve did not stop within 20 s of SIGTERM:\n{log_text}\n{stacks}"
+            ) from None
+
+
+def _stacks(pid: int) -> str:
+    """The threads' stacks of a live process, by py-spy (the dev extra), if it can."""
+    spy = Path(sys.executable).parent / "py-spy"
+    try:
+        done = subprocess.run(
+            [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"(no stacks: {exc})"
+    return done.stdout[-6000:] or done.stderr[-2000:]
 
 
 def log_in(chromium: Any, url: str, password: str, name: str) -> Any:
