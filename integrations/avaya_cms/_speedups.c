@@ -495,19 +495,29 @@ Heads_add(Heads *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_TRUE;
 }
 
+/* The slot `arg` names (its number into *slot), or NULL with KeyError if it is free. */
+static Slot *
+taken(Heads *self, PyObject *arg, Py_ssize_t *slot)
+{
+    Py_ssize_t n = *slot = PyLong_AsSsize_t(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n < 0 || n >= self->nslots || self->slots[n].head == NULL) {
+        PyErr_Format(PyExc_KeyError, "slot %zd is free", n);
+        return NULL;
+    }
+    return &self->slots[n];
+}
+
 /* remove(slot): the slot's head leaves the table (backward-shift deletion keeps linear
  * probing's chains whole, so no tombstones pile up). */
 static PyObject *
 Heads_remove(Heads *self, PyObject *arg)
 {
-    Py_ssize_t slot = PyLong_AsSsize_t(arg);
-    if (slot == -1 && PyErr_Occurred())
+    Py_ssize_t slot;
+    Slot *e = taken(self, arg, &slot);
+    if (e == NULL)
         return NULL;
-    if (slot < 0 || slot >= self->nslots || self->slots[slot].head == NULL) {
-        PyErr_Format(PyExc_KeyError, "slot %zd is free", slot);
-        return NULL;
-    }
-    Slot *e = &self->slots[slot];
     size_t i = (size_t)e->hash & self->mask;
     while (self->table[i] != (int32_t)slot)
         i = (i + 1) & self->mask;
@@ -533,14 +543,9 @@ Heads_remove(Heads *self, PyObject *arg)
 static PyObject *
 Heads_time(Heads *self, PyObject *arg)
 {
-    Py_ssize_t slot = PyLong_AsSsize_t(arg);
-    if (slot == -1 && PyErr_Occurred())
-        return NULL;
-    if (slot < 0 || slot >= self->nslots || self->slots[slot].head == NULL) {
-        PyErr_Format(PyExc_KeyError, "slot %zd is free", slot);
-        return NULL;
-    }
-    return PyLong_FromLongLong(self->slots[slot].time);
+    Py_ssize_t slot;
+    const Slot *e = taken(self, arg, &slot);
+    return e == NULL ? NULL : PyLong_FromLongLong(e->time);
 }
 
 static PyObject *
