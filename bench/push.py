@@ -70,6 +70,14 @@ def _config(feed_port: int, agents: int) -> dict[str, Any]:
     return config
 
 
+def pg_admin(admin_url: str, sql: str) -> None:
+    """One statement (CREATE or DROP DATABASE) on the PostgreSQL server of `admin_url`."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as db:
+        db.execute(sql)
+
+
 class Product:
     """The product's processes for one shape, on their own database."""
 
@@ -96,10 +104,7 @@ class Product:
         self.env = env
 
     def _pg(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True) as db:
-            db.execute(sql)
+        pg_admin(self.admin_url, sql)
 
     def _manage(self, *args: str) -> None:
         cmd = [sys.executable, "manage.py", *args]

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from integrations.avaya_cms.simulator import make_producer
 
-from .push import _config, _cpu_seconds, _free_port
+from .push import _config, _cpu_seconds, _free_port, pg_admin
 
 ROOT = Path(__file__).resolve().parent.parent
 REFRESH = 3.0
@@ -83,10 +83,7 @@ class Ingest:
         return f"PostgreSQL ({PG_NAME})" if self.admin_url else "SQLite"
 
     def _pg(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True) as db:
-            db.execute(sql)
+        pg_admin(self.admin_url, sql)
 
     def start(self) -> None:
         if self.admin_url:
