@@ -117,8 +117,35 @@ class Product:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
+            stop_or_explain(self.process, self.workdir / "serve.log")
+
+
+def stop_or_explain(process: subprocess.Popen[Any], log: Path) -> None:
+    """SIGTERM a server; one that is still running 20 s later fails the test with its log and
+    what each of its threads was doing (then is killed, so nothing is left behind)."""
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        stacks = stacks_of(process.pid)
+        process.kill()
+        process.wait()
+        raise AssertionError(
+            f"the server did not stop within 20 s of SIGTERM:\n"
+            f"{log.read_text(errors='replace')[-3000:]}\n{stacks}"
+        ) from None
+
+
+def stacks_of(pid: int) -> str:
+    """The threads' stacks of a live process, by py-spy (the dev extra), if it can."""
+    spy = Path(sys.executable).parent / "py-spy"
+    try:
+        done = subprocess.run(
+            [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"(no stacks: {exc})"
+    return done.stdout[-6000:] or done.stderr[-2000:]
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import pytest
 
 from ingest.management.commands.demo import local_addresses
 from tests.conftest import free_port
-from tests.product import screenshot
+from tests.product import screenshot, stop_or_explain
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get(
@@ -204,29 +204,7 @@ def lan_site(installed: dict[str, str], database: dict[str, str], tmp_path: Path
 
     yield start
     for n, process in enumerate(processes):
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:  # say what it was doing, then stop it for good
-            stacks = _stacks(process.pid)
-            process.kill()
-            process.wait()
-            log_text = (tmp_path / f"serve-{n}.log").read_text()[-3000:]
-            raise AssertionError(
-                f"serve did not stop within 20 s of SIGTERM:\n{log_text}\n{stacks}"
-            ) from None
-
-
-def _stacks(pid: int) -> str:
-    """The threads' stacks of a live process, by py-spy (the dev extra), if it can."""
-    spy = Path(sys.executable).parent / "py-spy"
-    try:
-        done = subprocess.run(
-            [str(spy), "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=20
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"(no stacks: {exc})"
-    return done.stdout[-6000:] or done.stderr[-2000:]
+        stop_or_explain(process, tmp_path / f"serve-{n}.log")
 
 
 def log_in(chromium: Any, url: str, password: str, name: str) -> Any:
@@ -249,7 +227,7 @@ def test_a_lan_site_serves_another_address_and_its_login_works_over_plain_http(
     assert "security: plain-HTTP LAN mode (SECURE_COOKIES=false)" in log.read_text()
     page = log_in(chromium, url, installed["password"], "install-recipe-lan-login")
     assert page.url == f"{url}/admin/"
-    assert "Sources, boards and access" in page.content()
+    assert "Sources, boards and access" in page.inner_text("body")
     page.close()
 
 

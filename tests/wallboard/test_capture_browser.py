@@ -51,7 +51,8 @@ def test_a_capture_asked_for_on_the_source_page_downloads_and_replays(
     page.click("text=Add another raw capture")
     page.fill("input[name$='-limit_seconds']:not([name*='__prefix__'])", "3")
     page.click("input[name=_continue]")
-    assert "was changed successfully" in page.content()
+    saved = page.wait_for_selector(".messagelist .success", timeout=15000)  # the page came back
+    assert saved is not None and "was changed successfully" in saved.inner_text()
     deadline = time.monotonic() + 20
     while "running" not in page.inner_text("#captures-group"):
         assert time.monotonic() < deadline, page.inner_text("#captures-group")
