@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,19 +122,23 @@ class Product:
 
 
 def stop_or_explain(process: subprocess.Popen[Any], log: Path) -> None:
-    """SIGTERM a server; one that is still running 20 s later fails the test with its log and
-    what each of its threads was doing (then is killed, so nothing is left behind)."""
+    """SIGTERM a server. One still running 20 s later is reported (a warning with its log and
+    what each of its threads was doing); one still running after 60 s (a service manager would
+    have killed it by then) fails the test with the same, and is killed."""
     process.terminate()
     try:
         process.wait(20)
+        return
     except subprocess.TimeoutExpired:
         stacks = stacks_of(process.pid)
+    said = f"{log.read_text(errors='replace')[-3000:]}\n{stacks}"
+    try:
+        process.wait(40)
+    except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        raise AssertionError(
-            f"the server did not stop within 20 s of SIGTERM:\n"
-            f"{log.read_text(errors='replace')[-3000:]}\n{stacks}"
-        ) from None
+        raise AssertionError(f"the server did not stop within 60 s of SIGTERM:\n{said}") from None
+    warnings.warn(f"the server took over 20 s to stop after SIGTERM:\n{said}", stacklevel=2)
 
 
 def stacks_of(pid: int) -> str:
