@@ -8,48 +8,21 @@ INSERT ... SELECT ... ON CONFLICT on PostgreSQL, executemany(INSERT ... ON CONFL
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from json import encoder as json_encoder
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
-# JSONEncoder.encode builds a C encoder for every value (a third of its time on a small dict);
-# this one is built once and gives the same text. No circular-reference check: rows are plain
-# decoded data (a cycle would end in RecursionError rather than ValueError).
-_c_make_encoder = getattr(json_encoder, "c_make_encoder", None)
-_c_encode = (
-    None
-    if _c_make_encoder is None
-    else _c_make_encoder(
-        None,
-        _ENCODER.default,
-        json_encoder.encode_basestring_ascii,
-        None,
-        _ENCODER.key_separator,
-        _ENCODER.item_separator,
-        _ENCODER.sort_keys,
-        _ENCODER.skipkeys,
-        _ENCODER.allow_nan,
-    )
-)
-
-
-def _encode(value: Any) -> str:
-    if _c_encode is None or isinstance(value, str):
-        return _ENCODER.encode(value)
-    return "".join(_c_encode(value, 0))
+from wallboard.jsontext import compact
 
 
 def json_text(value: Any) -> str:
     """Compact JSON text, as JSONEncoder(separators=(",", ":")).encode gives it."""
     if not value and type(value) in (dict, list):
         return "{}" if type(value) is dict else "[]"
-    return _encode(value)
+    return compact(value)
 
 
 def epoch_to_db() -> Callable[[float], Any]:
@@ -80,9 +53,9 @@ def json_small(value: dict[str, Any] | tuple[str, ...] | list[Any]) -> str:
         key = tuple(value.items()) if isinstance(value, dict) else (type(value), tuple(value))
         text = _small_json.get(key)
     except TypeError:  # unhashable values inside: encode as usual
-        return _encode(value)
+        return compact(value)
     if text is None:
-        text = _encode(list(value) if isinstance(value, tuple) else value)
+        text = compact(list(value) if isinstance(value, tuple) else value)
         if len(_small_json) < 50_000:
             _small_json[key] = text
     return text

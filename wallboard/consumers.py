@@ -16,7 +16,6 @@ screens, and the hub calls the handlers below for every local display.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -32,6 +31,7 @@ from django.db import DatabaseError
 
 from wallboard import alarms, displays, fanout, messages
 from wallboard.boards import board_snapshot
+from wallboard.jsontext import compact
 from wallboard.models import Board, Rotation
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ async def _snapshot_text(board: Board) -> str:
 
 async def _read_text(board: Board, read: _SharedRead) -> str:
     _starting.set(read)  # this task's own context, which the database thread runs in
-    return json.dumps(await _snapshot(board))
+    return compact(await _snapshot(board))
 
 
 # A board's layout changed (board.reload): each of a process's displays of the board gets the
@@ -170,7 +170,7 @@ async def _reloaded(board: Board, seq: object) -> str:
     now = time.monotonic()
     if shared and seq is not None and shared[0] == seq and now - shared[1] < RELOAD_SHARED_SECONDS:
         return shared[2]
-    text = json.dumps(await _snapshot(board))
+    text = compact(await _snapshot(board))
     _reloads[board.pk] = (seq, now, text)
     return text
 

@@ -21,8 +21,9 @@ build their messages here, so a new field or a renamed group is one edit.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
+
+from wallboard.jsontext import compact
 
 # Channel-layer event types.
 BOARD_UPDATE: Final = "board.update"
@@ -85,7 +86,7 @@ def command_message(event: dict[str, Any]) -> dict[str, Any]:
 
 def update_text(seq: int, tiles: dict[str, Any]) -> str:
     """An `update` as the displays get it, encoded once for all of them."""
-    return json.dumps({"type": UPDATE, "seq": seq, "tiles": tiles}, separators=(",", ":"))
+    return compact({"type": UPDATE, "seq": seq, "tiles": tiles})
 
 
 def board_update(seq: int, tiles: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +106,7 @@ def board_heartbeat(
     """The channel-layer event carrying one board's heartbeat, encoded once: the time, the
     state of each source the board shows (as `snapshot` lists them) and the slugs of every
     board in alarm (a rotation jumps to one)."""
-    text = json.dumps(
+    text = compact(
         {
             "type": HEARTBEAT,
             "at": at_ms,
@@ -113,8 +114,7 @@ def board_heartbeat(
             "silent_after": SILENT_AFTER_SECONDS,
             "sources": sources,
             "alarms": alarms or [],
-        },
-        separators=(",", ":"),
+        }
     )
     return {"type": BOARD_HEARTBEAT, "text": text}
 

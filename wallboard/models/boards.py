@@ -10,6 +10,7 @@ from django.db import models
 
 from wallboard.engine import kinds
 from wallboard.engine.kpis import AGENT_TIME_KPIS, KPIS
+from wallboard.jsontext import CompactEncoder
 from wallboard.lib.ranges import validate_range
 
 from .sources import Source
@@ -330,7 +331,7 @@ class BoardState(models.Model):
 
     board = models.OneToOneField(Board, on_delete=models.CASCADE, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
-    tiles = models.JSONField(default=dict)
+    tiles = models.JSONField(default=dict, encoder=CompactEncoder)  # written every batch
     updated_at = models.DateTimeField(auto_now=True)
 
 
