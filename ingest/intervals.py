@@ -246,20 +246,23 @@ class IntervalAccounting:
                 self._close(agent_id, now)
             self.stints.pop(agent_id, None)
 
-    def observe_queues(self, changes: Changes, now: float) -> None:
-        """Book a batch's queue changes (cheap: a batch's changed queues)."""
-        for key, row in changes.queues.items():
-            self._queue(key, row, now)
+    def observe_queues(self, changes: Changes, now: float) -> list[QueueKey]:
+        """Book a batch's queue changes (cheap: a batch's changed queues); the queues whose
+        bucket took something."""
+        queue = self._queue
+        return [key for key, row in changes.queues.items() if queue(key, row, now)]
 
-    def _queue(self, key: QueueKey, row: QueueRow, now: float) -> None:
+    def _queue(self, key: QueueKey, row: QueueRow, now: float) -> bool:
         if row.counters is None or key[0] in self.fed_queue_kinds:
-            return
+            return False
         current = queue_counters(row)
         last = self.queue_last.get(key)
+        if current == last:  # (most rows, most batches: a waiting call's wait moved, no count)
+            return False
         if last is None:
             if row.counters == "day":  # first seen mid-day: its history is not this interval's
                 self.queue_last[key] = current
-                return
+                return False
             # The first sight of a feed interval's counters: they hold what it counted so far.
             deltas: list[float | None] = list(current)
             self.queue_last[key] = tuple(0 if c is None else c for c in current)
@@ -289,7 +292,7 @@ class IntervalAccounting:
                     accounted.append(max(value, previous))
             self.queue_last[key] = tuple(accounted)
         if not any(deltas):  # (what is held back needs room that only new counts make)
-            return
+            return False
         bucket_key = (key, interval_start(now))
         bucket = self.queue_buckets.get(bucket_key)
         if bucket is None:
@@ -313,6 +316,7 @@ class IntervalAccounting:
         _add(bucket, "answer_wait_sum", wait_sum)
         _add(bucket, "talk_sum", talk_sum)
         self.dirty_queues.add(bucket_key)
+        return True
 
     def book_calls(self, key: QueueKey, at: float, figures: dict[str, float]) -> int:
         """Add a call's figures (the call ledger's, exact: ingest/calls.py) to a queue's

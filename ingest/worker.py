@@ -15,7 +15,7 @@ import random
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -170,6 +170,7 @@ class SourceWorker:
         self.intervals = IntervalAccounting(time.time())
         # Each queue's today and last hour, from the interval rows (ingest/queuedays.py).
         self.days = QueueDays(day_start)
+        self._day_figures_of: int | None = None  # the interval of the last batch's figures
         # Each agent's day (ingest/agentdays.py), and what is to go out with the next batch.
         self.agent_days = AgentDays(day_start)
         self._agent_today: dict[str, dict[str, Any]] = {}
@@ -1005,14 +1006,22 @@ class SourceWorker:
         if not changes.queues:
             return
         at = changes.at
-        self.intervals.observe_queues(changes, at)
+        booked = self.intervals.observe_queues(changes, at)
         start = interval_start(at)
         buckets, days = self.intervals.queue_buckets, self.days
-        for key in changes.queues:
+        for key in booked:
             bucket = buckets.get((key, start))
             if bucket is not None:
                 days.put(key, start, bucket)
-        self._hand_out(days.changed(changes.queues, at), changes)
+        # A queue's figures move only with its intervals' rows, or with time (the open interval
+        # closes; a day starts): within one interval, those of the queues nothing was booked
+        # for are what they were, unless never handed out.
+        keys: Iterable[QueueKey] = changes.queues
+        if start == self._day_figures_of:
+            shown = days.shown
+            keys = [*booked, *(k for k in changes.queues if k not in shown)]
+        self._day_figures_of = start
+        self._hand_out(days.changed(keys, at), changes)
 
     def _agent_figures(self, changes: Changes) -> None:
         """After the accounting booked a batch's agents: their figures of the day, to go out

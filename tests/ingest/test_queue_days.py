@@ -106,3 +106,31 @@ def test_a_batch_adds_only_the_open_interval_and_a_closed_one_is_added_once() ->
     later = 91 * INTERVAL + 5  # the next interval: only the one that closed is added
     assert days.figures(KEY, later)["day"]["offered"] == 93
     assert days.figures(KEY, later)["h1"]["offered"] == 5
+
+
+def waiting(calls: int) -> Batch:
+    """The report of the test's first batch again, with calls waiting: no count moved."""
+    batch = report(10, 8, 1, 50, 10)
+    batch.queues[0].calls_waiting = calls
+    return batch
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_queue_whose_counts_did_not_move_keeps_its_figures_until_its_hour_moves_on(
+    workers: Any,  # noqa: F811
+    clock: Clock,  # noqa: F811
+) -> None:
+    worker = await workers(layout="tvi1")
+    worker.process(report(10, 8, 1, 50, 10))
+    changes = worker.process(waiting(4))
+    assert KEY in changes.queues
+    assert changes.today[KEY]["day"] == figures(10, 8, 1, 5, 80)
+    assert changes.today[KEY]["h1"] == figures(10, 8, 1, 5, 80)
+
+    # An hour on, before the interval tick: the next batch, with the same counts, carries the
+    # hour that no longer holds those calls.
+    clock.now += 4 * INTERVAL
+    changes = worker.process(waiting(5))
+    assert changes.today[KEY]["h1"] == figures(None, None, None, None, None)
+    assert changes.today[KEY]["day"] == figures(10, 8, 1, 5, 80)
+    await worker.stop()
