@@ -216,41 +216,44 @@ class CaptureRequest:
     limit_bytes: int
 
 
-def take_request(source_id: int) -> CaptureRequest | None:
+def take_request(source_id: int, tidy: bool = True) -> CaptureRequest | None:
     """The oldest capture asked for of this source, now marked running (called only while the
-    source's worker takes none, so one at a time). A capture left running by an ingest that
-    stopped without ending it is marked failed; the source's captures past
+    source's worker takes none, so one at a time). With `tidy` (a worker's first look, then
+    now and then: not a write and a delete every poll), a capture left running by an ingest
+    that stopped without ending it is marked failed, and the source's captures past
     CAPTURE_RETENTION_DAYS are deleted, files and rows."""
     from django.conf import settings
-    from django.db import transaction
     from django.utils import timezone
 
     from wallboard.models import SourceCapture
     from wallboard.models.captures import purge_expired
 
-    purge_expired(source_id)
     captures = SourceCapture.objects.filter(source_id=source_id)
-    captures.filter(status=SourceCapture.RUNNING).update(
-        status=SourceCapture.FAILED,
-        ended_at=timezone.now(),
-        ended_why="interrupted: the ingest taking it stopped",
+    if tidy:
+        purge_expired(source_id)
+        captures.filter(status=SourceCapture.RUNNING).update(
+            status=SourceCapture.FAILED,
+            ended_at=timezone.now(),
+            ended_why="interrupted: the ingest taking it stopped",
+        )
+    # No transaction: the update below takes the capture only if still asked for, so of two
+    # processes one gets it; and a look that finds none is one read (SQLite's transactions
+    # here begin by taking the write lock).
+    capture = (
+        captures.filter(status=SourceCapture.REQUESTED)
+        .select_related("source")
+        .order_by("requested_at", "pk")
+        .first()
     )
-    with transaction.atomic():
-        capture = (
-            captures.filter(status=SourceCapture.REQUESTED)
-            .select_related("source")
-            .order_by("requested_at", "pk")
-            .first()
-        )
-        if capture is None:
-            return None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = Path(settings.CAPTURE_DIR) / f"{capture.source.name}-{capture.pk}-{stamp}.wbcap"
-        taken = captures.filter(pk=capture.pk, status=SourceCapture.REQUESTED).update(
-            status=SourceCapture.RUNNING, started_at=timezone.now(), file_path=str(path)
-        )
-        if not taken:  # another process took it meanwhile
-            return None
+    if capture is None:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(settings.CAPTURE_DIR) / f"{capture.source.name}-{capture.pk}-{stamp}.wbcap"
+    taken = captures.filter(pk=capture.pk, status=SourceCapture.REQUESTED).update(
+        status=SourceCapture.RUNNING, started_at=timezone.now(), file_path=str(path)
+    )
+    if not taken:  # another process took it meanwhile
+        return None
     return CaptureRequest(
         capture.pk,
         path,

@@ -80,6 +80,7 @@ LOG_WINDOW = 60.0
 MAX_FACTS = 20  # a decoder's facts shown on the health page (label -> text), and their length
 FACT_LENGTH = 200
 CAPTURE_POLL_SECONDS = 2.0  # how often a source looks for a raw capture an admin asked for
+CAPTURE_TIDY_SECONDS = 3600.0  # and for captures orphaned or past their retention (and at start)
 POLL_BACKOFF_CAP = 60.0  # the longest wait between attempts when a polled system is unreachable
 
 
@@ -244,6 +245,7 @@ class SourceWorker:
         self.capture: CaptureFile | None = None
         self._capture_id: int | None = None
         self._capture_polled = -CAPTURE_POLL_SECONDS
+        self._capture_tidied: float | None = None  # never yet
         self._capture_saves: set[asyncio.Future[None]] = set()
         # A polled source's poller, and its position as of the batches processed so far
         # (stored with what is saved of them: see _take_position).
@@ -1375,10 +1377,14 @@ class SourceWorker:
         if now - self._capture_polled < CAPTURE_POLL_SECONDS:
             return
         self._capture_polled = now
+        tidied = self._capture_tidied
+        tidy = tidied is None or now - tidied >= CAPTURE_TIDY_SECONDS
         try:
-            request = await self.background_db(take_request, self.config.id)
+            request = await self.background_db(take_request, self.config.id, tidy)
         except (DatabaseError, InterfaceError):
             return  # asked again at the next poll
+        if tidy:
+            self._capture_tidied = now
         if request is None:
             return
         try:

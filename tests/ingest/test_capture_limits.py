@@ -100,3 +100,24 @@ async def test_a_capture_left_running_by_a_stopped_ingest_is_marked_failed(
 
     await wait_for(failed, what="the orphaned capture to be marked failed")
     assert "interrupted" in orphan.ended_why
+
+
+def test_a_look_for_captures_between_tidy_ups_only_reads(
+    make_source: Any, settings: Any, tmp_path: Path
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ingest.capture import take_request
+
+    settings.CAPTURE_DIR = tmp_path
+    source = make_source("cms-skills", enabled=False)
+    orphan = SourceCapture.objects.create(source=source, status=SourceCapture.RUNNING)
+    with CaptureQueriesContext(connection) as queries:
+        assert take_request(source.pk, tidy=False) is None
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT"]
+    orphan.refresh_from_db()
+    assert orphan.status == SourceCapture.RUNNING  # left for the next tidy-up
+    assert take_request(source.pk, tidy=True) is None
+    orphan.refresh_from_db()
+    assert orphan.status == SourceCapture.FAILED
