@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.mitel import build_stream
 from integrations.base import Decoder
+from integrations.mitel import decoder as fast
 from integrations.mitel.decoder import RteDecoder
+from tests.integrations import mitel_before
 from tests.integrations.mitel_before import RteDecoder as DecoderBefore
 
 CODES = "ABCDEFGHIJLMNOPSTU" + "KQRVZ a"
@@ -97,3 +100,13 @@ def test_logins_over_other_agents_decode_as_before() -> None:
     stream = shuffled_seating(3)
     cuts = [random.Random(3).randrange(len(stream)) for _ in range(300)]
     assert decode(RteDecoder(), stream, cuts) == decode(DecoderBefore(), stream, cuts)
+
+
+def test_the_seating_memory_starts_again_when_full_as_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The bound lowered so a short stream hits it over and over: more agents than seats.
+    monkeypatch.setattr(fast, "SEATS", 20)
+    monkeypatch.setattr(mitel_before, "SEATS", 20)
+    stream = shuffled_seating(4)
+    assert decode(RteDecoder(), stream, [9_999]) == decode(DecoderBefore(), stream, [9_999])
