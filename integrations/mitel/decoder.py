@@ -28,6 +28,8 @@ STX: Final = "\x02"
 # Real records are under 40 characters; anything this long is a lost terminator, not data.
 MAX_RECORD: Final = 1024
 FILL: Final = "\0\r\n"
+# More agents seated than any PBX has: the seating memory is garbage and starts again.
+SEATS: Final = 1_000_000
 
 # Call/agent event codes: (neutral state, what the old Python listener wrote to its JSON).
 # None as the listener state means "unchanged": that listener ignored T and U, and a ringing
@@ -56,6 +58,13 @@ EVENTS: Final[dict[str, tuple[str, str | None]]] = {
 QUEUE_KINDS: Final = {"K": "group", "Q": "path"}
 
 _NEXT_NUMBER: Final = {f"{i:02d}": f"{(i + 1) % 100:02d}" for i in range(100)}
+# Every valid start of an agent event (record number, function code), so one lookup checks
+# both: -> (number, next number, code, neutral state, listener word).
+_EVENT_HEADS: Final = {
+    number + code: (number, following, code, state, listener)
+    for number, following in _NEXT_NUMBER.items()
+    for code, (state, listener) in EVENTS.items()
+}
 _HALF_DAY: Final = 12 * 3600
 
 
@@ -127,22 +136,26 @@ class RteDecoder(Decoder):
         if last >= first and pieces[last].find("\n") < 0:
             pending = pieces.pop()
         records = 0
-        events, numbers = EVENTS, _NEXT_NUMBER
-        agents, listeners, seats = self._agents, self._listener, self._extension_of
+        heads = _EVENT_HEADS
+        agents, listeners = self._agents, self._listener
+        seats, places = self._extension_of, self._agent_at
         expect, last_time, stamp = self._expect, self._last_time, self._stamp
         for piece in pieces[first:]:
-            end = piece.find("\n")
-            if end >= 0:
-                record = piece[: end - 1] if piece[end - 1 : end] == "\r" else piece[:end]
-            else:  # a fresh STX ended a record that never got its LF
-                record = piece[:-1] if piece[-1:] == "\r" else piece
-            number = record[:2]
-            following = numbers.get(number)
-            event = events.get(record[2:3])
+            record = piece[:-2]
+            if piece[-2:] == "\r\n" and "\n" not in record:  # the usual: CR LF, at the end
+                end, rest = 0, ""  # (rest: bytes after the LF, outside any record)
+            else:
+                end = piece.find("\n")
+                if end >= 0:
+                    record = piece[: end - 1] if piece[end - 1 : end] == "\r" else piece[:end]
+                    rest = piece[end + 1 :]
+                else:  # a fresh STX ended a record that never got its LF
+                    record = piece[:-1] if piece[-1:] == "\r" else piece
+                    rest = ""
+            head = heads.get(record[:3])
             clock = record[3:9]
             if (
-                following is None
-                or event is None
+                head is None
                 or len(clock) != 6
                 or not clock.isdecimal()
                 or len(record) > MAX_RECORD
@@ -154,6 +167,7 @@ class RteDecoder(Decoder):
                 expect, last_time, stamp = self._expect, self._last_time, self._stamp
             else:
                 records += 1
+                number, following, code, state, listener = head
                 if number != expect and expect:
                     self.sequence_gaps += 1
                 expect = following
@@ -162,16 +176,20 @@ class RteDecoder(Decoder):
                     if clock != last_time:
                         self._advance(clock)
                         last_time, stamp = clock, self._stamp
-                    code = record[2]
                     extension = record[9:16].strip()
-                    state, listener = event
                     if listener is None:
                         listener = listeners.get(agent_id, "idle")
+                    seat = seats.get(agent_id)
                     if code == "A":
-                        self._login(agent_id, extension)
+                        free = extension and extension not in places and len(seats) <= SEATS
+                        if seat is None and free:  # all that _login would do then:
+                            places[extension] = agent_id
+                            seats[agent_id] = extension
+                        else:
+                            self._login(agent_id, extension)
                     elif code == "B":
                         self._logout(agent_id)
-                    elif seats.get(agent_id) != extension and extension:
+                    elif seat != extension and extension:
                         self._seat(agent_id, extension)
                     listeners[agent_id] = listener
                     tail = record[23:]
@@ -191,8 +209,8 @@ class RteDecoder(Decoder):
                             {"listener_state": listener, "pbx_time": stamp, "tail": tail},
                         )
                     )
-            if 0 <= end < len(piece) - 1:
-                self._outside(piece[end + 1 :], continued=False)
+            if rest:
+                self._outside(rest, continued=False)
         self._expect = expect
         if pending is None and last >= first:
             # Only a run at the very end can go on into the next read.
@@ -284,7 +302,7 @@ class RteDecoder(Decoder):
             del self._agent_at[extension]
 
     def _seat(self, agent_id: str, extension: str) -> None:
-        if len(self._extension_of) > 1_000_000:  # only a stream of garbage IDs gets here
+        if len(self._extension_of) > SEATS:  # only a stream of garbage IDs gets here
             self._agent_at.clear()
             self._extension_of.clear()
             self._listener.clear()
