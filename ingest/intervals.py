@@ -167,10 +167,6 @@ class AgentBucket:
         row["accounting"] = accounting
         return row
 
-    def get(self, name: str, default: Any = None) -> Any:
-        """A figure by its row field's name (as of a row dict)."""
-        return getattr(self, name, default)
-
 
 _seconds_of: Callable[[AgentBucket], tuple[int, ...]] = attrgetter(*AGENT_SECONDS)
 
