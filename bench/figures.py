@@ -210,3 +210,55 @@ def interval_figures(agents: int, rounds: int, out: Callable[[str], None]) -> No
         f"  at a 15-minute boundary (every open stint booked): {boundary * 1000:.0f} ms,"
         f" {len(rows)} rows"
     )
+    held = interval_memory(batches, (now // 900 + 2) * 900)
+    out(
+        f"  held after a boundary (tracemalloc): buckets and marks {held[0] / 1e6:.1f} MB,"
+        f" the agents' day figures {held[1] / 1e6:.1f} MB"
+    )
+
+
+def interval_memory(batches: list[Any], boundary: float) -> tuple[int, int]:
+    """What the accounting and the agents' day figures hold (bytes allocated in
+    ingest/intervals.py and ingest/agentdays.py) once a boundary has passed and its rows were
+    taken: the batches booked as the worker hands them on, their figures handed out."""
+    import gc
+    import tracemalloc
+
+    from ingest.agentdays import AgentDays
+    from ingest.intervals import IntervalAccounting, interval_start
+
+    tracemalloc.start()
+    try:
+        now = boundary - len(batches) * 3
+        live, accounting = LiveState(), IntervalAccounting(now)
+        days = AgentDays(lambda now: now // 86400 * 86400)
+        days.load([], now)
+        for batch in [*batches, batches[0]]:  # the last one after the boundary, 3 s on
+            now += 3
+            if accounting.tick(now):
+                days.roll(now)
+                for (agent_id, start), closed in accounting.agent_buckets.items():
+                    days.put(agent_id, start, closed)
+                days.changed(list(days.rows), now)
+                accounting.take_dirty()
+            changes = live.apply(batch, now)
+            accounting.observe(changes, now)
+            for agent_id in changes.agents:
+                for start in {accounting.current, interval_start(now)}:
+                    bucket = accounting.agent_buckets.get((agent_id, start))
+                    if bucket is not None:
+                        days.put(agent_id, start, bucket)
+            days.changed(changes.agents, now)
+            accounting.take_dirty()
+        gc.collect()
+        sizes = {
+            stat.traceback[0].filename: stat.size
+            for stat in tracemalloc.take_snapshot().statistics("filename")
+        }
+    finally:
+        tracemalloc.stop()
+    held = [sum(n for name, n in sizes.items() if name.endswith(f)) for f in FILES]
+    return held[0], held[1]
+
+
+FILES = ("ingest/intervals.py", "ingest/agentdays.py")

@@ -18,7 +18,7 @@ from typing import Any
 
 from integrations.base import NOT_READY, AgentRow
 
-from .intervals import INTERVAL
+from .intervals import INTERVAL, AgentBucket
 
 # The figures, and the interval row's field each comes from.
 SOURCES = {
@@ -29,15 +29,46 @@ SOURCES = {
 }
 FIGURES = (*SOURCES, "longest_not_ready_seconds")
 
-Sums = dict[str, int | None]
+Figures = dict[str, int | None]  # FIGURES by name: what is handed out
+# Held per agent as tuples (a dict of them would be twice the size), in SOURCES order:
+Sums = tuple[int | None, int | None, int | None, int | None]
+Summed = tuple[int, int | None, int | None, int | None, int | None]  # (interval from, *Sums)
+Shown = tuple[int | None, int | None, int | None, int | None, int | None]  # in FIGURES order
+# An interval's figures: the accounting's bucket, as it books it, or a stored row's.
+Bucket = AgentBucket | Mapping[str, Any]
+
+NOTHING: Sums = (None, None, None, None)
 
 
-def _add(total: Sums, bucket: Mapping[str, Any]) -> None:
-    for name, field in SOURCES.items():
-        value = bucket.get(field)
-        if isinstance(value, int):
-            previous = total.get(name)
-            total[name] = value if previous is None else previous + value
+def _plus(total: int | None, value: Any) -> int | None:
+    if isinstance(value, int):
+        return value if total is None else total + value
+    return total  # a figure the row does not hold adds nothing (null stays null)
+
+
+def _add(total: Sums, bucket: Bucket) -> Sums:
+    answered: Any
+    talk: Any
+    wrap: Any
+    not_ready: Any
+    if isinstance(bucket, AgentBucket):
+        answered, talk = bucket.answered, bucket.on_call_seconds
+        wrap, not_ready = bucket.wrap_up_seconds, bucket.not_ready_seconds
+    else:
+        get = bucket.get
+        answered, talk = get("answered"), get("on_call_seconds")
+        wrap, not_ready = get("wrap_up_seconds"), get("not_ready_seconds")
+    return (
+        _plus(total[0], answered),
+        _plus(total[1], talk),
+        _plus(total[2], wrap),
+        _plus(total[3], not_ready),
+    )
+
+
+def _recent(now: float) -> int:
+    """The start of the interval before now's: the last two are summed each time."""
+    return int(now // INTERVAL * INTERVAL) - INTERVAL
 
 
 class AgentDays:
@@ -49,24 +80,25 @@ class AgentDays:
         self.since = 0.0
         # Each agent's intervals not yet in its cache (the last two, or more until its figures
         # are next asked for): a day's worth per agent would hold 96 buckets of 30,000 agents.
-        self.rows: dict[str, dict[int, Mapping[str, Any]]] = {}
-        # Each agent's sum of its intervals older than the last two (final by then), and the
-        # interval from which the last two start. (A clock set back by more than an interval
-        # sums again only what is still held.)
-        self.cache: dict[str, tuple[int, Sums]] = {}
+        self.rows: dict[str, dict[int, Bucket]] = {}
+        # Each agent's interval from which the last two start, and the sum of its intervals
+        # older than that (final by then). (A clock set back by more than an interval sums
+        # again only what is still held.)
+        self.cache: dict[str, Summed] = {}
         self.longest: dict[str, int] = {}
         self.nr_since: dict[str, float] = {}  # agents in not ready: since when
-        self.shown: dict[str, Sums] = {}
+        self.shown: dict[str, Shown] = {}  # the figures last handed out
 
     def load(self, rows: Iterable[tuple[str, int, dict[str, Any]]], now: float) -> None:
         """The day's stored rows (agent, interval start, figures)."""
         self.since = self.day_start(now)
         for agent_id, start, row in rows:
             self.put(agent_id, start, row)
+        recent = _recent(now)
         for agent_id in self.rows:  # each one's closed intervals summed once, and let go
-            self.figures(agent_id, now)
+            self._figures(agent_id, recent)
 
-    def put(self, agent_id: str, start: int, bucket: Mapping[str, Any]) -> None:
+    def put(self, agent_id: str, start: int, bucket: Bucket) -> None:
         if start >= self.since:
             self.rows.setdefault(agent_id, {})[start] = bucket
 
@@ -102,43 +134,48 @@ class AgentDays:
             self.cache.clear()
             self.longest.clear()
 
-    def figures(self, agent_id: str, now: float) -> Sums:
+    def figures(self, agent_id: str, now: float) -> Figures:
+        return dict(zip(FIGURES, self._figures(agent_id, _recent(now)), strict=True))
+
+    def _figures(self, agent_id: str, recent: int) -> Shown:
+        """The figures when the last two intervals start at `recent` (one int for a batch's
+        agents: 30,000 caches hold it)."""
         rows = self.rows.get(agent_id, {})
-        recent = int(now // INTERVAL * INTERVAL) - INTERVAL
         cached = self.cache.get(agent_id)
         if cached is None or cached[0] > recent:  # summed afresh: the first time
-            older: Sums = dict.fromkeys(SOURCES)
+            older = NOTHING
             for start, bucket in rows.items():
                 if start < recent:
-                    _add(older, bucket)
-            cached = self.cache[agent_id] = (recent, older)
+                    older = _add(older, bucket)
+            cached = self.cache[agent_id] = (recent, *older)
         elif cached[0] < recent:  # time went on: the intervals that became older are added
-            older = dict(cached[1])
+            older = cached[1:]
             for start in range(cached[0], recent, INTERVAL):
                 closed = rows.get(start)
                 if closed is not None:
-                    _add(older, closed)
-            cached = self.cache[agent_id] = (recent, older)
+                    older = _add(older, closed)
+            cached = self.cache[agent_id] = (recent, *older)
         if len(rows) > 2:  # the intervals summed into the cache are not needed again
             for start in [s for s in rows if s < recent]:
                 del rows[start]
-        total = dict(cached[1])
+        total = cached[1:]
         for start in (recent, recent + INTERVAL):  # the last two intervals
             last = rows.get(start)
             if last is not None:
-                _add(total, last)
-        total["longest_not_ready_seconds"] = self.longest.get(agent_id)
-        return total
+                total = _add(total, last)
+        return (*total, self.longest.get(agent_id))
 
-    def changed(self, agent_ids: Iterable[str], now: float) -> dict[str, Sums]:
+    def changed(self, agent_ids: Iterable[str], now: float) -> dict[str, Figures]:
         out = {}
+        shown, recent = self.shown, _recent(now)
         for agent_id in agent_ids:
-            figures = self.figures(agent_id, now)
-            if figures != self.shown.get(agent_id):
-                self.shown[agent_id] = out[agent_id] = figures
+            figures = self._figures(agent_id, recent)
+            if figures != shown.get(agent_id):
+                shown[agent_id] = figures
+                out[agent_id] = dict(zip(FIGURES, figures, strict=True))
         return out
 
-    def everyone(self, now: float) -> dict[str, Sums]:
+    def everyone(self, now: float) -> dict[str, Figures]:
         """Every agent's figures (a board built afresh)."""
         return {a: self.figures(a, now) for a in self.rows.keys() | self.longest.keys()}
 

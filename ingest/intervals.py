@@ -52,7 +52,9 @@ No Django here; ingest.store writes the rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from integrations.base import (
@@ -119,19 +121,61 @@ def queue_counters(row: QueueRow) -> tuple[float | None, ...]:
     return (offered, answered, abandoned, in_sl, wait_sum, talk_sum)
 
 
-def empty_agent_bucket() -> dict[str, Any]:
-    bucket: dict[str, Any] = dict.fromkeys(STATE_FIELDS.values(), 0)
-    bucket["logged_in_seconds"] = 0
-    bucket["not_ready_by_reason"] = {}
-    bucket["answered"] = None
-    return bucket
+AGENT_SECONDS = ("logged_in_seconds", *STATE_FIELDS.values())
+AGENT_FIGURES = (*AGENT_SECONDS, "answered")  # what a statistics feed's agent row may set
+
+
+class AgentBucket:
+    """An agent's figures of one interval as booked so far: whole seconds logged in and in
+    each state, not-ready seconds per reason code (None until there are any), answered calls
+    (None where the feed gives no count: unknown, never 0) and, for a statistics feed's own
+    row, what else it sent. A row dict is made of it only where a row is written (as_row):
+    30,000 agents' buckets are held, each 112 bytes where a dict of the row's figures was 272
+    and its empty dict of reasons 64 more."""
+
+    __slots__ = (*AGENT_SECONDS, "not_ready_by_reason", "answered", "extra")
+
+    def __init__(self) -> None:
+        self.logged_in_seconds = self.available_seconds = self.ringing_seconds = 0
+        self.on_call_seconds = self.wrap_up_seconds = self.not_ready_seconds = 0
+        self.other_seconds = 0
+        self.not_ready_by_reason: dict[str, int] | None = None
+        self.answered: int | None = None
+        self.extra: dict[str, Any] | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> AgentBucket:
+        """A bucket of a row's figures (a stored row, or one that could not be written)."""
+        bucket = cls()
+        for name in AGENT_SECONDS:
+            setattr(bucket, name, row[name])
+        bucket.not_ready_by_reason = dict(row["not_ready_by_reason"]) or None
+        bucket.answered = row["answered"]
+        if "extra" in row:
+            bucket.extra = row["extra"]
+        return bucket
+
+    def as_row(self, accounting: dict[str, Any]) -> dict[str, Any]:
+        """The figures as a row to write (a copy: booking goes on while it is written), with
+        the bookkeeping to restart from."""
+        row: dict[str, Any] = dict(zip(AGENT_SECONDS, _seconds_of(self), strict=True))
+        reasons = self.not_ready_by_reason
+        row["not_ready_by_reason"] = {} if reasons is None else reasons.copy()
+        row["answered"] = self.answered
+        if self.extra is not None:
+            row["extra"] = self.extra
+        row["accounting"] = accounting
+        return row
+
+
+_seconds_of: Callable[[AgentBucket], tuple[int, ...]] = attrgetter(*AGENT_SECONDS)
 
 
 @dataclass(slots=True)
 class StoredIntervals:
     """What the database holds of a source's intervals, for a restart to go on from."""
 
-    # The open interval's rows, as buckets.
+    # The open interval's rows (agent rows as row dicts: restore makes them AgentBuckets).
     queue_buckets: dict[tuple[QueueKey, int], dict[str, Any]] = field(default_factory=dict)
     agent_buckets: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     # The accounting of each queue's latest row, and of each agent's of this and the last
@@ -157,7 +201,7 @@ class IntervalAccounting:
         # Stints restored from the database, not yet confirmed by the feed (see heard()).
         self.provisional: set[str] = set()
         self.agent_answered: dict[str, float] = {}
-        self.agent_buckets: dict[tuple[str, int], dict[str, Any]] = {}
+        self.agent_buckets: dict[tuple[str, int], AgentBucket] = {}
         self.dirty_queues: set[tuple[QueueKey, int]] = set()
         self.dirty_agents: set[tuple[str, int]] = set()
         self.current = interval_start(started_at)
@@ -179,7 +223,8 @@ class IntervalAccounting:
         restart neither counts anything twice nor overwrites what the interval already holds.
         `queues` and `agents` are the live rows (agents with their state's start)."""
         self.queue_buckets.update(stored.queue_buckets)
-        self.agent_buckets.update(stored.agent_buckets)
+        for agent_key, figures in stored.agent_buckets.items():
+            self.agent_buckets[agent_key] = AgentBucket.from_row(figures)
         for key, mark in stored.queue_marks.items():  # gone queues too: they may come back
             if mark.get("feed"):  # a statistics feed's own rows: still not booked here
                 self.fed_queue_kinds.add(key[0])
@@ -360,7 +405,7 @@ class IntervalAccounting:
                 delta = answered - previous if answered > previous else answered
                 bucket_key = (agent_id, interval_start(now))
                 bucket = self._agent_bucket(bucket_key)
-                bucket["answered"] = (bucket["answered"] or 0) + round(delta)
+                bucket.answered = (bucket.answered or 0) + round(delta)
                 self.dirty_agents.add(bucket_key)
 
     def _open(self, agent_id: str, state: str, reason: str, at: float) -> None:
@@ -380,10 +425,10 @@ class IntervalAccounting:
             self._book(agent_id, stint[0], stint[1], stint[2], until)
             self.stints[agent_id] = (stint[0], stint[1], until)
 
-    def _agent_bucket(self, key: tuple[str, int]) -> dict[str, Any]:
+    def _agent_bucket(self, key: tuple[str, int]) -> AgentBucket:
         bucket = self.agent_buckets.get(key)
         if bucket is None:
-            bucket = self.agent_buckets[key] = empty_agent_bucket()
+            bucket = self.agent_buckets[key] = AgentBucket()
         return bucket
 
     def _book(self, agent_id: str, state: str, reason: str, start: float, end: float) -> None:
@@ -402,11 +447,14 @@ class IntervalAccounting:
             piece = min(stop, boundary) - t
             key = (agent_id, interval_start(t))
             bucket = self._agent_bucket(key)
-            bucket[field] += piece
-            bucket["logged_in_seconds"] += piece
+            setattr(bucket, field, getattr(bucket, field) + piece)
+            bucket.logged_in_seconds += piece
             if state == NOT_READY:
-                reasons = bucket["not_ready_by_reason"]
-                reasons[reason] = reasons.get(reason, 0) + piece
+                reasons = bucket.not_ready_by_reason
+                if reasons is None:
+                    bucket.not_ready_by_reason = {reason: piece}
+                else:
+                    reasons[reason] = reasons.get(reason, 0) + piece
             self.dirty_agents.add(key)
             t = min(stop, boundary)
 
@@ -419,13 +467,13 @@ class IntervalAccounting:
         start = interval_start(row.start)
         if row.kind == "agent":
             self.fed_agents = True
-            agent = empty_agent_bucket()
+            agent = AgentBucket()
             for name, value in row.figures.items():
                 number = _n(value)
-                if name in agent and name != "not_ready_by_reason" and number is not None:
-                    agent[name] = round(number)
-            agent["not_ready_by_reason"] = dict(row.extra.get("not_ready_by_reason") or {})
-            agent["extra"] = {k: v for k, v in row.extra.items() if k != "not_ready_by_reason"}
+                if name in AGENT_FIGURES and number is not None:
+                    setattr(agent, name, round(number))
+            agent.not_ready_by_reason = dict(row.extra.get("not_ready_by_reason") or {}) or None
+            agent.extra = {k: v for k, v in row.extra.items() if k != "not_ready_by_reason"}
             self.agent_buckets[(row.number, start)] = agent
             self.dirty_agents.add((row.number, start))
             return row.number, start
@@ -496,7 +544,7 @@ class IntervalAccounting:
             for key, start in self.dirty_queues
         ]
         agents = [
-            (agent_id, start, _agent_row(self.agent_buckets[(agent_id, start)], mark(agent_id)))
+            (agent_id, start, self.agent_buckets[(agent_id, start)].as_row(mark(agent_id)))
             for agent_id, start in self.dirty_agents
         ]
         self.dirty_queues.clear()
@@ -517,7 +565,8 @@ class IntervalAccounting:
             self.queue_buckets.setdefault((key, start), _figures(row))
             self.dirty_queues.add((key, start))
         for agent_id, start, row in agents:
-            self.agent_buckets.setdefault((agent_id, start), _figures(row))
+            if (agent_id, start) not in self.agent_buckets:
+                self.agent_buckets[(agent_id, start)] = AgentBucket.from_row(row)
             self.dirty_agents.add((agent_id, start))
 
 
@@ -549,11 +598,3 @@ def _add_within(
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "accounting"}
-
-
-def _agent_row(bucket: dict[str, Any], accounting: dict[str, Any]) -> dict[str, Any]:
-    """A copy of an agent's bucket (whole seconds already) to write, with its bookkeeping."""
-    row = bucket.copy()
-    row["not_ready_by_reason"] = bucket["not_ready_by_reason"].copy()
-    row["accounting"] = accounting
-    return row
