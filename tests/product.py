@@ -121,6 +121,22 @@ class Product:
             stop_or_explain(self.process, self.workdir / "serve.log")
 
 
+def wait_until(
+    predicate: Any, timeout: float = 15.0, what: str = "condition", interval: float = 0.1
+) -> Any:
+    """Ask again every `interval` seconds until predicate() is truthy, and return it; fail the
+    test, saying `what` it waited for, after `timeout` seconds (the sync twin of
+    tests.conftest.wait_for: another process, a browser page)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
 def stop_or_explain(process: subprocess.Popen[Any], log: Path) -> None:
     """SIGTERM a server. One still running 20 s later is reported (a warning with its log and
     what each of its threads was doing); one still running after 60 s (a service manager would

@@ -10,16 +10,15 @@ import json
 import re
 import signal
 import sqlite3
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import free_port
+from tests.product import wait_until
 from tests.system.test_demo import free_base, manage, start_demo, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -70,17 +69,6 @@ class Staff:
             return json.load(answer)
 
 
-def until(found: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    """Ask again (every half second: the demo is another process) until there is an answer."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = found()
-        if answer:
-            return answer
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
-
-
 def query(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(db) as connection:
         return connection.execute(sql, args).fetchall()
@@ -107,7 +95,7 @@ def test_the_demo_s_aes_feeds_the_calls_board_and_answers_the_agent_menu(
                 "JOIN wallboard_source s ON s.id = c.source_id WHERE s.vendor = 'csta'",
             )
 
-        stored = until(calls_stored, "the AES's calls in the Call table")
+        stored = wait_until(calls_stored, 60, "the AES's calls in the Call table", 0.5)
         assert {vdn for _, vdn, _ in stored} <= {"7001", "7002"}
 
         staff = Staff(f"http://127.0.0.1:{port}")
@@ -118,7 +106,7 @@ def test_the_demo_s_aes_feeds_the_calls_board_and_answers_the_agent_menu(
             tile = next(t for t in snapshot["board"]["tiles"] if t["kind"] == "waiting_callers")
             return list(snapshot["values"][str(tile["id"])].get("rows", []))
 
-        rows = until(waiting_callers, "a caller waiting on the Calls board")
+        rows = wait_until(waiting_callers, 60, "a caller waiting on the Calls board", 0.5)
         assert rows[0]["queue"] in ("Customer care", "Orders")  # the names directory's
         assert rows[0]["calling"].startswith("•")  # masked on the wall
 
@@ -144,13 +132,13 @@ def test_the_demo_s_aes_feeds_the_calls_board_and_answers_the_agent_menu(
                 row = staff.get(f"/actions/agents/{asked['id']}/")
                 return dict(row) if row["status"] not in ("pending", "sent") else {}
 
-            return dict(until(answered, "the AES's answer to SetAgentState", timeout=30))
+            return dict(wait_until(answered, 30, "the AES's answer to SetAgentState", 0.5))
 
         # The simulated floor goes on meanwhile: an agent may log out just before the request
         # reaches the switch, which then refuses it (invalidAgentState), as CM would.
         answers = []
         for _ in range(3):
-            answers.append(not_ready(until(idle_agent, "an agent off a call")))
+            answers.append(not_ready(wait_until(idle_agent, 60, "an agent off a call", 0.5)))
             if answers[-1]["status"] != "refused":
                 break
         assert answers[-1]["status"] == "ok", answers

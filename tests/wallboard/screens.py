@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from tests.product import ROOT, Product
+from tests.product import ROOT, Product, wait_until
 
 ADMIN_USER, ADMIN_PASSWORD = "boss", "wallboard-boss"
 
@@ -85,17 +85,6 @@ class AdminSession:
         page = self.get("/admin/wallboard/display/")
         data = {"action": action, "_selected_action": [str(pk) for pk in pks], **extra}
         return self.post("/admin/wallboard/display/", data, page)
-
-
-def wait_until(predicate: Any, timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def listening(port: int) -> bool:

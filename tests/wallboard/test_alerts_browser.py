@@ -4,26 +4,15 @@ in Chromium and acknowledges it there. Screenshots are saved under artifacts/.""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.alert_receivers import WebhookReceiver, skill_report
-from tests.product import Product, free_port, screenshot, send
+from tests.product import Product, free_port, screenshot, send, wait_until
 from tests.wallboard.test_display_browser import admin_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def poll(predicate: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (found := predicate()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return found
 
 
 def test_an_alert_raised_by_the_product_is_posted_listed_and_acknowledged(
@@ -58,8 +47,8 @@ def test_an_alert_raised_by_the_product_is_posted_listed_and_acknowledged(
         )
         product.env["ALERT_EVALUATE_SECONDS"] = "0.5"
         product.start()
-        poll(lambda: _sent(feed_port, skill_report(waiting=14)), "the feed's port")
-        (post,) = poll(hooks.posts, "the alert posted")
+        wait_until(lambda: _sent(feed_port, skill_report(waiting=14)), 20, "the feed's port")
+        (post,) = wait_until(hooks.posts, 20, "the alert posted")
         assert post.json()["summary"] == "Calls waiting is 14, above 10"
 
         page = chromium.new_page(viewport={"width": 1500, "height": 700})

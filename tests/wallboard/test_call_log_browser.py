@@ -17,7 +17,7 @@ import pytest
 
 from integrations.recorder_http.simulator import RecorderSimulator
 from tests.ingest.call_feed import CallFeed
-from tests.product import screenshot
+from tests.product import screenshot, wait_until
 from tests.wallboard.test_agent_actions_browser import ExampleProduct
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,16 +43,6 @@ class ThreadedFeed:
         self.run(self.feed.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
-
-
-def until(predicate: Any, what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -107,9 +97,9 @@ def test_the_call_log_shows_a_tagged_call_with_its_recording_link(
                     row = db.execute("SELECT status FROM wallboard_recordingtag").fetchone()
                 return str(row[0]) if row else ""
 
-            until(lambda: status() == "found", "the recording found")
+            wait_until(lambda: status() == "found", 30, "the recording found", 0.2)
             phone.run(phone.feed.send(f"C|k42|ended|by=caller;at={time.time()}"))
-            until(lambda: status() == "written", "the flags written")
+            wait_until(lambda: status() == "written", 30, "the flags written", 0.2)
             assert recorder.flags_of(recording) == {
                 "AgentId": "1001",
                 "CTICallRef": "k42",

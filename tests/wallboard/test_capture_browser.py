@@ -5,14 +5,13 @@ limit, and its file downloads from the page and replays to the rows ingest store
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ingest.capture import read_capture
-from tests.product import Product, free_port, screenshot, send
+from tests.product import Product, free_port, screenshot, send, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -53,16 +52,9 @@ def test_a_capture_asked_for_on_the_source_page_downloads_and_replays(
     page.click("input[name=_continue]")
     saved = page.wait_for_selector(".messagelist .success", timeout=15000)  # the page came back
     assert saved is not None and "was changed successfully" in saved.inner_text()
-    deadline = time.monotonic() + 20
-    while "running" not in page.inner_text("#captures-group"):
-        assert time.monotonic() < deadline, page.inner_text("#captures-group")
-        time.sleep(0.3)
-        page.reload()
+    wait_until(listed(page, "running"), 20, "the capture running", 0.3)
     send(port, TVI1)
-    while "download" not in page.inner_text("#captures-group"):
-        assert time.monotonic() < deadline + 20, page.inner_text("#captures-group")
-        time.sleep(0.5)
-        page.reload()
+    wait_until(listed(page, "download"), 20, "the capture's download link", 0.5)
     page.locator("#captures-group").scroll_into_view_if_needed()
     screenshot(page, "capture-on-the-source-page")
     link = page.locator("#captures-group a", has_text="download")
@@ -75,3 +67,15 @@ def test_a_capture_asked_for_on_the_source_page_downloads_and_replays(
     said = product.manage("replay", str(path), "--source", "cms-skills")
     assert "would store 3 queues" in said
     assert said.count("\n  skill ") == 3
+
+
+def listed(page: Any, word: str) -> Any:
+    """Whether the source page's captures show `word`; if not, the page is loaded again."""
+
+    def shown() -> bool:
+        if word in page.inner_text("#captures-group"):
+            return True
+        page.reload()
+        return False
+
+    return shown
