@@ -1,9 +1,12 @@
 """Publish to the wall displays: changed tiles only, one message per board per batch.
 
 Tile values are computed here once per batch per board and sent to the board's channel-layer
-group, never per connection: a thousand displays cost no more than one. Each board's latest
-values and sequence number are also stored (BoardState) so a display connecting in between
-gets a snapshot consistent with the updates that follow.
+group, never per connection: a thousand displays cost no more than one. What the displays were
+sent is also stored, so a display connecting in between gets a snapshot consistent with the
+updates that follow: each update's text as sent (BoardUpdate, a few kilobytes), and now and then
+the board's whole state (BoardState: every tile's values, tens of kilobytes, and its alarms),
+after which the updates before it are deleted. A snapshot is the state with the updates since
+applied (wallboard.boards.logged_since).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from channels.layers import get_channel_layer
@@ -41,19 +44,41 @@ class Sources(Protocol):
 log = logging.getLogger(__name__)
 
 
-def save_states(states: list[tuple[int, int, dict[str, Any]]]) -> None:
-    from wallboard.models import BoardState
+# A board's whole state is written again once this many of its updates are logged since the
+# last (or sooner: its alarms changed, a write failed): a snapshot applies at most this many.
+STATE_EVERY = 20
+
+
+def save_states(
+    states: list[tuple[int, int, dict[str, Any]]], updates: Sequence[tuple[int, int, str]] = ()
+) -> None:
+    """Write boards' whole states (board id, seq, tiles), deleting the updates logged up to
+    each, and log other boards' updates (board id, seq, text), in one transaction."""
+    from wallboard.models import BoardState, BoardUpdate
 
     with transaction.atomic():
         for board_id, seq, tiles in states:
             if not BoardState.objects.filter(board_id=board_id).update(seq=seq, tiles=tiles):
                 BoardState.objects.create(board_id=board_id, seq=seq, tiles=tiles)
+            BoardUpdate.objects.filter(board_id=board_id, seq__lte=seq).delete()
+        if updates:
+            BoardUpdate.objects.bulk_create(
+                [BoardUpdate(board_id=b, seq=seq, text=text) for b, seq, text in updates],
+                ignore_conflicts=True,  # written before, in a write whose answer was lost
+            )
 
 
 def load_seqs() -> dict[int, int]:
-    from wallboard.models import BoardState
+    """Each board's last seq: its state's, or its last logged update's."""
+    from django.db.models import Max
 
-    return dict(BoardState.objects.values_list("board_id", "seq"))
+    from wallboard.models import BoardState, BoardUpdate
+
+    seqs = dict(BoardState.objects.values_list("board_id", "seq"))
+    logged = BoardUpdate.objects.values("board_id").annotate(last=Max("seq"))
+    for board_id, last in logged.values_list("board_id", "last"):
+        seqs[board_id] = max(seqs.get(board_id, 0), last)
+    return seqs
 
 
 def load_alarms() -> dict[int, dict[str, Any]]:
@@ -100,7 +125,14 @@ class BoardPublisher:
         self._told: dict[str, tuple[bool, bool]] = {}  # what displays were last told (status)
         # Compute and send one board change at a time, so displays see seq in order.
         self._lock = asyncio.Lock()
-        self._unsaved: dict[int, BoardRuntime] = {}
+        self._unsaved: dict[int, BoardRuntime] = {}  # changed since the last write
+        self._unlogged: dict[int, list[tuple[int, str]]] = {}  # their updates (seq, text)
+        # Since each board's whole state was last written: its seq, the updates logged and its
+        # alarms as written. A board in _whole has its whole state written next.
+        self._state_seq: dict[int, int] = {}
+        self._logged: dict[int, int] = {}
+        self._saved_alarms: dict[int, dict[str, Any]] = {}
+        self._whole: set[int] = set()
         self.router = AgentRouter([])
         self._saver: asyncio.Future[None] | None = None
         self.background_db = background_db or self.db
@@ -250,7 +282,9 @@ class BoardPublisher:
         if rebuilt or removed:  # new tiles were filled afresh: route agents to them from now
             self.router = AgentRouter(t for b in self.boards.values() for t in b.tiles)
         if rebuilt:
-            await self.background_db(save_states, [self._state(b) for b in rebuilt])
+            states = [self._state(b) for b in rebuilt]
+            await self.background_db(save_states, states)
+            self._written(states)
             for board in rebuilt:
                 await self._send(board.group(), messages.board_reload(board.seq))
 
@@ -374,8 +408,10 @@ class BoardPublisher:
     async def _send_update(self, board: BoardRuntime, changed: dict[str, Any]) -> None:
         # Encoded once here: consumers pass the text on, so neither the channel layer's copy
         # nor a per-display json.dumps grows with the number of screens.
+        event = messages.board_update(board.seq, changed)
         self._unsaved[board.board_id] = board
-        await self._send(board.group(), messages.board_update(board.seq, changed))
+        self._unlogged.setdefault(board.board_id, []).append((board.seq, event["text"]))
+        await self._send(board.group(), event)
 
     def _save_soon(self) -> None:
         """Have the boards changed since the last save saved, behind the sends."""
@@ -383,15 +419,44 @@ class BoardPublisher:
             self._saver = asyncio.ensure_future(self._save_states())
 
     async def _save_states(self) -> None:
-        """Write the latest state of every board changed since the last write (coalesced)."""
+        """Write what every board changed since the last write was sent (coalesced): its
+        updates, or its whole state when one is due (see STATE_EVERY)."""
         while self._unsaved:
             boards, self._unsaved = self._unsaved, {}
+            sent, self._unlogged = self._unlogged, {}
+            states, updates = [], []
+            for board_id, board in boards.items():
+                if self.boards.get(board_id) is not board:
+                    continue  # rebuilt since, its whole state written then; or removed
+                since = self._state_seq.get(board_id, -1)
+                pending = [(seq, text) for seq, text in sent.get(board_id, ()) if seq > since]
+                if (
+                    not pending
+                    or board_id in self._whole
+                    or self._logged.get(board_id, 0) + len(pending) > STATE_EVERY
+                    or board.alarm_state() != self._saved_alarms.get(board_id)
+                ):
+                    states.append(self._state(board))
+                else:
+                    updates += [(board_id, seq, text) for seq, text in pending]
             try:
-                await self.background_db(save_states, [self._state(b) for b in boards.values()])
+                await self.background_db(save_states, states, updates)
             except Exception as exc:  # a display's snapshot is older until the next write
                 log.error("cannot save board states: %s", exc)
-                self._unsaved = {**boards, **self._unsaved}  # kept for the next write
+                # Kept for the next write, whole: the updates are not held meanwhile.
+                self._unsaved = {**boards, **self._unsaved}
+                self._whole |= boards.keys()
                 return
+            self._written(states)
+            for board_id, _, _ in updates:
+                self._logged[board_id] = self._logged.get(board_id, 0) + 1
+
+    def _written(self, states: list[tuple[int, int, dict[str, Any]]]) -> None:
+        """Boards' whole states were written: count their updates from there."""
+        for board_id, seq, tiles in states:
+            self._state_seq[board_id], self._logged[board_id] = seq, 0
+            self._saved_alarms[board_id] = tiles["alarms"]
+            self._whole.discard(board_id)
 
     async def flush(self) -> None:
         """Ingest stops: the board states not yet saved are saved now, so that a display

@@ -3,12 +3,14 @@ and a display's first message (the snapshot) when ingest has published none yet.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from wallboard import messages
 from wallboard.engine import BoardRuntime, kind_of, new_tile, tile_definition
+from wallboard.engine.agent_grid import merge_delta
 from wallboard.engine.board import fingerprint
 from wallboard.engine.kpis import display_catalogue
 from wallboard.engine.maths import Threshold
@@ -233,13 +235,48 @@ def board_source_ids(runtime: BoardRuntime, known: Iterable[str]) -> list[str]:
     return sorted((str(s) for s in wanted if s is not None), key=int)
 
 
+def apply_update(values: dict[str, Any], tiles: dict[str, Any]) -> dict[str, Any] | None:
+    """A board's tile values with an update's tiles applied, as a display applies them (see
+    static/wallboard/board/messages.js); None where a display would ask for the whole board
+    again (a delta with nothing to apply it to)."""
+    values = dict(values)
+    for tile_id, incoming in tiles.items():
+        value = merge_delta(values.get(tile_id), incoming) if _is_delta(incoming) else incoming
+        if value is None:
+            return None
+        values[tile_id] = value
+    return values
+
+
+def _is_delta(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("delta"))
+
+
+def logged_since(board_id: int, values: dict[str, Any], seq: int) -> tuple[dict[str, Any], int]:
+    """A board's values and seq as its displays have them now: its saved state's (`values` at
+    `seq`) with the updates logged since (BoardUpdate) applied in turn, up to the first one
+    missing or not applicable (a display then asks again, and a later state puts it right)."""
+    from wallboard.models import BoardUpdate
+
+    logged = BoardUpdate.objects.filter(board_id=board_id, seq__gt=seq).order_by("seq")
+    for next_seq, text in logged.values_list("seq", "text").iterator():
+        if next_seq != seq + 1:
+            break
+        applied = apply_update(values, json.loads(text).get("tiles") or {})
+        if applied is None:
+            break
+        values, seq = applied, next_seq
+    return values, seq
+
+
 def board_snapshot(board: Board) -> dict[str, Any]:
     """A display's first message: the layout, every tile's value, the sources' status, the KPI
     catalogue (labels and units) and the version of the display's page the server serves
     (see wallboard.displayversion).
 
-    Values come from what ingest last published (BoardState) when it matches the current
-    layout; otherwise they are computed here from the database rows.
+    Values come from what ingest last published (its last saved BoardState with the updates
+    logged since applied) when it matches the current layout; otherwise they are computed
+    here from the database rows.
     """
     from wallboard.alarms import muted_until, priority_items
     from wallboard.displayversion import display_version
@@ -253,7 +290,7 @@ def board_snapshot(board: Board) -> dict[str, Any]:
     everyone = sources_status()
     status = {k: everyone[k] for k in board_source_ids(runtime, everyone) if k in everyone}
     if state and state.tiles.get("fingerprint") == runtime.fingerprint:
-        values, seq = state.tiles.get("values", {}), state.seq
+        values, seq = logged_since(board.pk, state.tiles.get("values", {}), state.seq)
     else:
         stale = {int(k) for k, v in everyone.items() if v["stale"]}
         wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}

@@ -16,7 +16,8 @@ from django.test import Client
 
 from tests.conftest import running_ingest, send_bytes, wait_for
 from wallboard.asgi import application
-from wallboard.models import Board, BoardState, Source, Threshold, Tile, TileAck
+from wallboard.boards import board_snapshot
+from wallboard.models import Board, Source, Threshold, Tile, TileAck
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,8 +79,8 @@ async def test_a_staff_acknowledgement_reaches_every_display_through_ingest(
         assert acked["l"] == "alarm" and acked["a"]["since"] == alarm["a"]["since"]
 
         async def saved_acknowledged() -> bool:  # the publisher saves the board behind its send
-            state = await BoardState.objects.aget(board=board)
-            cell = state.tiles["values"][str(tile.pk)]["kpis"]["calls_waiting"]
+            state = await sync_to_async(board_snapshot)(board)
+            cell = state["values"][str(tile.pk)]["kpis"]["calls_waiting"]
             return bool(cell.get("a", {}).get("ack"))
 
         await wait_for(saved_acknowledged, what="the board's state saved with the ack")

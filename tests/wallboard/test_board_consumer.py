@@ -17,7 +17,8 @@ from ingest.publish import BoardPublisher
 from ingest.runner import build_ingest
 from tests.conftest import send_bytes, wait_for
 from wallboard.asgi import application
-from wallboard.models import Board, BoardState, Source, Threshold, Tile
+from wallboard.boards import board_snapshot
+from wallboard.models import Board, Source, Threshold, Tile
 from wallboard.models.boards import new_display_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -273,18 +274,17 @@ async def test_board_states_left_unsaved_by_a_failed_write_are_saved_when_ingest
     failures: list[int] = []
     save_states = publish.save_states
 
-    def flaky(states: list[Any]) -> None:
+    def flaky(states: list[Any], updates: Any = ()) -> None:
         if database_down:
-            failures.append(len(states))
+            failures.append(len(states) + len(updates))
             raise DatabaseError("the database went away")
-        save_states(states)
+        save_states(states, updates)
 
-    def saved() -> BoardState:
-        return BoardState.objects.get(board=board)
+    def snapshot() -> dict[str, Any]:  # what a display connecting now gets
+        return board_snapshot(Board.objects.get(pk=board.pk))
 
     async def saved_seq() -> int:
-        seqs = BoardState.objects.filter(board=board).values_list("seq", flat=True)
-        return await sync_to_async(seqs.first)() or 0
+        return int((await sync_to_async(snapshot)())["seq"])
 
     monkeypatch.setattr(publish, "save_states", flaky)
     database_down = False
@@ -312,7 +312,7 @@ async def test_board_states_left_unsaved_by_a_failed_write_are_saved_when_ingest
     stop.set()
     await asyncio.wait_for(task, 20)
     ingest.db.close()
-    state = await sync_to_async(saved)()
-    assert state.seq == runtime.seq
-    table = state.tiles["values"][str(runtime.tiles[1].definition["id"])]
+    state = await sync_to_async(snapshot)()
+    assert state["seq"] == runtime.seq
+    table = state["values"][str(runtime.tiles[1].definition["id"])]
     assert {r["number"]: r["kpis"]["calls_waiting"]["v"] for r in table["rows"]}["12"] == 9

@@ -28,6 +28,7 @@ from integrations.base import (
     QueueRow,
 )
 from wallboard.engine import AgentRouter, BoardRuntime, TileRuntime, agent_grid, new_tile
+from wallboard.engine.agent_grid import merge_delta
 from wallboard.engine.kpis import AGENT_COUNT_KPIS
 from wallboard.engine.maths import kpi_value
 from wallboard.lib.ranges import IdRange
@@ -146,18 +147,13 @@ def reference(tile: TileRuntime, truth: dict, queues: dict, stale: set[int]) -> 
 
 
 def merge(full: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """An agent grid's update applied to what a display holds, as agents.js mergeAgents does:
-    merged by id, departed ids removed, sorted by name (or id), then id."""
+    """An update applied to what a display holds: the whole value, or an agent grid's delta
+    merged as agents.js mergeAgents (and a snapshot's reading of the log) merges it."""
     if not update.get("delta"):
         return update
-    by_key = {ident(a): a for a in full["agents"]}
-    for key in update["remove"]:
-        by_key.pop(key, None)
-    for a in update["upsert"]:
-        by_key[ident(a)] = a
-    rest = {k: v for k, v in update.items() if k not in ("delta", "upsert", "remove")}
-    order = sorted(by_key.values(), key=lambda a: (a["name"] or a["id"], a["id"], a["src"]))
-    return {**rest, "agents": order}
+    merged = merge_delta(full, update)
+    assert merged is not None
+    return merged
 
 
 # ---- a feed that changes at random ------------------------------------------------------

@@ -22,6 +22,23 @@ from .tiles import TileRuntime, Value
 MAX_GRID_AGENTS = 400
 
 
+def merge_delta(base: Any, delta: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An agent grid's value with an update's delta applied, as a display applies it
+    (static/wallboard/board/agents.js, mergeAgents): agents merged by source and ID, those
+    removed dropped, ordered as the grid orders them (by name or ID, then ID, then source);
+    the rest of the value is the delta's. None where there is no value to apply it to."""
+    if not isinstance(base, Mapping) or not isinstance(base.get("agents"), list):
+        return None
+    by_ident = {f"{a['src']}:{a['id']}": a for a in base["agents"]}
+    for gone in delta.get("remove") or ():
+        by_ident.pop(gone, None)
+    for a in delta.get("upsert") or ():
+        by_ident[f"{a['src']}:{a['id']}"] = a
+    rest = {k: v for k, v in delta.items() if k not in ("delta", "upsert", "remove")}
+    order = sorted(by_ident.values(), key=lambda a: (a["name"] or a["id"], a["id"], a["src"]))
+    return {**rest, "agents": order}
+
+
 @dataclass(slots=True, eq=False)
 class AgentGridTile(TileRuntime):
     """`shown` holds the members not logged out, in display order; the first MAX_GRID_AGENTS

@@ -326,13 +326,29 @@ class RotationEntry(models.Model):
 
 
 class BoardState(models.Model):
-    """The latest tile values of a board and their sequence number, written by ingest's
-    publisher; a display connecting gets these as its snapshot."""
+    """A board's tile values at a sequence number, and its alarms, written whole by ingest's
+    publisher now and then (BoardUpdate holds the updates since); a display connecting gets
+    this state with those updates applied as its snapshot."""
 
     board = models.OneToOneField(Board, on_delete=models.CASCADE, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
-    tiles = models.JSONField(default=dict, encoder=CompactEncoder)  # written every batch
+    tiles = models.JSONField(default=dict, encoder=CompactEncoder)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class BoardUpdate(models.Model):
+    """One of a board's updates since its state (BoardState) was written, as its displays got
+    it (the `update` message's text). Written after each batch instead of the whole state;
+    those at or before the state's seq are deleted when the state is written again."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["board", "seq"], name="boardupdate_board_seq")
+        ]
 
 
 class TileAck(models.Model):
