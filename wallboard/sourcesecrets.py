@@ -11,10 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+# cryptography is imported where it is used: loading it costs a process about 8 MB, and most
+# processes never seal or read a secret (ingest without a source that has credentials).
 
 # Stored text starts with this, so a future scheme can tell its own rows apart.
 PREFIX = "f1:"
@@ -27,6 +32,8 @@ class UnreadableSecrets(ValueError):
 def _fernet() -> Fernet:
     # A key of its own for this purpose: SECRET_KEY's other uses (sessions, signing) never
     # see the same key material.
+    from cryptography.fernet import Fernet
+
     digest = hashlib.sha256(b"wallboard source secrets\0" + settings.SECRET_KEY.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
@@ -44,6 +51,8 @@ def unseal(stored: str) -> dict[str, str]:
         return {}
     if not stored.startswith(PREFIX):
         raise UnreadableSecrets("the stored credentials are not in a known form")
+    from cryptography.fernet import InvalidToken
+
     try:
         values: Any = json.loads(_fernet().decrypt(stored[len(PREFIX) :].encode()))
     except (InvalidToken, ValueError) as exc:

@@ -132,3 +132,24 @@ def test_credentials_sealed_under_another_secret_key_are_reported_not_used(
     admin_client.force_login(django_user_model.objects.get(username="boss"))
     page = admin_client.get(f"/admin/wallboard/source/{stored.pk}/change/").content.decode()
     assert "enter them again" in page
+
+
+def test_a_process_that_reads_no_secret_does_not_load_the_cipher_library() -> None:
+    """cryptography costs a process about 8 MB: ingest loads it only for a source that has
+    credentials, and the web process only when one is set or read."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    check = (
+        "import sys, django; django.setup();"
+        "import ingest.runner, ingest.management.commands.runingest, wallboard.sourcesecrets;"
+        "print(sorted(m for m in sys.modules if m.startswith('cryptography')))"
+    )
+    env = {"SECRET_KEY": "x", "DJANGO_SETTINGS_MODULE": "wallboard.settings", "PATH": "/usr/bin"}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
