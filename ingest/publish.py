@@ -47,24 +47,31 @@ log = logging.getLogger(__name__)
 # A board's whole state is written again once this many of its updates are logged since the
 # last (or sooner: its alarms changed, a write failed): a snapshot applies at most this many.
 STATE_EVERY = 20
+# A run numbers a board on this far past the last seq written: a run that lost the lead may
+# still write a few updates late, and they then fall below this run's state, never applied.
+RUN_SEQ_GAP = 1000
 
 
 def save_states(
     states: list[tuple[int, int, dict[str, Any]]], updates: Sequence[tuple[int, int, str]] = ()
 ) -> None:
     """Write boards' whole states (board id, seq, tiles), deleting the updates logged up to
-    each, and log other boards' updates (board id, seq, text), in one transaction."""
+    each, and log other boards' updates (board id, seq, text), in one transaction. A state
+    older than the one stored (written late by a run that lost the lead) is not written; an
+    update already logged fails the write (the publisher then writes the states whole)."""
     from wallboard.models import BoardState, BoardUpdate
 
     with transaction.atomic():
         for board_id, seq, tiles in states:
-            if not BoardState.objects.filter(board_id=board_id).update(seq=seq, tiles=tiles):
+            stored = BoardState.objects.filter(board_id=board_id)
+            if not stored.filter(seq__lte=seq).update(seq=seq, tiles=tiles):
+                if stored.exists():
+                    continue  # a later run's state is there
                 BoardState.objects.create(board_id=board_id, seq=seq, tiles=tiles)
             BoardUpdate.objects.filter(board_id=board_id, seq__lte=seq).delete()
         if updates:
             BoardUpdate.objects.bulk_create(
-                [BoardUpdate(board_id=b, seq=seq, text=text) for b, seq, text in updates],
-                ignore_conflicts=True,  # written before, in a write whose answer was lost
+                [BoardUpdate(board_id=b, seq=seq, text=text) for b, seq, text in updates]
             )
 
 
@@ -265,12 +272,17 @@ class BoardPublisher:
         removed = [b for b in self.boards if b not in fresh]
         for board_id in removed:
             del self.boards[board_id]
+            for kept in (self._state_seq, self._logged, self._saved_alarms):
+                kept.pop(board_id, None)
         rebuilt = []
         for board_id, board in fresh.items():
             current = self.boards.get(board_id)
             if current is not None and current.fingerprint == board.fingerprint:
                 continue
-            board.seq = current.seq if current else seqs.get(board_id, 0)
+            if current is not None:
+                board.seq = current.seq
+            else:  # (seqs: read at this run's first reload)
+                board.seq = seqs[board_id] + RUN_SEQ_GAP if board_id in seqs else 0
             await self._fill(board)
             # Alarms carry over a rebuild and a restart: their "since" is not reset.
             board.restore_alarms(current.alarm_state() if current else saved_alarms.get(board_id))
@@ -283,7 +295,13 @@ class BoardPublisher:
             self.router = AgentRouter(t for b in self.boards.values() for t in b.tiles)
         if rebuilt:
             states = [self._state(b) for b in rebuilt]
-            await self.background_db(save_states, states)
+            try:
+                await self.background_db(save_states, states)
+            except Exception:  # written whole with the next batch's write instead
+                self._whole |= {b.board_id for b in rebuilt}
+                self._unsaved.update((b.board_id, b) for b in rebuilt)
+                self._save_soon()
+                raise
             self._written(states)
             for board in rebuilt:
                 await self._send(board.group(), messages.board_reload(board.seq))

@@ -269,6 +269,21 @@ def logged_since(board_id: int, values: dict[str, Any], seq: int) -> tuple[dict[
     return values, seq
 
 
+def _state_seq(board_id: int) -> int | None:
+    from wallboard.models import BoardState
+
+    return BoardState.objects.filter(board_id=board_id).values_list("seq", flat=True).first()
+
+
+def _last_seq(board_id: int, state_seq: int) -> int:
+    from django.db.models import Max
+
+    from wallboard.models import BoardUpdate
+
+    logged = BoardUpdate.objects.filter(board_id=board_id).aggregate(last=Max("seq"))["last"]
+    return max(state_seq, logged or 0)
+
+
 def board_snapshot(board: Board) -> dict[str, Any]:
     """A display's first message: the layout, every tile's value, the sources' status, the KPI
     catalogue (labels and units) and the version of the display's page the server serves
@@ -289,8 +304,19 @@ def board_snapshot(board: Board) -> dict[str, Any]:
     state = BoardState.objects.filter(board_id=board.pk).first()
     everyone = sources_status()
     status = {k: everyone[k] for k in board_source_ids(runtime, everyone) if k in everyone}
-    if state and state.tiles.get("fingerprint") == runtime.fingerprint:
+    published = None
+    for _ in range(3):
+        if state is None or state.tiles.get("fingerprint") != runtime.fingerprint:
+            break
         values, seq = logged_since(board.pk, state.tiles.get("values", {}), state.seq)
+        # A whole state written between the two reads deletes the updates before it, and the
+        # log would seem to end at the state read: read again.
+        if _state_seq(board.pk) == state.seq:
+            published = values, seq
+            break
+        state = BoardState.objects.filter(board_id=board.pk).first()
+    if published is not None:
+        values, seq = published
     else:
         stale = {int(k) for k, v in everyone.items() if v["stale"]}
         wanted = {t.source_id for t in runtime.tiles if t.spec.uses_feed}
@@ -309,7 +335,8 @@ def board_snapshot(board: Board) -> dict[str, Any]:
         runtime.restore_alarms(state.tiles.get("alarms") if state else None)
         runtime.acknowledge(_tile_acks(board.pk))
         runtime.recompute(stale)
-        values, seq = runtime.values(), state.seq if state else 0
+        # Numbered as ingest's last update, so that the next follows it in sequence.
+        values, seq = runtime.values(), _last_seq(board.pk, state.seq if state else 0)
     return {
         "type": messages.SNAPSHOT,
         "seq": seq,

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import DatabaseError
 
 from ingest import publish
-from ingest.publish import BoardPublisher, load_seqs
-from tests.conftest import send_bytes, wait_for
+from ingest.publish import BoardPublisher, load_seqs, save_states
+from tests.conftest import running_ingest, send_bytes, wait_for
+from wallboard import boards as boards_module
 from wallboard.asgi import application
 from wallboard.boards import apply_update, board_snapshot, load_boards
 from wallboard.models import Board, BoardState, BoardUpdate, Tile
@@ -132,3 +134,106 @@ def test_a_snapshot_reads_the_logged_updates_up_to_the_first_missing_one(db: Any
         BoardUpdate.objects.create(board=board, seq=seq, text=text)
     snapshot = board_snapshot(board)
     assert snapshot["seq"] == 5 and snapshot["values"][key] == {"n": 5}
+
+
+def _board_with_state(seq: int) -> tuple[Board, str]:
+    """A board of one big number, its state saved at `seq` as ingest saves it; the tile's id."""
+    board = Board.objects.create(title="Service", slug="service")
+    tile = Tile.objects.create(board=board, kind=Tile.BIG_NUMBER, kpis="calls_waiting")
+    (layout,) = load_boards()
+    key = str(tile.pk)
+    save_states([(board.pk, seq, {"fingerprint": layout.fingerprint, "values": {key: {"n": seq}}})])
+    return board, layout.fingerprint
+
+
+def _log(board: Board, *seqs: int) -> None:
+    key = str(Tile.objects.get(board=board).pk)
+    texts = [json.dumps({"type": "update", "seq": s, "tiles": {key: {"n": s}}}) for s in seqs]
+    save_states([], [(board.pk, s, text) for s, text in zip(seqs, texts, strict=True)])
+
+
+def test_a_whole_state_written_while_a_snapshot_reads_the_log_is_read_again(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board, fingerprint = _board_with_state(3)
+    key = str(Tile.objects.get(board=board).pk)
+    _log(board, 4, 5, 6)
+    read = boards_module.logged_since
+
+    def ingest_writes_meanwhile(*args: Any) -> Any:  # between the state's read and the log's
+        monkeypatch.setattr(boards_module, "logged_since", read)
+        whole = {"fingerprint": fingerprint, "values": {key: {"n": 5}}}
+        save_states([(board.pk, 5, whole)])  # (deletes the updates up to 5)
+        return read(*args)
+
+    monkeypatch.setattr(boards_module, "logged_since", ingest_writes_meanwhile)
+    snapshot = board_snapshot(board)
+    assert snapshot["seq"] == 6 and snapshot["values"][key] == {"n": 6}
+
+
+def test_a_late_state_from_a_run_that_lost_the_lead_does_not_replace_a_later_one(db: Any) -> None:
+    board, fingerprint = _board_with_state(1005)
+    key = str(Tile.objects.get(board=board).pk)
+    _log(board, 1006)
+    save_states([(board.pk, 7, {"fingerprint": fingerprint, "values": {key: {"n": 7}}})])
+    snapshot = board_snapshot(board)
+    assert snapshot["seq"] == 1006 and snapshot["values"][key] == {"n": 1006}
+
+
+def test_a_snapshot_of_a_layout_ingest_has_not_built_yet_is_numbered_as_its_last_update(
+    db: Any,
+) -> None:
+    board, _ = _board_with_state(3)
+    _log(board, 4, 5)
+    Tile.objects.create(board=board, kind=Tile.BIG_NUMBER, kpis="calls_waiting", order=2)
+    snapshot = board_snapshot(board)  # values worked out here, from the stored rows
+    assert len(snapshot["values"]) == 2
+    assert snapshot["seq"] == 5  # the next update (6) follows it, no asking again
+
+
+async def test_updates_written_late_by_the_run_before_never_reach_a_snapshot(db: Any) -> None:
+    """A run that lost the lead may still write an update or two after the next run started:
+    the next run numbers its boards far past them, so a display never gets them."""
+    board, _ = await sync_to_async(_board_with_state)(3)
+    await sync_to_async(_log)(board, 4, 5)
+    async with running_ingest() as ingest:
+        await wait_for(lambda: board.pk in ingest.publisher.boards, what="the board")
+        runtime = ingest.publisher.boards[board.pk]
+        assert runtime.seq == 5 + publish.RUN_SEQ_GAP + 1
+        await sync_to_async(_log)(board, 6)  # the run before, late
+        snapshot = await sync_to_async(snapshot_of)(board)
+        assert snapshot["seq"] == runtime.seq
+        assert snapshot["values"] == as_sent(runtime.values())
+
+
+async def test_a_rebuilt_board_whose_state_could_not_be_written_is_written_whole_next(
+    db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    board, _ = await sync_to_async(_board_with_state)(3)
+    async with running_ingest() as ingest:
+        publisher = ingest.publisher
+        await wait_for(lambda: board.pk in publisher.boards, what="the board")
+        write = publish.save_states
+        failed: list[int] = []
+
+        def down_once(states: Any, updates: Any = ()) -> None:
+            if states and not failed:
+                failed.append(len(states))
+                raise DatabaseError("the database went away")
+            write(states, updates)
+
+        monkeypatch.setattr(publish, "save_states", down_once)
+        before = publisher.boards[board.pk]
+        await sync_to_async(Tile.objects.create)(
+            board=board, kind=Tile.BIG_NUMBER, kpis="calls_offered", order=2
+        )  # a layout edit: ingest rebuilds the board and writes its state
+        await wait_for(lambda: publisher.boards[board.pk] is not before, what="the rebuild")
+
+        async def written_whole() -> bool:
+            state = await BoardState.objects.aget(board=board)
+            return bool(state.tiles["fingerprint"] == publisher.boards[board.pk].fingerprint)
+
+        await wait_for(written_whole, what="the rebuilt board's state written")
+        assert failed
+        snapshot = await sync_to_async(snapshot_of)(board)
+        assert snapshot["seq"] == publisher.boards[board.pk].seq
