@@ -297,12 +297,14 @@ class BoardPublisher:
             states = [self._state(b) for b in rebuilt]
             try:
                 await self.background_db(save_states, states)
-            except Exception:  # written whole with the next batch's write instead
+            except Exception as exc:  # written whole with the next write instead
+                log.error("cannot save the state of rebuilt boards: %s", exc)
                 self._whole |= {b.board_id for b in rebuilt}
                 self._unsaved.update((b.board_id, b) for b in rebuilt)
                 self._save_soon()
-                raise
-            self._written(states)
+            else:
+                self._written(states)
+            # Reloaded either way: the next reload finds these boards built, and would not.
             for board in rebuilt:
                 await self._send(board.group(), messages.board_reload(board.seq))
 

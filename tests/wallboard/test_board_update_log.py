@@ -3,6 +3,7 @@ any point gets what the other displays were sent, and the updates that follow it
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from typing import Any
@@ -206,13 +207,20 @@ async def test_updates_written_late_by_the_run_before_never_reach_a_snapshot(db:
         assert snapshot["values"] == as_sent(runtime.values())
 
 
-async def test_a_rebuilt_board_whose_state_could_not_be_written_is_written_whole_next(
+async def test_a_rebuilt_board_whose_state_could_not_be_written_is_reloaded_and_written_next(
     db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     board, _ = await sync_to_async(_board_with_state)(3)
     async with running_ingest() as ingest:
         publisher = ingest.publisher
         await wait_for(lambda: board.pk in publisher.boards, what="the board")
+        ws = WebsocketCommunicator(
+            application,
+            f"/ws/boards/service/?key={board.display_key}",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        )
+        assert (await ws.connect())[0]
+        assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
         write = publish.save_states
         failed: list[int] = []
 
@@ -237,3 +245,13 @@ async def test_a_rebuilt_board_whose_state_could_not_be_written_is_written_whole
         assert failed
         snapshot = await sync_to_async(snapshot_of)(board)
         assert snapshot["seq"] == publisher.boards[board.pk].seq
+
+        # The display was told to reload, and shows the new layout.
+        async def reloaded() -> dict[str, Any]:
+            while (message := await ws.receive_json_from(timeout=10))["type"] != "snapshot":
+                pass  # (heartbeats)
+            return message
+
+        message = await asyncio.wait_for(reloaded(), 15)
+        assert len(message["board"]["tiles"]) == 2
+        await ws.disconnect()
