@@ -134,9 +134,8 @@ class BoardPublisher:
         self._lock = asyncio.Lock()
         self._unsaved: dict[int, BoardRuntime] = {}  # changed since the last write
         self._unlogged: dict[int, list[tuple[int, str]]] = {}  # their updates (seq, text)
-        # Since each board's whole state was last written: its seq, the updates logged and its
-        # alarms as written. A board in _whole has its whole state written next.
-        self._state_seq: dict[int, int] = {}
+        # Since each board's whole state was last written: the updates logged and its alarms
+        # as written. A board in _whole has its whole state written next.
         self._logged: dict[int, int] = {}
         self._saved_alarms: dict[int, dict[str, Any]] = {}
         self._whole: set[int] = set()
@@ -272,7 +271,7 @@ class BoardPublisher:
         removed = [b for b in self.boards if b not in fresh]
         for board_id in removed:
             del self.boards[board_id]
-            for kept in (self._state_seq, self._logged, self._saved_alarms):
+            for kept in (self._unlogged, self._logged, self._saved_alarms):
                 kept.pop(board_id, None)
         rebuilt = []
         for board_id, board in fresh.items():
@@ -290,6 +289,7 @@ class BoardPublisher:
             board.recompute(self.stale_sources())
             board.seq += 1
             self.boards[board_id] = board
+            self._unlogged.pop(board_id, None)  # the old layout's: its whole state follows
             rebuilt.append(board)
         if rebuilt or removed:  # new tiles were filled afresh: route agents to them from now
             self.router = AgentRouter(t for b in self.boards.values() for t in b.tiles)
@@ -448,8 +448,7 @@ class BoardPublisher:
             for board_id, board in boards.items():
                 if self.boards.get(board_id) is not board:
                     continue  # rebuilt since, its whole state written then; or removed
-                since = self._state_seq.get(board_id, -1)
-                pending = [(seq, text) for seq, text in sent.get(board_id, ()) if seq > since]
+                pending = sent.get(board_id, [])
                 if (
                     not pending
                     or board_id in self._whole
@@ -473,8 +472,8 @@ class BoardPublisher:
 
     def _written(self, states: list[tuple[int, int, dict[str, Any]]]) -> None:
         """Boards' whole states were written: count their updates from there."""
-        for board_id, seq, tiles in states:
-            self._state_seq[board_id], self._logged[board_id] = seq, 0
+        for board_id, _, tiles in states:
+            self._logged[board_id] = 0
             self._saved_alarms[board_id] = tiles["alarms"]
             self._whole.discard(board_id)
 

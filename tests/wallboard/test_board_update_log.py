@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import DatabaseError
 
 from ingest import publish
 from ingest.publish import BoardPublisher, load_seqs, save_states
 from tests.conftest import running_ingest, send_bytes, wait_for
+from tests.wallboard.test_board_consumer import port_of, socket
 from wallboard import boards as boards_module
-from wallboard.asgi import application
 from wallboard.boards import apply_update, board_snapshot, load_boards
 from wallboard.models import Board, BoardState, BoardUpdate, Tile
 
@@ -64,7 +63,7 @@ async def test_a_display_connecting_between_whole_states_gets_the_figures_the_ot
     publisher = runner.publisher
     await wait_for(lambda: board.pk in publisher.boards, what="the board")
     runtime = publisher.boards[board.pk]
-    port = int(source.listen.rsplit(":", 1)[1])
+    port = port_of(source)
     rng = random.Random(7)
     agents = {10001 + i: rng.choice(STATES) for i in range(30)}
     whole_seqs, logged_most = set(), 0
@@ -93,11 +92,7 @@ async def test_a_display_connecting_between_whole_states_gets_the_figures_the_ot
     assert len(whole_seqs) < 12  # the whole state was not written after every batch
 
     # A display connecting now, whatever was last written whole, follows on in sequence.
-    ws = WebsocketCommunicator(
-        application,
-        f"/ws/boards/agents/?key={board.display_key}",
-        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
-    )
+    ws = socket(board, board.display_key)
     assert (await ws.connect())[0]
     snapshot = await ws.receive_json_from(timeout=5)
     assert snapshot["type"] == "snapshot" and snapshot["seq"] == runtime.seq
@@ -214,11 +209,7 @@ async def test_a_rebuilt_board_whose_state_could_not_be_written_is_reloaded_and_
     async with running_ingest() as ingest:
         publisher = ingest.publisher
         await wait_for(lambda: board.pk in publisher.boards, what="the board")
-        ws = WebsocketCommunicator(
-            application,
-            f"/ws/boards/service/?key={board.display_key}",
-            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
-        )
+        ws = socket(board, board.display_key)
         assert (await ws.connect())[0]
         assert (await ws.receive_json_from(timeout=5))["type"] == "snapshot"
         write = publish.save_states
