@@ -9,6 +9,11 @@ null.
 
 The longest not-ready stint counts the stints that ended while this process ran (a stint is
 timed from the feed's own start of the state); it starts again at a restart.
+
+Only the longest stints are kept for every source. The rest (each agent's buckets, sums and
+figures last handed out: about 14 MB at 30,000 agents) is held once a board shows the source's
+agents' figures of the day (a leaderboard), from when the first such board is built (`load`)
+until the process stops.
 """
 
 from __future__ import annotations
@@ -88,18 +93,29 @@ class AgentDays:
         self.longest: dict[str, int] = {}
         self.nr_since: dict[str, float] = {}  # agents in not ready: since when
         self.shown: dict[str, Shown] = {}  # the figures last handed out
+        self.wanted = False  # a board shows the figures: rows, sums and shown are kept
 
-    def load(self, rows: Iterable[tuple[str, int, dict[str, Any]]], now: float) -> None:
-        """The day's stored rows (agent, interval start, figures)."""
-        self.since = self.day_start(now)
+    def load(
+        self,
+        rows: Iterable[tuple[str, int, Bucket]],
+        now: float,
+        held: Iterable[tuple[str, int, Bucket]] = (),
+    ) -> None:
+        """The day's stored rows (agent, interval start, figures), then the buckets the
+        accounting holds (newer than a stored row of their interval): from now on the figures
+        are kept (`wanted`)."""
+        self.roll(now)
+        self.wanted = True
         for agent_id, start, row in rows:
             self.put(agent_id, start, row)
+        for agent_id, start, bucket in held:
+            self.put(agent_id, start, bucket)
         recent = _recent(now)
         for agent_id in self.rows:  # each one's closed intervals summed once, and let go
             self._figures(agent_id, recent)
 
     def put(self, agent_id: str, start: int, bucket: Bucket) -> None:
-        if start >= self.since:
+        if start >= self.since and self.wanted:
             self.rows.setdefault(agent_id, {})[start] = bucket
 
     def state(self, agent: AgentRow, since: float | None, now: float) -> None:
@@ -166,7 +182,9 @@ class AgentDays:
         return (*total, self.longest.get(agent_id))
 
     def changed(self, agent_ids: Iterable[str], now: float) -> dict[str, Figures]:
-        out = {}
+        out: dict[str, Figures] = {}
+        if not self.wanted:
+            return out
         shown, recent = self.shown, _recent(now)
         for agent_id in agent_ids:
             figures = self._figures(agent_id, recent)

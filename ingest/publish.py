@@ -342,6 +342,7 @@ class BoardPublisher:
                     tile.load_calls(source_id, calls)
             day_tiles = [t for t in board.tiles if t.spec.agent_days]
             if worker is not None and day_tiles:
+                await worker.want_agent_days()  # kept from the first board that shows them
                 everyone = worker.agent_days.everyone(time.time())  # their figures of the day
                 for tile in day_tiles:
                     tile.take_day(source_id, everyone)

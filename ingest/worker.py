@@ -175,6 +175,7 @@ class SourceWorker:
         # Each agent's day (ingest/agentdays.py), and what is to go out with the next batch.
         self.agent_days = AgentDays(day_start)
         self._agent_today: dict[str, dict[str, Any]] = {}
+        self._agent_days_loading = asyncio.Lock()  # (boards built together read them once)
         # An event feed's calls (ingest/calls.py); each queue's service-level target from the
         # site's settings (read at start).
         self.levels = ServiceLevels()
@@ -312,8 +313,7 @@ class SourceWorker:
             self.intervals.restore([row for row, _, _ in queues], agents, stored)
             now = time.time()
             self.days.load(await self.db(stored_day, self.config.id, day_start(now)), now)
-            rows = await self.db(stored_agent_day, self.config.id, day_start(now))
-            self.agent_days.load(rows, now)
+            self.agent_days.roll(now)  # its figures are read when a board shows them
             from wallboard.models.service import service_levels
 
             self.levels = await self.db(service_levels)
@@ -1036,19 +1036,40 @@ class SourceWorker:
         since = changes.since
         for agent_id, agent in changes.agents.items():
             days.state(agent, since.get(agent_id), at)
+        for agent_id in changes.gone_agents:
+            days.gone(agent_id, at)
+        if not days.wanted:  # no board shows them: only the longest stints are timed
+            return
+        for agent_id in changes.agents:
             for start in starts:
                 bucket = buckets.get((agent_id, start))
                 if bucket is not None:
                     days.put(agent_id, start, bucket)
-        for agent_id in changes.gone_agents:
-            days.gone(agent_id, at)
         self._agent_today.update(days.changed([*changes.agents, *changes.gone_agents], at))
+
+    async def want_agent_days(self) -> None:
+        """A board shows this source's agents' figures of the day: read the day's stored
+        agent interval rows once, with the accounting's buckets, and keep them from now on."""
+        async with self._agent_days_loading:
+            if self.agent_days.wanted:
+                return
+            held = dict(self.intervals.agent_buckets)
+            # On the interval writes' thread: every row handed to it before this is stored by
+            # the time this reads (a closed interval's buckets leave memory when handed over).
+            rows = await self.background_db(
+                stored_agent_day, self.config.id, day_start(time.time())
+            )
+            held.update(self.intervals.agent_buckets)  # and a failed write's, put back since
+            held_rows = [(agent_id, start, b) for (agent_id, start), b in held.items()]
+            self.agent_days.load(rows, time.time(), held_rows)
 
     def _roll_agents(self, now: float) -> None:
         """At an interval boundary the accounting booked every open stint up to it: each
         agent's buckets of it are taken (once per 15 minutes, every agent with time)."""
         days = self.agent_days
         days.roll(now)
+        if not days.wanted:
+            return
         for (agent_id, start), bucket in self.intervals.agent_buckets.items():
             days.put(agent_id, start, bucket)
         self._agent_today.update(days.changed(list(days.rows), now))

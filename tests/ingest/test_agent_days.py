@@ -11,6 +11,7 @@ from ingest.agentdays import AgentDays
 from ingest.intervals import INTERVAL
 from integrations.base import AgentRow
 from tests.ingest.test_interval_restart import (  # clock, workers: fixtures
+    T0,
     Clock,
     agent_report,
     clock,  # noqa: F401
@@ -70,6 +71,7 @@ async def test_an_agents_day_goes_out_with_the_next_batch(
     clock: Clock,  # noqa: F811
 ) -> None:
     worker = await workers()
+    await worker.want_agent_days()  # a board shows them
     worker.process(agent_report("not_ready", 60))
     clock.now += 30
     worker.process(agent_report("available", 1))
@@ -82,6 +84,41 @@ async def test_an_agents_day_goes_out_with_the_next_batch(
         "wrap_seconds": 0,
         "not_ready_seconds": 29,  # from this process's start: earlier time is not invented
         "longest_not_ready_seconds": 89,  # the feed's start of the stint
+    }
+    await worker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("shown_from", ["the start", "later that day"])
+async def test_a_board_built_later_in_the_day_shows_the_whole_day(
+    shown_from: str,
+    workers: Any,  # noqa: F811
+    clock: Clock,  # noqa: F811
+) -> None:
+    worker = await workers()
+    if shown_from == "the start":
+        await worker.want_agent_days()
+    worker.process(agent_report("on_call", 0))  # 10:01:40
+    worker._observe()
+    clock.now += 810  # 10:15:10: the 10:00 interval closed
+    await worker._tick_intervals()  # its row is stored and leaves memory
+    ten = int(T0 // INTERVAL * INTERVAL)
+    assert ("10001", ten) not in worker.intervals.agent_buckets
+    clock.now += 110  # 10:17:00
+    worker.process(agent_report("not_ready", 0))
+    worker._observe()
+    clock.now += 10
+    worker.process(agent_report("available", 0))
+    worker._observe()
+    if shown_from == "later that day":
+        assert worker.agent_days.rows == {}  # nobody shows them: nothing held
+        await worker.want_agent_days()
+    assert worker.agent_days.everyone(clock.now)["10001"] == {
+        "answered": None,
+        "talk_seconds": 920,  # 800 stored (10:00), 120 held (10:15)
+        "wrap_seconds": 0,
+        "not_ready_seconds": 10,
+        "longest_not_ready_seconds": 10,  # timed before any board showed it
     }
     await worker.stop()
 
