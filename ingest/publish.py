@@ -22,7 +22,7 @@ from django.db import transaction
 
 from wallboard import messages
 from wallboard.boards import board_source_ids, load_boards, sources_status, stored_calls
-from wallboard.engine import AgentRouter, BoardRuntime
+from wallboard.engine import AgentRouter, BoardRuntime, TileRuntime
 
 from .db import DbThread
 from .live import Changes
@@ -340,12 +340,16 @@ class BoardPublisher:
                     calls = await self.db(stored_calls, source_id)
                 for tile in call_tiles:
                     tile.load_calls(source_id, calls)
-            day_tiles = [t for t in board.tiles if t.spec.agent_days]
+            day_tiles = [t for t in board.tiles if _shows_days(t, source_id)]
             if worker is not None and day_tiles:
                 await worker.want_agent_days()  # kept from the first board that shows them
                 everyone = worker.agent_days.everyone(time.time())  # their figures of the day
                 for tile in day_tiles:
                     tile.take_day(source_id, everyone)
+
+    def shows_agent_days(self, source_id: int) -> bool:
+        """A built board shows the source's agents' figures of the day (a leaderboard)."""
+        return any(_shows_days(t, source_id) for b in self.boards.values() for t in b.tiles)
 
     def _state(self, board: BoardRuntime) -> tuple[int, int, dict[str, Any]]:
         return (
@@ -501,3 +505,9 @@ def _all_source_ids() -> list[int]:
     from wallboard.models import Source
 
     return list(Source.objects.values_list("id", flat=True))
+
+
+def _shows_days(tile: TileRuntime, source_id: int) -> bool:
+    """The tile shows the source's agents' figures of the day (a leaderboard of it, or of
+    every source)."""
+    return tile.spec.agent_days and tile.source_id in (None, source_id)

@@ -159,6 +159,7 @@ class IngestRunner:
         if previous is not None and previous.config.vendor == config.vendor:
             worker.live, worker.restored = previous.live, True
             worker.intervals = previous.intervals
+            worker.agent_days = previous.agent_days
         try:
             await worker.start()
         except OSError as exc:

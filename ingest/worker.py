@@ -144,6 +144,8 @@ class Publisher(Protocol):
 
     async def flush(self) -> None: ...
 
+    def shows_agent_days(self, source_id: int) -> bool: ...
+
 
 DbCall = Callable[..., Awaitable[Any]]
 
@@ -322,6 +324,8 @@ class SourceWorker:
             )
             self.ledger.restore(calls, abandoned)
             self.restored = True
+        if self.publisher is not None and self.publisher.shows_agent_days(self.config.id):
+            await self.want_agent_days()  # (a board built before this worker started)
         await self._poll_capture()  # a capture asked for before the source ran sees it all
         for target in self.targets.values():
             target.start()

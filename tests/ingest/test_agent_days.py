@@ -9,6 +9,7 @@ import pytest
 
 from ingest.agentdays import AgentDays
 from ingest.intervals import INTERVAL
+from ingest.worker import SourceWorker
 from integrations.base import AgentRow
 from tests.ingest.test_interval_restart import (  # clock, workers: fixtures
     T0,
@@ -121,6 +122,70 @@ async def test_a_board_built_later_in_the_day_shows_the_whole_day(
         "longest_not_ready_seconds": 10,  # timed before any board showed it
     }
     await worker.stop()
+
+
+class BoardsWithALeaderboard:
+    """A publisher whose built boards show the source's agents' figures of the day."""
+
+    async def changed(self, worker: Any, changes: Any) -> None: ...
+
+    async def status(self, worker: Any) -> None: ...
+
+    async def refresh(self) -> None: ...
+
+    async def flush(self) -> None: ...
+
+    def shows_agent_days(self, source_id: int) -> bool:
+        return True
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_source_started_under_a_board_with_a_leaderboard_reads_the_day_at_once(
+    workers: Any,  # noqa: F811
+    clock: Clock,  # noqa: F811
+) -> None:
+    first = await workers()
+    first.process(agent_report("on_call", 0))
+    clock.now += 60
+    await first._tick_intervals()
+    first.process(agent_report("available", 0))
+    first._observe()
+    await first._write_intervals()
+    await first.stop()
+    assert first.agent_days.rows == {}  # no board of its showed them
+    # Started again (another vendor, say: nothing carried over) under a built leaderboard,
+    # which is not built again and so never asks.
+    second = SourceWorker(first.config, first.db, BoardsWithALeaderboard())
+    await second.start()
+    assert second.agent_days.everyone(clock.now)["10001"]["talk_seconds"] == 60
+    await second.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_source_restarted_for_new_connection_settings_keeps_its_agents_day(
+    workers: Any,  # noqa: F811
+    clock: Clock,  # noqa: F811
+) -> None:
+    from ingest.runner import build_ingest
+
+    first = await workers()
+    await first.want_agent_days()  # a board shows them
+    first.process(agent_report("not_ready", 0))
+    first._observe()
+    clock.now += 60
+    first.process(agent_report("available", 0))
+    first._observe()
+    await first.stop()
+    ingest = build_ingest()
+    try:
+        await ingest._start(first.config, previous=first)  # as reconcile does
+        second = ingest.workers[first.config.id]
+        figures = second.agent_days.everyone(clock.now)["10001"]
+        assert figures["not_ready_seconds"] == 60
+        assert figures["longest_not_ready_seconds"] == 60  # not read back from any row
+    finally:
+        await ingest.shutdown(write=False)
+        ingest.db.close()
 
 
 def test_time_going_on_adds_each_interval_once_as_it_grows_old() -> None:
