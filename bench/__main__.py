@@ -28,6 +28,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=300.0, help="soak: how long to run")
+    parser.add_argument(
+        "--names", type=int, default=0, help="soak: agents named in the names directory"
+    )
     return parser
 
 
@@ -60,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif options.what == "soak":
             from .soak import soak_figures
 
-            soak_figures(options.skills, options.agents, options.seconds, out)
+            soak_figures(options.skills, options.agents, options.seconds, out, options.names)
         elif options.what == "mitel":
             figures.mitel_figures(options.events, options.agents, out)
         elif options.what == "csta":

@@ -8,7 +8,8 @@ published to boards of agent grids and big numbers (the in-memory channel layer:
 takes them). This process plays CMS: it writes each source's run on its own connection every
 refresh. It samples runingest's CPU time and resident memory from /proc, and its stored health
 (batches and when the last one came), and prints the CPU share of one core, the RSS and its
-growth, and the batches' timing.
+growth, and the batches' timing. With `--names N` the names directory holds N agents' names
+(as a site that imported them from its HR system), which runingest reads with the boards.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REFRESH = 3.0
 WARM_UP = 30.0  # seconds left out of the figures: the first loads, the first interval rows
 PG_NAME = "wallboard_soakbench"
+NAMES_SQL = (
+    "from wallboard.models import Name; Name.objects.bulk_create(Name(kind='agent',"
+    " number=str(10001 + i), name=f'Agent {{i + 1}} Surname') for i in range({names}))"
+)
 
 
 def _rss_mb(pid: int) -> float:
@@ -49,7 +54,8 @@ def _rss_mb(pid: int) -> float:
 class Ingest:
     """runingest on a database of its own, listening for the two reports."""
 
-    def __init__(self, workdir: Path, skills: int, agents: int) -> None:
+    def __init__(self, workdir: Path, skills: int, agents: int, names: int = 0) -> None:
+        self.names = names
         self.workdir, self.db = workdir, workdir / "soak.sqlite3"
         self.ports = {"soak-skills": _free_port(), "soak-agents": _free_port()}
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHANNELS_URL")}
@@ -91,6 +97,8 @@ class Ingest:
             self._pg(f"CREATE DATABASE {PG_NAME}")
         self._manage("migrate", "-v0")
         self._manage("importconfig", str(self.workdir / "config.json"))
+        if self.names:  # the simulator's agent IDs, 10001 on, named for every source
+            self._manage("shell", "-c", NAMES_SQL.format(names=self.names))
         with open(self.workdir / "runingest.log", "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "manage.py", "runingest"],
@@ -142,11 +150,14 @@ class Ingest:
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
-def soak_figures(skills: int, agents: int, seconds: float, out: Callable[[str], None]) -> None:
+def soak_figures(
+    skills: int, agents: int, seconds: float, out: Callable[[str], None], names: int = 0
+) -> None:
     out(
         f"Soak: runingest alone, {skills} skills (tvi1) + {agents} agents (agent_tv) every"
         f" {REFRESH:.0f} s, persist + intervals + publish, {seconds:.0f} s"
         f" (+{WARM_UP:.0f} s warm-up)"
+        + (f", {names} agents' names in the directory" if names else "")
     )
     producers = {
         "soak-skills": make_producer(
@@ -157,7 +168,7 @@ def soak_figures(skills: int, agents: int, seconds: float, out: Callable[[str], 
         ),
     }
     with tempfile.TemporaryDirectory(prefix="soakbench-") as tmp:
-        ingest = Ingest(Path(tmp), skills, agents)
+        ingest = Ingest(Path(tmp), skills, agents, names)
         out(f"  database: {ingest.database}")
         ingest.start()
         assert ingest.process is not None

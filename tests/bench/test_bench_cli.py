@@ -35,7 +35,10 @@ def test_a_short_soak_prints_cpu_memory_and_batch_timing(
     from bench import soak
 
     monkeypatch.setattr(soak, "WARM_UP", 4.0)
-    assert main(["soak", "--skills", "20", "--agents", "200", "--seconds", "8"]) == 0
+    assert (
+        main(["soak", "--skills", "20", "--agents", "200", "--seconds", "8", "--names", "50"]) == 0
+    )
     printed = capsys.readouterr().out
+    assert "50 agents' names in the directory" in printed
     assert "% of one core" in printed and "MB after the warm-up" in printed
     assert "agent-report runs taken in" in printed

@@ -154,3 +154,27 @@ def test_renaming_a_source_changes_the_directory_digest(make_source: Any) -> Non
     pbx.display_name = "PBX 1"
     pbx.save()
     assert directory().digest != before
+
+
+def test_an_unchanged_directory_read_again_is_not_made_again(make_source: Any) -> None:
+    Name.objects.create(kind="agent", number="10001", name="Ann Adams")
+    first = directory()
+    assert directory() is first  # runingest reads it with the boards every reload
+
+
+def test_every_change_to_the_directory_is_seen_at_the_next_read(make_source: Any) -> None:
+    pbx = make_source("pbx-1")
+    ann = Name.objects.create(kind="agent", number="10001", name="Ann Adams")
+    assert directory().agent(pbx.pk, "10001") == "Ann Adams"
+    ann.name = "Ann Brown"
+    ann.save()
+    assert directory().agent(pbx.pk, "10001") == "Ann Brown"  # an edit, same number of rows
+    Name.objects.create(source=pbx, kind="agent", number="10001", name="Ann B.")
+    assert directory().agent(pbx.pk, "10001") == "Ann B."  # the source's own wins
+    Name.objects.filter(source=pbx).delete()
+    assert directory().agent(pbx.pk, "10001") == "Ann Brown"
+    Name.objects.filter(kind="agent", number="10001").update(override=True)  # no save()
+    assert directory().agent(pbx.pk, "10001", "Feed Name") == "Ann Brown"
+    pbx.display_name = "PBX 1"
+    pbx.save()
+    assert directory().source(pbx.pk) == "PBX 1"
