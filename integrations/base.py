@@ -100,6 +100,8 @@ class AgentRow:
     # feed does not say. An event that *is* the state change gives 0.
     state_seconds: int | None = None
     skills: tuple[str, ...] = ()  # queue numbers the agent serves (all of them, merged)
+    # What else the feed sent, by column. Rows may share one dict (a decoder gives the rows
+    # with the same values one): never changed in place; a changed row is a new row.
     extra: dict[str, Any] = field(default_factory=dict)
 
 

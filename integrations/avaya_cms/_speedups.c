@@ -617,8 +617,11 @@ typedef struct {
     PyObject *extra_names;       /* a tuple of str, one per other column, for AgentRow.extra */
     PyObject *times, *words, *splits; /* dicts: time text -> seconds, state word -> (state,
                                        * word), split text -> skills */
-    PyObject *state, *skills;    /* callables: a state word's (state, word), a split's skills,
-                                  * each cached by the callable itself */
+    PyObject *ones;              /* dict, with one extra column: its value (None: blank) -> the
+                                  * extra dict its rows share */
+    PyObject *state, *skills, *one; /* callables: a state word's (state, word), a split's
+                                     * skills, a value's shared extra dict, each cached by the
+                                     * callable itself */
     PyObject *row;               /* AgentRow */
 } RowParser;
 
@@ -631,8 +634,10 @@ RowParser_traverse(RowParser *self, visitproc visit, void *arg)
     Py_VISIT(self->times);
     Py_VISIT(self->words);
     Py_VISIT(self->splits);
+    Py_VISIT(self->ones);
     Py_VISIT(self->state);
     Py_VISIT(self->skills);
+    Py_VISIT(self->one);
     Py_VISIT(self->row);
     return 0;
 }
@@ -644,8 +649,10 @@ RowParser_clear(RowParser *self)
     Py_CLEAR(self->times);
     Py_CLEAR(self->words);
     Py_CLEAR(self->splits);
+    Py_CLEAR(self->ones);
     Py_CLEAR(self->state);
     Py_CLEAR(self->skills);
+    Py_CLEAR(self->one);
     Py_CLEAR(self->row);
     return 0;
 }
@@ -658,21 +665,22 @@ RowParser_dealloc(RowParser *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* RowParser(width, at, extras, times, words, splits, state, skills, row)
+/* RowParser(width, at, extras, times, words, splits, ones, state, skills, one, row)
  * at: the field index of LOGID, STATE, NAME, EXTN, SPLIT, AUXREASON, TIME_IN_STATE (width:
  * the report lacks it, blank); extras: (field index, name) of the other columns. */
 static int
 RowParser_init(RowParser *self, PyObject *args, PyObject *kwds)
 {
     Py_ssize_t width;
-    PyObject *at, *extras, *times, *words, *splits, *state, *skills, *row;
+    PyObject *at, *extras, *times, *words, *splits, *ones, *state, *skills, *one, *row;
     if (kwds != NULL && PyDict_GET_SIZE(kwds)) {
         PyErr_SetString(PyExc_TypeError, "RowParser takes no keyword arguments");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "nO!O!O!O!O!OOO:RowParser", &width, &PyTuple_Type, &at,
+    if (!PyArg_ParseTuple(args, "nO!O!O!O!O!O!OOOO:RowParser", &width, &PyTuple_Type, &at,
                           &PyTuple_Type, &extras, &PyDict_Type, &times, &PyDict_Type, &words,
-                          &PyDict_Type, &splits, &state, &skills, &row))
+                          &PyDict_Type, &splits, &PyDict_Type, &ones, &state, &skills, &one,
+                          &row))
         return -1;
     if (width < 2 || width > MAX_WIDTH) {
         PyErr_Format(PyExc_ValueError, "RowParser takes rows of 2 to %d fields", MAX_WIDTH);
@@ -722,6 +730,10 @@ RowParser_init(RowParser *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(self->words, words);
     Py_INCREF(splits);
     Py_XSETREF(self->splits, splits);
+    Py_INCREF(ones);
+    Py_XSETREF(self->ones, ones);
+    Py_INCREF(one);
+    Py_XSETREF(self->one, one);
     Py_INCREF(state);
     Py_XSETREF(self->state, state);
     Py_INCREF(skills);
@@ -880,9 +892,26 @@ parse_row(RowParser *self, PyObject *line, Py_ssize_t slot, PyObject *agents,
         }
         if ((name = stripped(t, FIELD(F_NAME))) == NULL ||
             (extn = stripped(t, FIELD(F_EXTN))) == NULL ||
-            (reason = stripped(t, FIELD(F_REASON))) == NULL || (extra = PyDict_New()) == NULL)
+            (reason = stripped(t, FIELD(F_REASON))) == NULL)
             goto out;
-        for (Py_ssize_t k = 0; k < self->nextra; k++) {
+        if (self->nextra == 1) { /* the rows with this value share one dict */
+            Py_ssize_t a = start[self->extra_at[0]], b = stop[self->extra_at[0]];
+            strip(t, &a, &b);
+            PyObject *value = a < b ? slice(t, a, b) : Py_NewRef(Py_None);
+            if (value == NULL)
+                goto out;
+            extra = cached(self->ones, value, self->one);
+            Py_DECREF(value);
+            if (extra == NULL)
+                goto out;
+            if (!PyDict_Check(extra)) {
+                PyErr_SetString(PyExc_TypeError, "an extra must be a dict");
+                goto out;
+            }
+        }
+        else if ((extra = PyDict_New()) == NULL)
+            goto out;
+        for (Py_ssize_t k = 0; self->nextra > 1 && k < self->nextra; k++) {
             Py_ssize_t a = start[self->extra_at[k]], b = stop[self->extra_at[k]];
             strip(t, &a, &b);
             PyObject *value = a < b ? slice(t, a, b) : Py_NewRef(Py_None);
@@ -1131,8 +1160,8 @@ static PyMethodDef RowParser_methods[] = {
 static PyTypeObject RowParserType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "integrations.avaya_cms._speedups.RowParser",
-    .tp_doc = "RowParser(width, at, extras, times, words, splits, state, skills, row): the "
-              "agent report's changed rows, parsed",
+    .tp_doc = "RowParser(width, at, extras, times, words, splits, ones, state, skills, one, "
+              "row): the agent report's changed rows, parsed",
     .tp_basicsize = sizeof(RowParser),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_new = PyType_GenericNew,

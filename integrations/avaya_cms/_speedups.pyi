@@ -2,7 +2,7 @@
 # are final (no Py_TPFLAGS_BASETYPE); every argument is positional only.
 
 from collections.abc import Callable
-from typing import final
+from typing import Any, final
 
 from _typeshed import ReadableBuffer, WriteableBuffer
 
@@ -42,8 +42,8 @@ class Heads:
 
 @final
 class RowParser:
-    """RowParser(width, at, extras, times, words, splits, state, skills, row): the agent
-    report's changed rows, parsed"""
+    """RowParser(width, at, extras, times, words, splits, ones, state, skills, one, row): the
+    agent report's changed rows, parsed"""
 
     def __init__(
         self,
@@ -53,8 +53,11 @@ class RowParser:
         times: dict[str, int | None],
         words: dict[str, tuple[str, str]],
         splits: dict[str, tuple[str, ...]],
+        # With one extra column: its value -> the extra dict its rows share.
+        ones: dict[str | None, dict[str, Any]],
         state: Callable[[str], tuple[str, str]],
         skills: Callable[[str], tuple[str, ...]],
+        one: Callable[[str | None], dict[str, Any]],
         # Called as AgentRow(logid, state, word, name, extn, reason, secs, skills, extra).
         row: Callable[
             [str, str, str, str, str, str, int | None, tuple[str, ...], dict[str, str | None]],

@@ -309,6 +309,9 @@ class AgentReport:
         self._times: dict[str, Any] = {}
         self._words: dict[str, tuple[str, str]] = {}
         self._splits: dict[str, tuple[str, ...]] = {}
+        # With one column for extra (DIRECTION, by default): its value -> the extra dict that
+        # every row with that value shares (30,000 rows hold a few distinct ones).
+        self._ones: dict[str | None, dict[str, Any]] = {}
         # Between two runs most rows differ only in TIME_IN_STATE. When that is the last
         # column, a row is keyed by its head (the row without it): a row whose head was in
         # the last run and whose time moved on by the gap between runs is the same stint of
@@ -324,7 +327,8 @@ class AgentReport:
                 if RowParser is not None and self.width <= MAX_WIDTH:
                     self._parser = RowParser(
                         self.width, at, tuple(self._extra), self._times, self._words,
-                        self._splits, self._state, self._skills, AgentRow,
+                        self._splits, self._ones, self._state, self._skills, self._one,
+                        AgentRow,
                     )  # fmt: skip
         self._slot_agent: list[str | None] = []  # per slot: its row's LOGID (None: free)
         self._slot_skills: list[tuple[str, ...]] = []
@@ -373,6 +377,14 @@ class AgentReport:
         if len(self._splits) < _CACHE_LIMIT:
             self._splits[text] = skills  # shared: tuples are immutable
         return skills
+
+    def _one(self, value: str | None) -> dict[str, Any]:
+        """The extra dict of the rows whose one extra column holds `value` (shared: a row's
+        extra is never changed in place)."""
+        extra = {self._extra[0][1]: value}
+        if len(self._ones) < _CACHE_LIMIT:
+            self._ones[value] = extra
+        return extra
 
     def _extras(self, f: list[str]) -> dict[str, Any]:
         return {name: (f[i].strip() or None) for i, name in self._extra}
@@ -644,9 +656,10 @@ class AgentReport:
         width, pad, get = self.width, self._pad, self._get
         trailing = width + 1
         times, words, splits, missing = self._times, self._words, self._splits, _MISSING
-        # The default columns have one extra (DIRECTION): build its dict without a call.
+        # The default columns have one extra (DIRECTION): its rows share a dict per value.
         one = len(self._extra) == 1
-        one_at, one_name = self._extra[0] if one else (0, "")
+        one_at = self._extra[0][0] if one else 0
+        ones = self._ones
         many = len(self._extra) > 1
         bad = 0
         note = infos.append if infos is not None else None
@@ -680,7 +693,8 @@ class AgentReport:
                     note((logid, skills))
                 continue
             if one:
-                extra: dict[str, Any] = {one_name: f[one_at].strip() or None}
+                value = f[one_at].strip() or None
+                extra: dict[str, Any] = ones.get(value) or self._one(value)
             else:
                 extra = self._extras(f) if many else {}
             secs = times.get(tis, missing)
@@ -694,7 +708,7 @@ class AgentReport:
                         note(None)
                     continue
                 if secs == OVERFLOW:
-                    extra["time_in_state"] = OVERFLOW
+                    extra = {**extra, "time_in_state": OVERFLOW}  # (not the shared dict)
                     secs = None
             state, word = words.get(word) or self._state(word)
             agents[logid] = AgentRow(

@@ -171,6 +171,21 @@ def test_an_overflowed_time_in_state_is_null_with_overflow_in_extra() -> None:
     assert agent.extra["time_in_state"] == OVERFLOW
 
 
+def test_rows_with_the_same_direction_share_one_extra_and_an_overflow_has_its_own() -> None:
+    found = agents(
+        b"F1|7|A|1|ACD|IN|1||:05\n"  # (the first row with a time is read by the Python path,
+        b"F1|8|B|2|ACD|IN|1||:05\n"  # the next with that time by the C speed-up, if built)
+        b"F1|9|C|3|AVAIL||1||:07\n"
+        b"F1|10|D|4|AVAIL||1||:07\n"
+        b"F1|11|E|5|ACD|IN|1||********\n"
+        b"F3\n"
+    )
+    assert found["7"].extra is found["8"].extra  # 30,000 rows hold a few dicts, not 30,000
+    assert found["9"].extra is found["10"].extra == {"direction": None}
+    assert found["11"].extra == {"direction": "IN", "time_in_state": OVERFLOW}
+    assert found["7"].extra == {"direction": "IN"}  # the shared one is never written to
+
+
 def test_bad_rows_are_counted_and_skipped_while_the_rest_of_the_batch_survives() -> None:
     lines = EXAMPLE.split(b"\n")
     bad = [
