@@ -17,6 +17,7 @@ def test_the_arguments_and_defaults_of_the_old_command() -> None:
         "events": 100_000,
         "clients": 200,
         "seconds": 300.0,
+        "names": 0,
     }
     with pytest.raises(SystemExit) as exit_:
         parser().parse_args(["nothing"])
