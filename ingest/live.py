@@ -196,7 +196,9 @@ class LiveState:
         for agent in batch.agents:
             agent_id = agent.agent_id
             old_agent = agents.get(agent_id)
-            reported = None if agent.state_seconds is None else now - agent.state_seconds
+            seconds = agent.state_seconds
+            # An event that is the state change (0 s) starts at `now` itself: no float made.
+            reported = now if seconds == 0 else None if seconds is None else now - seconds
             if old_agent is agent:
                 # The decoder handed back last batch's row: only its time in state moved.
                 if (

@@ -30,6 +30,11 @@ MAX_RECORD: Final = 1024
 FILL: Final = "\0\r\n"
 # More agents seated than any PBX has: the seating memory is garbage and starts again.
 SEATS: Final = 1_000_000
+# More agent IDs seen than any PBX has (seated or not): the same.
+KNOWN: Final = 2 * SEATS
+# Rows with the same extra values share one dict (never changed in place, see AgentRow); the
+# cache of them starts again when it holds this many.
+EXTRAS: Final = 4096
 
 # Call/agent event codes: (neutral state, what the old Python listener wrote to its JSON).
 # None as the listener state means "unchanged": that listener ignored T and U, and a ringing
@@ -66,6 +71,17 @@ _EVENT_HEADS: Final = {
     for code, (state, listener) in EVENTS.items()
 }
 _HALF_DAY: Final = 12 * 3600
+
+
+class _Agent:
+    """An agent ID as the decoder knows it: where it is logged in, what the listener says."""
+
+    __slots__ = ("agent_id", "listener", "seat")
+
+    def __init__(self, agent_id: str) -> None:
+        self.agent_id = agent_id  # the first string seen: rows carry this one
+        self.seat: str | None = None  # the extension, while logged in
+        self.listener = "idle"
 
 
 def wire_count(text: str) -> Figure:
@@ -106,10 +122,12 @@ class RteDecoder(Decoder):
         self._expect = ""  # next record number
         self._last_time = ""  # HHMMSS of the newest record, for midnight rollover
         self._stamp = ""  # ISO text of _last_time, date included once known
+        # Every agent ID seen, one record each: an event looks its agent up once, and its row
+        # carries the first ID string seen, which later dict look-ups find by identity.
+        self._known: dict[str, _Agent] = {}
         # Who is logged in where, so a login over another agent logs that agent out.
-        self._agent_at: dict[str, str] = {}
-        self._extension_of: dict[str, str] = {}
-        self._listener: dict[str, str] = {}
+        self._seated: dict[str, _Agent] = {}
+        self._extras: dict[tuple[str, str, str], dict[str, str]] = {}
         self._queues: list[QueueRow] = []
         self._agents: list[AgentRow] = []
 
@@ -137,8 +155,7 @@ class RteDecoder(Decoder):
             pending = pieces.pop()
         records = 0
         heads = _EVENT_HEADS
-        agents, listeners = self._agents, self._listener
-        seats, places = self._extension_of, self._agent_at
+        agents, known, places, extras = self._agents, self._known, self._seated, self._extras
         expect, last_time, stamp = self._expect, self._last_time, self._stamp
         for piece in pieces[first:]:
             record = piece[:-2]
@@ -177,22 +194,37 @@ class RteDecoder(Decoder):
                         self._advance(clock)
                         last_time, stamp = clock, self._stamp
                     extension = record[9:16].strip()
+                    agent = known.get(agent_id)
+                    if agent is None:
+                        agent = self._meet(agent_id)
+                    else:
+                        agent_id = agent.agent_id
                     if listener is None:
-                        listener = listeners.get(agent_id, "idle")
-                    seat = seats.get(agent_id)
+                        listener = agent.listener
+                    seat = agent.seat
                     if code == "A":
-                        free = extension and extension not in places and len(seats) <= SEATS
-                        if seat is None and free:  # all that _login would do then:
-                            places[extension] = agent_id
-                            seats[agent_id] = extension
+                        if (
+                            seat is None
+                            and extension
+                            and extension not in places
+                            and len(places) <= SEATS
+                        ):  # all that _login would do then:
+                            places[extension] = agent
+                            agent.seat = extension
                         else:
-                            self._login(agent_id, extension)
+                            self._login(agent, extension)
                     elif code == "B":
-                        self._logout(agent_id)
-                    elif seat != extension and extension:
-                        self._seat(agent_id, extension)
-                    listeners[agent_id] = listener
+                        self._logout(agent)
+                    elif seat != extension:
+                        if extension:
+                            self._seat(agent, extension)
+                    else:
+                        extension = seat  # the same text: rows share the seat's string
+                    agent.listener = listener
                     tail = record[23:]
+                    extra = extras.get((listener, stamp, tail))
+                    if extra is None:
+                        extra = self._extra(listener, stamp, tail)
                     # Positional: half the cost of keywords at 300,000 rows a second. The
                     # order is AgentRow's (agent_id, state, vendor_state, name, extension,
                     # reason_code, state_seconds, skills, extra); a test pins it.
@@ -206,7 +238,7 @@ class RteDecoder(Decoder):
                             tail.strip() if code == "E" and tail.strip("0 ") else "",
                             0,
                             (),
-                            {"listener_state": listener, "pbx_time": stamp, "tail": tail},
+                            extra,
                         )
                     )
             if rest:
@@ -276,17 +308,33 @@ class RteDecoder(Decoder):
             self.sequence_gaps += 1
         self._expect = following
 
-    def _login(self, agent_id: str, extension: str) -> None:
+    def _meet(self, agent_id: str) -> _Agent:
+        """The record of an agent ID not seen before."""
+        if len(self._known) >= KNOWN:  # only a stream of garbage IDs gets here
+            self._known.clear()
+            self._seated.clear()
+        agent = _Agent(agent_id)
+        self._known[agent_id] = agent
+        return agent
+
+    def _extra(self, listener: str, stamp: str, tail: str) -> dict[str, str]:
+        if len(self._extras) >= EXTRAS:
+            self._extras.clear()
+        extra = {"listener_state": listener, "pbx_time": stamp, "tail": tail}
+        self._extras[listener, stamp, tail] = extra
+        return extra
+
+    def _login(self, agent: _Agent, extension: str) -> None:
         if not extension:
             return
-        before = self._agent_at.get(extension)
-        if before is not None and before != agent_id:
+        before = self._seated.get(extension)
+        if before is not None and before is not agent:
             # The PBX sends the earlier agent's logout first; if it was lost, say it here.
             self._logout(before)
-            self._listener[before] = "out"
+            before.listener = "out"
             self._agents.append(
                 AgentRow(
-                    agent_id=before,
+                    agent_id=before.agent_id,
                     state=LOGGED_OUT,
                     vendor_state="B",
                     extension=extension,
@@ -294,24 +342,28 @@ class RteDecoder(Decoder):
                     extra={"listener_state": "out", "pbx_time": self._stamp, "implied": True},
                 )
             )
-        self._seat(agent_id, extension)
+        self._seat(agent, extension)
 
-    def _logout(self, agent_id: str) -> None:
-        extension = self._extension_of.pop(agent_id, None)
-        if extension is not None and self._agent_at.get(extension) == agent_id:
-            del self._agent_at[extension]
+    def _logout(self, agent: _Agent) -> None:
+        extension = agent.seat
+        if extension is not None:
+            agent.seat = None
+            if self._seated.get(extension) is agent:
+                del self._seated[extension]
 
-    def _seat(self, agent_id: str, extension: str) -> None:
-        if len(self._extension_of) > SEATS:  # only a stream of garbage IDs gets here
-            self._agent_at.clear()
-            self._extension_of.clear()
-            self._listener.clear()
-        self._logout(agent_id)
-        other = self._agent_at.get(extension)
+    def _seat(self, agent: _Agent, extension: str) -> None:
+        places = self._seated
+        if len(places) > SEATS:  # only a stream of garbage IDs gets here
+            places.clear()
+            self._known.clear()
+            agent.seat, agent.listener = None, "idle"
+            self._known[agent.agent_id] = agent
+        self._logout(agent)
+        other = places.get(extension)
         if other is not None:
-            self._extension_of.pop(other, None)
-        self._agent_at[extension] = agent_id
-        self._extension_of[agent_id] = extension
+            other.seat = None
+        places[extension] = agent
+        agent.seat = extension
 
     def _advance(self, clock: str) -> None:
         """Event records carry no date: when the time of day runs back by more than half a

@@ -10,6 +10,7 @@ from typing import TypedDict, Unpack
 import pytest
 
 from integrations.base import AgentRow
+from integrations.mitel import decoder as mitel_decoder
 from integrations.mitel.decoder import RteDecoder
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "mitel"
@@ -238,3 +239,49 @@ def test_the_hand_made_3300_stream_decodes_to_the_expected_agents() -> None:
         "6104": ("available", "in"),
     }
     assert {r.vendor_state for r in rows} == set("ABCDEFGHIJLMNOPSTU")
+
+
+def test_an_agents_rows_carry_one_id_and_extension_string_from_event_to_event() -> None:
+    # Fresh strings would each be hashed and compared in every dict keyed by agent ID after
+    # the decoder (live state, intervals, boards), and held once per row.
+    decoder = RteDecoder()
+    first, second, third = agents_of(
+        decoder,
+        event("A", number=1) + event("T", number=2) + event("G", number=3, clock="120005"),
+    )
+    assert second.agent_id is first.agent_id and third.agent_id is first.agent_id
+    assert second.extension is first.extension and third.extension is first.extension
+
+
+def test_rows_with_the_same_extra_values_share_one_dict_and_later_rows_leave_it_alone() -> None:
+    decoder = RteDecoder()
+    rows = agents_of(
+        decoder,
+        event("T", agent="6101", number=1)
+        + event("T", agent="6102", extension="2102", number=2)
+        + event("E", agent="6101", number=3, tail="04"),
+    )
+    assert rows[0].extra is rows[1].extra
+    assert rows[0].extra == {"listener_state": "idle", "pbx_time": "12:00:00", "tail": "1"}
+    assert rows[2].extra == {"listener_state": "busy", "pbx_time": "12:00:00", "tail": "04"}
+
+
+def test_a_stream_of_ever_new_agent_ids_does_not_grow_the_decoders_memory_without_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Events with no extension seat no one, but their listener words were kept for ever.
+    monkeypatch.setattr(mitel_decoder, "KNOWN", 50)
+    decoder = RteDecoder()
+    stream = b"".join(
+        event("T", agent=str(100_000 + i), extension="", number=i % 100) for i in range(500)
+    )
+    rows = agents_of(decoder, stream)
+    assert len(rows) == 500 and decoder.errors == []
+    assert len(decoder._known) <= 50
+    # What is kept still works: a login seats the agent, and the next login there displaces it.
+    rows = agents_of(decoder, event("A", agent="7001", number=0) + event("A", agent="7002"))
+    assert [(row.agent_id, row.state) for row in rows] == [
+        ("7001", "available"),
+        ("7001", "logged_out"),
+        ("7002", "available"),
+    ]
