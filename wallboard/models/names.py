@@ -8,9 +8,7 @@ API, history and the CSV export all resolve names through it.
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from integrations.base import QUEUE_KINDS
@@ -79,24 +77,36 @@ class Name(models.Model):
         self.name = (self.name or "").strip()
 
 
-# The directory this process read last, with the rows and sources' names it was made of. A read
-# that finds the same (the usual case: runingest reads it with the boards every reload, 3 s)
-# hands back that Names rather than making it again, which at 30,000 agents' names took most of
-# the read's 230 ms of CPU. The rows are read whole each time: an edit is seen at the next read.
-_last: tuple[list[tuple[Any, ...]], dict[int, str], Names] | None = None
+# The directory this process read last: the directory's version then (see migration 0027: the
+# database replaces it with every change to the names table) and the sources' names it was made
+# with. A read that finds both the same (the usual case: runingest reads the directory with the
+# boards every reload, 3 s; the API and history pages with each request) reads one small row,
+# not every name: at 30,000 agents' names, reading and making the directory took 230 ms of CPU.
+_last: tuple[str, dict[int, str], Names] | None = None
+
+
+def names_version() -> str | None:
+    """The names table's version now; None on a database that keeps none."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM wallboard_names_version WHERE id = 1")
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 def directory() -> Names:
     """The whole directory as the engine resolves it, with each source's display name (to
     tell apart one name from two feeds)."""
     global _last
-    rows = list(
-        Name.objects.order_by("pk").values_list("source_id", "kind", "number", "name", "override")
-    )  # (in one order, so an unchanged directory reads equal; any order gives the same map)
+    # The version first: a change committed between this and the rows is in the rows, and
+    # makes the next read's version differ (the other order could keep old rows as new).
+    version = names_version()
     sources = {s.pk: s.shown_name for s in Source.objects.only("id", "name", "display_name")}
     last = _last
-    if last is not None and last[0] == rows and last[1] == sources:
+    if version is not None and last is not None and last[0] == version and last[1] == sources:
         return last[2]
+    rows = Name.objects.values_list("source_id", "kind", "number", "name", "override")
     names = Names([NameEntry(*row) for row in rows], sources)
-    _last = (rows, sources, names)
+    _last = None if version is None else (version, sources, names)
     return names
