@@ -311,11 +311,15 @@ class RteDecoder(Decoder):
     def _meet(self, agent_id: str) -> _Agent:
         """The record of an agent ID not seen before."""
         if len(self._known) >= KNOWN:  # only a stream of garbage IDs gets here
-            self._known.clear()
-            self._seated.clear()
+            self._forget()
         agent = _Agent(agent_id)
         self._known[agent_id] = agent
         return agent
+
+    def _forget(self) -> None:
+        """More agents than any PBX has: the memory of them is garbage and starts again."""
+        self._known.clear()
+        self._seated.clear()
 
     def _extra(self, listener: str, stamp: str, tail: str) -> dict[str, str]:
         if len(self._extras) >= EXTRAS:
@@ -354,8 +358,7 @@ class RteDecoder(Decoder):
     def _seat(self, agent: _Agent, extension: str) -> None:
         places = self._seated
         if len(places) > SEATS:  # only a stream of garbage IDs gets here
-            places.clear()
-            self._known.clear()
+            self._forget()
             agent.seat, agent.listener = None, "idle"
             self._known[agent.agent_id] = agent
         self._logout(agent)
