@@ -198,10 +198,17 @@ def test_an_unchanged_directory_is_not_read_again(make_source: Any) -> None:
     assert name_rows_read(queries) == [] and len(queries.captured_queries) == 2
 
 
-def test_a_change_in_plain_sql_is_seen_at_the_next_read(make_source: Any) -> None:
+@pytest.fixture
+def ann_named(make_source: Any) -> Any:
+    """A source whose agent 10001 the directory names Ann Adams, the directory read once."""
     pbx = make_source("pbx-1")
     Name.objects.create(kind="agent", number="10001", name="Ann Adams")
     assert directory().agent(pbx.pk, "10001") == "Ann Adams"
+    return pbx
+
+
+def test_a_change_in_plain_sql_is_seen_at_the_next_read(ann_named: Any) -> None:
+    pbx = ann_named
     with connection.cursor() as cursor:
         cursor.execute("UPDATE wallboard_name SET name = 'Ann Brown'")
     assert directory().agent(pbx.pk, "10001") == "Ann Brown"
@@ -214,10 +221,8 @@ class Undone(Exception):
     pass
 
 
-def test_an_edit_rolled_back_is_never_taken_for_the_next_edit(make_source: Any) -> None:
-    pbx = make_source("pbx-1")
-    Name.objects.create(kind="agent", number="10001", name="Ann Adams")
-    assert directory().agent(pbx.pk, "10001") == "Ann Adams"
+def test_an_edit_rolled_back_is_never_taken_for_the_next_edit(ann_named: Any) -> None:
+    pbx = ann_named
     with pytest.raises(Undone), transaction.atomic():
         Name.objects.update(name="Ann Brown")
         assert directory().agent(pbx.pk, "10001") == "Ann Brown"  # read inside the edit
@@ -230,10 +235,8 @@ def test_an_edit_rolled_back_is_never_taken_for_the_next_edit(make_source: Any) 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="TRUNCATE: PostgreSQL only")
 @pytest.mark.django_db(transaction=True)  # (each statement commits, as TRUNCATE is used)
-def test_on_postgresql_a_truncated_directory_is_seen_at_the_next_read(make_source: Any) -> None:
-    pbx = make_source("pbx-1")
-    Name.objects.create(kind="agent", number="10001", name="Ann Adams")
-    assert directory().agent(pbx.pk, "10001") == "Ann Adams"
+def test_on_postgresql_a_truncated_directory_is_seen_at_the_next_read(ann_named: Any) -> None:
+    pbx = ann_named
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE wallboard_name")
     assert directory().agent(pbx.pk, "10001", "Feed Name") == "Feed Name"
