@@ -29,6 +29,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -63,9 +64,17 @@ class Lock(Protocol):
 
 
 class PostgresLock:
+    """The advisory lock on a connection of its own. Its methods run in threads (Leadership's),
+    one query at a time: closing a libpq connection while another thread's query waits on it
+    is undefined (a crash, or that thread waiting for ever on a socket whose number a new
+    connection has taken), and a check given up on by its watcher may still be running when
+    release() comes. So release() waits for it; the server's statement timeout and the
+    connection's keepalives bound that wait."""
+
     def __init__(self, settings: dict[str, Any], key: int) -> None:
         self.settings, self.key = settings, key
         self.conn: Any = None
+        self._querying = threading.Lock()
 
     def _connect(self) -> Any:
         import psycopg
@@ -99,28 +108,33 @@ class PostgresLock:
         return conn
 
     def try_acquire(self) -> bool:
-        if self.conn is None or self.conn.closed:
-            self.conn = self._connect()
-        row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", [self.key]).fetchone()
-        return bool(row and row[0])
+        with self._querying:
+            if self.conn is None or self.conn.closed:
+                self.conn = self._connect()
+            row = self.conn.execute("SELECT pg_try_advisory_lock(%s)", [self.key]).fetchone()
+            return bool(row and row[0])
 
     def check(self) -> bool:
-        try:
-            row = self.conn.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND pid = pg_backend_pid() AND objid = %s",
-                [self.key & 0xFFFFFFFF],
-            ).fetchone()
-        except Exception as exc:
-            log.error("ingest lock: the database did not answer (%s)", exc)
-            return False
-        return bool(row and row[0])
+        with self._querying:
+            if self.conn is None:
+                return False  # released
+            try:
+                row = self.conn.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND pid = pg_backend_pid() AND objid = %s",
+                    [self.key & 0xFFFFFFFF],
+                ).fetchone()
+            except Exception as exc:
+                log.error("ingest lock: the database did not answer (%s)", exc)
+                return False
+            return bool(row and row[0])
 
     def release(self) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.close()  # ends the session: the lock goes with it
-            self.conn = None
+        with self._querying:
+            if self.conn is not None:
+                with contextlib.suppress(Exception):
+                    self.conn.close()  # ends the session: the lock goes with it
+                self.conn = None
 
     def describe(self) -> str:
         return "PostgreSQL advisory lock"

@@ -131,6 +131,50 @@ async def test_on_postgresql_a_leader_whose_session_is_killed_stops_within_secon
     admin.release()
 
 
+@on_postgres
+def test_on_postgresql_a_release_waits_for_the_check_still_on_the_connection() -> None:
+    """At shutdown the lock's watcher is cancelled, but its check may still be running in a
+    thread when release() comes. Closing the connection under that query crashed the process,
+    or left the check waiting for ever on a socket number a new connection had taken (and
+    the process never exited). Run in a process of its own, as a crash would take the suite
+    with it: the check must get its answer and the lock go only after."""
+    database = dict(settings.DATABASES["default"])
+    if database["NAME"].startswith("test_"):
+        database["NAME"] = database["NAME"][len("test_") :]
+    key = 930_000 + os.getpid() % 1000
+    script = textwrap.dedent(f"""
+        import socket, threading, time
+        from ingest.leader import PostgresLock
+        lock, other, admin = (PostgresLock({database!r}, {key} + n) for n in (0, 0, 1))
+        assert lock.try_acquire() and admin.try_acquire()
+        pid = lock.conn.info.backend_pid
+        admin.conn.autocommit = False  # holds the view's lock until its rollback
+        admin.conn.execute("LOCK TABLE pg_catalog.pg_locks IN ACCESS EXCLUSIVE MODE")
+        answers = []
+        checking = threading.Thread(target=lambda: answers.append(lock.check()))
+        checking.start()
+        while not admin.conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'",
+            [pid],
+        ).fetchone()[0]:
+            time.sleep(0.05)  # until the check waits on the server
+        releasing = threading.Thread(target=lock.release)
+        releasing.start()
+        releasing.join(0.5)
+        taken = socket.socket()  # a socket opened now takes the lowest free number
+        admin.conn.rollback()
+        checking.join()
+        releasing.join()
+        print("check", answers, "then free", other.try_acquire(), flush=True)
+        taken.close(); other.release(); admin.release()
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "check [True] then free True"
+
+
 def test_lock_for_names_the_lock_of_each_engine(tmp_path: Path) -> None:
     sqlite_lock: Any = lock_for({"ENGINE": "django.db.backends.sqlite3", "NAME": tmp_path / "x"})
     assert isinstance(sqlite_lock, FileLock) and sqlite_lock.path == Path(
