@@ -138,12 +138,18 @@ def wait_until(
 
 
 def stop_or_explain(process: subprocess.Popen[Any], log: Path) -> None:
-    """SIGTERM a server. One still running 20 s later is reported (a warning with its log and
-    what each of its threads was doing); one still running after 60 s (a service manager would
-    have killed it by then) fails the test with the same, and is killed."""
+    """SIGTERM a server. One whose stop deadline ended it, or still running 20 s later, is
+    reported (a warning with its log and what each of its threads was doing); one still
+    running after 60 s (a service manager would have killed it by then) fails the test with
+    the same, and is killed."""
     process.terminate()
     try:
         process.wait(20)
+        said = log.read_text(errors="replace")
+        if "did not stop within" in said:  # its stop deadline (wallboard.lib.stopping) ended it
+            warnings.warn(
+                f"the server's stop hung; its deadline ended it:\n{said[-6000:]}", stacklevel=2
+            )
         return
     except subprocess.TimeoutExpired:
         stacks = stacks_of(process.pid)

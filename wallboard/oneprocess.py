@@ -2,15 +2,17 @@
 
 Daphne runs no ASGI lifespan hooks, so rather than hoping the server starts our background
 work, we start daphne's Server ourselves with the asyncio reactor and run ingest (and, for the
-demo, the feed simulators) as tasks on that same loop. Ctrl-C or SIGTERM stops them cleanly.
+demo, the feed simulators) as tasks on that same loop. Ctrl-C or SIGTERM stops them cleanly,
+within wallboard.lib.stopping's deadline whatever holds the stop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable
+
+from wallboard.lib.stopping import stop_on_signals
 
 log = logging.getLogger("wallboard")
 
@@ -38,8 +40,7 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
     async def main() -> None:
         nonlocal failed
         stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            twisted_loop.add_signal_handler(sig, stop.set)
+        deadline = stop_on_signals(twisted_loop, stop)
         tasks = [asyncio.ensure_future(job(stop)) for job in background]
         await asyncio.sleep(0.5)
         if not server.listening_addresses:
@@ -55,6 +56,7 @@ def serve(host: str, port: int, background: list[Background], on_ready: Callable
                 log.error("background task failed: %r", task.exception())
                 failed = True
         stop.set()
+        deadline.start()  # however the stop began: ingest's, then daphne's connections' ends
         await asyncio.gather(*tasks, return_exceptions=True)
         # Twisted types the reactor as zope Interfaces, whose methods have no self (mypy needs
         # the mypy-zope plugin to read them).

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from wallboard.dbcheck import ensure_migrated
+from wallboard.lib.stopping import stop_on_signals
 
 log = logging.getLogger("ingest")
 
@@ -39,8 +39,6 @@ async def run_ingest(names: list[str] | None) -> None:
     from ingest.runner import run_until
 
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(asyncio.get_running_loop(), stop)
     log.info("ingest starting (sources: %s)", ", ".join(names) if names else "all enabled")
     await run_until(stop, names)
