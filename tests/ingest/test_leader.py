@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +123,7 @@ async def test_on_postgresql_a_leader_whose_session_is_killed_stops_within_secon
     admin.try_acquire()  # a session of its own to act as the database administrator
     pid = lock.conn.info.backend_pid
     admin.conn.execute("SELECT pg_terminate_backend(%s)", [pid])  # the link to it is cut
-    started = time.monotonic()
-    await asyncio.wait_for(leadership.lost.wait(), leader.CHECK_TIMEOUT + 2)
-    assert time.monotonic() - started < leader.CHECK_TIMEOUT + 2
+    await asyncio.wait_for(leadership.lost.wait(), leader.CHECK_TIMEOUT + 2)  # or it fails
     await leadership.release()
     admin.release()
 
