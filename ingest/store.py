@@ -255,10 +255,10 @@ def write_changes(
         for a in changes.agents.values()
     ]
     with transaction.atomic():
-        bulk_upsert(Queue, QUEUE_FIELDS, ["source", "kind", "number"], queues, stored=True)
+        bulk_upsert(Queue, QUEUE_FIELDS, ["source", "kind", "number"], queues)
         if today_only:
             _write_today_only(source_id, today_only, changes.today, counter_states)
-        bulk_upsert(Agent, AGENT_FIELDS, ["source", "agent_id"], agents, stored=True)
+        bulk_upsert(Agent, AGENT_FIELDS, ["source", "agent_id"], agents)
         by_kind: dict[str, list[str]] = {}
         for kind, number in changes.gone_queues:
             by_kind.setdefault(kind, []).append(number)

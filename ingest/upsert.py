@@ -4,20 +4,12 @@ The ORM's bulk_create(update_conflicts=True) builds a model instance per row and
 statements; at thousands of changed agents per batch that costs more than the database does.
 Here rows go straight to the driver: COPY into a session temp table and one
 INSERT ... SELECT ... ON CONFLICT on PostgreSQL, executemany(INSERT ... ON CONFLICT) on SQLite.
-
-On SQLite an upsert of a row that is there already costs about twice an UPDATE of it: the
-INSERT is tried first (its CHECKs, the JSON_VALID of every JSON column, evaluated), fails on
-the key, then the UPDATE runs (the CHECKs again). The live rows are nearly always there (an
-agent's row stays, marked gone, when it logs out), so their callers say so (`stored`): those
-rows are UPDATEd by key, and only a batch in which some were missing (a new agent, a first
-run) is upserted after, whole. The UPDATE's count of rows it found tells which case it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -78,15 +70,9 @@ def _column(model: type[Model], name: str) -> str:
 
 
 def bulk_upsert(
-    model: type[Model],
-    fields: list[str],
-    unique: list[str],
-    rows: list[tuple[Any, ...]],
-    *,
-    stored: bool = False,
+    model: type[Model], fields: list[str], unique: list[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Insert rows (tuples in `fields` order), updating the other fields where `unique` clash.
-    `stored`: the rows are nearly always there already (see above; SQLite only)."""
+    """Insert rows (tuples in `fields` order), updating the other fields where `unique` clash."""
     if not rows:
         return
     meta = model._meta
@@ -113,16 +99,6 @@ def bulk_upsert(
                 f"ON CONFLICT ({conflict_sql}) DO UPDATE SET {set_sql}"
             )
         else:
-            if stored:
-                values = [i for i, c in enumerate(columns) if c not in keys]
-                where = [columns.index(c) for c in keys]
-                cursor.executemany(
-                    f"UPDATE {table} SET {', '.join(f'{qn(columns[i])} = %s' for i in values)} "
-                    f"WHERE {' AND '.join(f'{qn(columns[i])} = %s' for i in where)}",
-                    list(map(itemgetter(*values, *where), rows)),
-                )
-                if cursor.rowcount == len(rows):  # a key matches one stored row at most
-                    return
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders}) "

@@ -346,32 +346,3 @@ def test_a_batch_of_stored_and_new_rows_updates_the_one_and_inserts_the_other(
     queues = {q.number: q for q in Queue.objects.all()}
     assert (queues["1"].offered, queues["2"].offered, queues["3"].offered) == (None, 7, 1)
     assert queues["2"].updated_at == datetime.fromtimestamp(T0 + 3, UTC)
-
-
-@pytest.mark.skipif(
-    "postgres" in __import__("os").environ.get("DATABASE_URL", ""),
-    reason="SQLite's path (PostgreSQL's COPY upserts in one statement either way)",
-)
-def test_on_sqlite_rows_stored_already_are_updated_by_key_without_an_insert_tried(
-    source: Source,
-) -> None:
-    """An upsert of a stored row tries the INSERT first (and its JSON checks), then updates:
-    twice an UPDATE's work, for the thousands of live rows that change each batch."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    store.write_changes(
-        source.pk, changes_of(T0, [queue("1")], [(agent("5001"), T0), (agent("5002"), T0)]), {}
-    )
-    with CaptureQueriesContext(connection) as writes:
-        store.write_changes(
-            source.pk,
-            changes_of(T0 + 3, [queue("1", offered=4)], [(agent("5002", "on_call"), T0 + 2)]),
-            {},
-        )
-    # (executemany is logged as "N times: <statement>")
-    sqls = [q["sql"].partition(" times: ")[2] or q["sql"] for q in writes.captured_queries]
-    statements = [sql.split(None, 1)[0].upper() for sql in sqls]
-    assert "INSERT" not in statements and statements.count("UPDATE") == 2
-    assert Queue.objects.get().offered == 4
-    assert Agent.objects.get(agent_id="5002").state == "on_call"
