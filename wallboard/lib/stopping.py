@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -26,6 +27,7 @@ log = logging.getLogger("wallboard")
 # From the signal to the exit, at most: a clean stop takes a second or two; the README's
 # service units give 20 s before their kill, which says nothing of why.
 STOP_SECONDS = 15.0
+DEPTH = 12  # frames shown of each thread and task, the innermost
 
 
 class Deadline:
@@ -60,8 +62,6 @@ class Deadline:
 
 def stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> Deadline:
     """SIGINT and SIGTERM set `stop` and start the deadline."""
-    import signal
-
     deadline = Deadline(loop)
 
     def stopping() -> None:
@@ -80,7 +80,8 @@ def what_runs(loop: asyncio.AbstractEventLoop) -> str:
     for thread in threading.enumerate():
         frame = frames.get(thread.ident or -1)
         if frame is not None and thread is not threading.current_thread():
-            parts.append(f"thread {thread.name}:\n{_stack([frame], walk=True)}")
+            stack = traceback.extract_stack(frame, limit=DEPTH)  # its innermost frames
+            parts.append(f"thread {thread.name}:\n{''.join(stack.format())}")
     try:  # read from another thread: the loop is idle when a stop hangs, but guard anyway
         tasks = list(asyncio.all_tasks(loop))
         parts.extend(f"task {t.get_name()}:\n{_awaiting(t.get_coro())}" for t in tasks)
@@ -92,22 +93,12 @@ def what_runs(loop: asyncio.AbstractEventLoop) -> str:
 def _awaiting(coro: object) -> str:
     """A suspended coroutine's chain of awaits, outermost first (the frames a task's
     get_stack() leaves out), and what the innermost awaits where it has a repr of use."""
-    frames = []
+    frames: list[FrameType] = []
     while coro is not None:
         frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
         if frame is None:
             break
         frames.append(frame)
         coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-    return _stack(frames) + (f"  awaiting {coro!r:.200}\n" if coro is not None else "")
-
-
-def _stack(frames: list[FrameType], walk: bool = False, depth: int = 12) -> str:
-    if walk:  # a thread's innermost frame: walk out to its callers
-        frame: FrameType | None = frames[0]
-        frames = []
-        while frame is not None:
-            frames.insert(0, frame)
-            frame = frame.f_back
-    summary = traceback.StackSummary.extract((f, f.f_lineno) for f in frames[-depth:])
-    return "".join(summary.format())
+    stack = traceback.StackSummary.extract((f, f.f_lineno) for f in frames[-DEPTH:])
+    return "".join(stack.format()) + (f"  awaiting {coro!r:.200}\n" if coro is not None else "")
