@@ -122,13 +122,11 @@ async def test_a_newcomer_that_sends_nothing_valid_is_dropped_within_the_bound(
 
     pest_reader, pest = await asyncio.open_connection("127.0.0.1", port_of(source))
     pest.write(b"GET / HTTP/1.0\r\n\r\nF1|  3|not a row\nF3|END_OF_RECORDS\n")
-    started = asyncio.get_running_loop().time()
-    dropped = asyncio.create_task(closed(pest_reader, 6.0))
+    dropped = asyncio.create_task(closed(pest_reader, 3.0 + 1.0))  # the bound, and slack
     for n in range(2, 9):  # CMS goes on meanwhile, a run every 0.5 s
         await asyncio.sleep(0.5)
         writer.write(run(n))
     assert await dropped
-    assert asyncio.get_running_loop().time() - started < 3.0 + 1.0
     assert worker.probation_drops == 1 and worker.peer == cms_peer
     assert worker.parse_errors == 0 and worker.health()["diagnostics"]["problem"] == ""
     await wait_for(lambda: worker.batches == 8, what="every CMS run")

@@ -90,11 +90,15 @@ on_postgres = pytest.mark.skipif(
 )
 
 
-def postgres_lock(key: int) -> PostgresLock:
+def lock_database() -> dict[str, Any]:
     database = dict(settings.DATABASES["default"])
     if database["NAME"].startswith("test_"):  # the lock needs no table: any database will do
         database["NAME"] = database["NAME"][len("test_") :]
-    return PostgresLock(database, key)
+    return database
+
+
+def postgres_lock(key: int) -> PostgresLock:
+    return PostgresLock(lock_database(), key)
 
 
 @on_postgres
@@ -137,13 +141,12 @@ def test_on_postgresql_a_release_waits_for_the_check_still_on_the_connection() -
     or left the check waiting for ever on a socket number a new connection had taken (and
     the process never exited). Run in a process of its own, as a crash would take the suite
     with it: the check must get its answer and the lock go only after."""
-    database = dict(settings.DATABASES["default"])
-    if database["NAME"].startswith("test_"):
-        database["NAME"] = database["NAME"][len("test_") :]
+    database = lock_database()
     key = 930_000 + os.getpid() % 1000
     script = textwrap.dedent(f"""
         import socket, threading, time
         from ingest.leader import PostgresLock
+        from tests.product import wait_until
         lock, other, admin = (PostgresLock({database!r}, {key} + n) for n in (0, 0, 1))
         assert lock.try_acquire() and admin.try_acquire()
         pid = lock.conn.info.backend_pid
@@ -164,10 +167,7 @@ def test_on_postgresql_a_release_waits_for_the_check_still_on_the_connection() -
         admin.conn.rollback()
         checking.join()
         releasing.join()
-        freed, until = other.try_acquire(), time.monotonic() + 5
-        while not freed and time.monotonic() < until:  # the server ends the session soon after
-            time.sleep(0.05)
-            freed = other.try_acquire()
+        freed = wait_until(other.try_acquire, 5, "the lock freed with its session")
         print("check", answers, "then free", freed, flush=True)
         taken.close(); other.release(); admin.release()
     """)
