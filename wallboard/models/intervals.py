@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from .fields import RowJSONField
 from .sources import Source
 
 INTERVAL_SECONDS = 15 * 60
@@ -56,9 +57,9 @@ class QueueInterval(models.Model):
     talk_sum = models.IntegerField(null=True, blank=True, help_text="Seconds.")
     # A statistics feed's other figures of the row, as sent (overflows, callbacks, the
     # answer-wait histogram [[up to seconds, calls], ...]); {} for rows ingest derived.
-    extra = models.JSONField(default=dict, blank=True)
+    extra = RowJSONField(default=dict, blank=True)
     # {"last": [the feed's counters booked so far], "held": [answered, answered in SL]}
-    accounting = models.JSONField(default=dict, blank=True, editable=False)
+    accounting = RowJSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -86,12 +87,12 @@ class AgentInterval(models.Model):
     not_ready_seconds = models.IntegerField(default=0)
     other_seconds = models.IntegerField(default=0)
     # {"<reason code>": seconds}; "" for not ready without a code.
-    not_ready_by_reason = models.JSONField(default=dict, blank=True)
+    not_ready_by_reason = RowJSONField(default=dict, blank=True)
     answered = models.IntegerField(null=True, blank=True)
-    extra = models.JSONField(default=dict, blank=True)  # a statistics feed's other figures
+    extra = RowJSONField(default=dict, blank=True)  # a statistics feed's other figures
     # {"until": epoch s the agent's time is booked up to, "state"/"reason": its state from
     # then ("" when it had left), "answered": its answered counter as last seen}
-    accounting = models.JSONField(default=dict, blank=True, editable=False)
+    accounting = RowJSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

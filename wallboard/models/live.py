@@ -18,6 +18,7 @@ from integrations.base import (
     QueueRow,
 )
 
+from .fields import RowJSONField
 from .sources import Source
 
 
@@ -41,11 +42,11 @@ class Queue(models.Model):
     asa_seconds = models.IntegerField(null=True, blank=True)
     service_level_pct = models.FloatField(null=True, blank=True)
     # Figures the feed sent as overflow (their column is null): ["oldest_wait_seconds", ...]
-    overflow = models.JSONField(default=list, blank=True)
-    today = models.JSONField(default=dict, blank=True)  # {"offered": n, "answered": n, ...}
+    overflow = RowJSONField(default=list, blank=True)
+    today = RowJSONField(default=dict, blank=True)  # {"offered": n, "answered": n, ...}
     # Ingest's bookkeeping for today's totals across the feed's interval resets.
-    counter_state = models.JSONField(default=dict, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
+    counter_state = RowJSONField(default=dict, blank=True)
+    extra = RowJSONField(default=dict, blank=True)
     updated_at = models.DateTimeField()
     gone = models.BooleanField(default=False)
 
@@ -75,8 +76,8 @@ class Agent(models.Model):
     vendor_state = models.CharField(max_length=64, blank=True)
     reason_code = models.CharField(max_length=64, blank=True)
     state_since = models.DateTimeField(null=True, blank=True)
-    skills = models.JSONField(default=list, blank=True)
-    extra = models.JSONField(default=dict, blank=True)
+    skills = RowJSONField(default=list, blank=True)
+    extra = RowJSONField(default=dict, blank=True)
     updated_at = models.DateTimeField()
     gone = models.BooleanField(default=False)
 
