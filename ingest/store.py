@@ -224,7 +224,8 @@ def write_changes(
     when = epoch_to_db()
     at_dt = _dt(changes.at)  # for ORM updates
     at = when(changes.at)
-    queues = [
+    # (generators: bulk_upsert makes the rows as it writes them)
+    queues = (
         queue_tuple(
             source_id,
             row,
@@ -233,11 +234,11 @@ def write_changes(
             at,
         )
         for key, row in changes.queues.items()
-    ]
+    )
     # A queue whose today's totals moved but whose row did not (rare) still gets them written.
     today_only = [key for key in changes.today if key not in changes.queues]
     since = changes.since
-    agents = [
+    agents = (
         (
             source_id,
             a.agent_id,
@@ -253,7 +254,7 @@ def write_changes(
             False,
         )
         for a in changes.agents.values()
-    ]
+    )
     with transaction.atomic():
         bulk_upsert(Queue, QUEUE_FIELDS, ["source", "kind", "number"], queues)
         if today_only:
@@ -376,7 +377,9 @@ def _write_interval_rows(
 ) -> None:
     when = epoch_to_db()
     at = when(time.time())
-    queue_rows = [
+    # Made as they are written (bulk_upsert takes iterators): a quarter hour's close hands
+    # over a row of every agent.
+    queue_rows = (
         (
             source_id,
             kind,
@@ -394,8 +397,8 @@ def _write_interval_rows(
             at,
         )
         for (kind, number), start, b in queues
-    ]
-    agent_rows = [
+    )
+    agent_rows = (
         (
             source_id,
             agent_id,
@@ -408,7 +411,7 @@ def _write_interval_rows(
             at,
         )
         for agent_id, start, b in agents
-    ]
+    )
     bulk_upsert(
         QueueInterval, QUEUE_INTERVAL_FIELDS, ["source", "kind", "number", "start"], queue_rows
     )

@@ -8,8 +8,9 @@ INSERT ... SELECT ... ON CONFLICT on PostgreSQL, executemany(INSERT ... ON CONFL
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from itertools import chain, islice
 from typing import Any
 
 from django.db import connection
@@ -69,12 +70,23 @@ def _column(model: type[Model], name: str) -> str:
     return field.column
 
 
+# Rows handed to one executemany on SQLite: the rows in memory at once, and no more calls than
+# needed (a call costs a few microseconds; a row some fifteen).
+SQLITE_ROWS_PER_CALL = 2000
+
+
 def bulk_upsert(
-    model: type[Model], fields: list[str], unique: list[str], rows: list[tuple[Any, ...]]
+    model: type[Model], fields: list[str], unique: list[str], rows: Iterable[tuple[Any, ...]]
 ) -> None:
-    """Insert rows (tuples in `fields` order), updating the other fields where `unique` clash."""
-    if not rows:
+    """Insert rows (tuples in `fields` order), updating the other fields where `unique` clash.
+
+    Rows given as an iterator are made as the driver takes them, never all held at once (tens
+    of thousands of interval rows at a quarter hour's close)."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
+    rows = chain((first,), rows)
     meta = model._meta
     qn = connection.ops.quote_name
     columns = [_column(model, f) for f in fields]
@@ -100,8 +112,11 @@ def bulk_upsert(
             )
         else:
             placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
+            sql = (
                 f"INSERT INTO {table} ({column_sql}) VALUES ({placeholders}) "
-                f"ON CONFLICT ({conflict_sql}) DO UPDATE SET {set_sql}",
-                rows,
+                f"ON CONFLICT ({conflict_sql}) DO UPDATE SET {set_sql}"
             )
+            # Django's SQLite executemany holds every row of an iterator it is given (it peeks
+            # at the first with itertools.tee), so rows go to it a slice at a time.
+            while part := list(islice(rows, SQLITE_ROWS_PER_CALL)):
+                cursor.executemany(sql, part)

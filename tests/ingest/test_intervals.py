@@ -285,3 +285,36 @@ def test_the_demo_simulators_skills_give_consistent_interval_rows() -> None:
     assert rows
     for (key, start), row in rows.items():
         assert row["answered_in_sl"] <= row["answered"] <= row["offered"], (key, start, row)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_quarter_hours_close_writes_every_agents_row_without_holding_all_of_them(
+    make_source: Any,
+) -> None:
+    """At the close every open stint is booked: a row of every agent (30,000 at the largest
+    site) is written at once. Their database values are made as they are written, so what
+    the write holds does not grow with the agents (1.4 MB here; 7.2 MB when all were made
+    first)."""
+    import tracemalloc
+
+    from wallboard.models import AgentInterval
+
+    source = make_source()
+    live, acct = LiveState(), IntervalAccounting(T0)
+    reasons = ["", "Lunch", "Training"]
+    agents = [
+        AgentRow(agent_id=str(10_000 + n), state="not_ready", reason_code=reasons[n % 3])
+        for n in range(20_000)
+    ]
+    feed(live, acct, T0 + 60, agents=agents)
+    acct.tick(T0 + INTERVAL)
+    queues, rows = acct.take_dirty()
+    assert len(rows) == 20_000
+    tracemalloc.start()
+    try:
+        store.write_intervals(source.pk, queues, rows)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert AgentInterval.objects.filter(source=source).count() == 20_000
+    assert peak < 3_000_000, f"{peak / 1e6:.1f} MB held while writing"

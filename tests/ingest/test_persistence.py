@@ -3,7 +3,7 @@ rewritten and today's totals go on."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -374,3 +374,25 @@ def test_on_sqlite_the_bulk_written_rows_json_columns_are_checked_by_no_per_row_
         cursor.execute("SELECT sql FROM sqlite_master WHERE name = %s", [Source._meta.db_table])
         (source_sql,) = cursor.fetchone()
     assert "JSON_VALID" in source_sql.upper()
+
+
+def test_rows_given_as_an_iterator_longer_than_one_call_are_all_written_once(
+    source: Source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import upsert
+
+    monkeypatch.setattr(upsert, "SQLITE_ROWS_PER_CALL", 7)
+    at = upsert.epoch_to_db()(T0)
+    made: list[str] = []
+
+    def rows(first: int, count: int) -> Iterator[tuple[Any, ...]]:
+        for n in range(first, first + count):
+            made.append(str(n))
+            yield (source.pk, str(n), "", "", "available", "", "", at, "[]", "{}", at, False)
+
+    upsert.bulk_upsert(Agent, store.AGENT_FIELDS, ["source", "agent_id"], rows(5000, 30))
+    upsert.bulk_upsert(Agent, store.AGENT_FIELDS, ["source", "agent_id"], rows(5020, 20))
+    upsert.bulk_upsert(Agent, store.AGENT_FIELDS, ["source", "agent_id"], iter(()))
+    assert len(made) == 50
+    stored = sorted(int(a) for a in Agent.objects.values_list("agent_id", flat=True))
+    assert stored == list(range(5000, 5040))
