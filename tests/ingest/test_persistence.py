@@ -352,7 +352,7 @@ def test_on_sqlite_the_bulk_written_rows_json_columns_are_checked_by_no_per_row_
     source: Source,
 ) -> None:
     """The live and interval rows' JSON is always encoded by Python's json; SQLite's
-    JSON_VALID check, run on each insert and twice on each upsert, cost a fifth of their
+    JSON_VALID check, run on each insert and twice on each upsert, cost 10-15 % of their
     write (wallboard.models.fields.RowJSONField)."""
     from django.db import connection
 
